@@ -1,0 +1,60 @@
+//! The sink side of a run: like ripgrep's `Sink`, the engine pushes, the recorder observes.
+//! A recorder only ever receives `&M`, so it cannot change simulation state.
+
+use crate::model::{Model, StepContext};
+use crate::run::RunOutcome;
+
+pub trait Recorder<M: Model> {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Called once before the first step with the initial state.
+    fn start(&mut self, _model: &M) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Called after every step, after settlement.
+    fn record_step(&mut self, ctx: &StepContext, rounds: u32, model: &M) -> Result<(), Self::Error>;
+
+    /// Called once when the run ends normally.
+    fn finish(&mut self, _model: &M, _outcome: &RunOutcome) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Records nothing (benchmarks, invariant tests).
+#[derive(Default, Debug, Clone, Copy)]
+pub struct NullRecorder;
+
+impl<M: Model> Recorder<M> for NullRecorder {
+    type Error = std::convert::Infallible;
+    fn record_step(&mut self, _: &StepContext, _: u32, _: &M) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Two recorders fed the same stream, in order.
+pub struct Tee<A, B>(pub A, pub B);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeeError<A: std::error::Error, B: std::error::Error> {
+    #[error(transparent)]
+    First(A),
+    #[error(transparent)]
+    Second(B),
+}
+
+impl<M: Model, A: Recorder<M>, B: Recorder<M>> Recorder<M> for Tee<A, B> {
+    type Error = TeeError<A::Error, B::Error>;
+    fn start(&mut self, model: &M) -> Result<(), Self::Error> {
+        self.0.start(model).map_err(TeeError::First)?;
+        self.1.start(model).map_err(TeeError::Second)
+    }
+    fn record_step(&mut self, ctx: &StepContext, rounds: u32, model: &M) -> Result<(), Self::Error> {
+        self.0.record_step(ctx, rounds, model).map_err(TeeError::First)?;
+        self.1.record_step(ctx, rounds, model).map_err(TeeError::Second)
+    }
+    fn finish(&mut self, model: &M, outcome: &RunOutcome) -> Result<(), Self::Error> {
+        self.0.finish(model, outcome).map_err(TeeError::First)?;
+        self.1.finish(model, outcome).map_err(TeeError::Second)
+    }
+}
