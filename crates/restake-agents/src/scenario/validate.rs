@@ -1,0 +1,307 @@
+//! Validation of a parsed scenario: ranges, cross references, consistency.
+//!
+//! Every problem is reported with the config path of the field (e.g. `markets[0].lltv`) so the
+//! CLI can point at the file and line, and with the allowed values.
+
+use super::*;
+use std::collections::BTreeSet;
+
+/// One problem in a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    /// Config path of the offending field, e.g. `markets[0].lltv` or `lrts[1].delegations.op-x`.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Smallest and largest step lengths (DESIGN.md §3: one minute to one day).
+pub const MIN_STEP_SECONDS: u64 = 60;
+pub const MAX_STEP_SECONDS: u64 = 86_400;
+/// Guard against runs that could never finish or exhaust memory by mistake.
+pub const MAX_STEPS: u64 = 10_000_000;
+pub const MAX_AGENTS: u32 = 50_000_000;
+
+struct Checker {
+    issues: Vec<Issue>,
+}
+
+impl Checker {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.issues.push(Issue { path: path.into(), message: message.into() });
+    }
+
+    /// `lo <= v <= hi` (or strict at either end), with the allowed range in the message.
+    fn range(&mut self, path: impl Into<String>, v: f64, lo: f64, hi: f64, lo_open: bool, hi_open: bool) {
+        let ok = v.is_finite()
+            && if lo_open { v > lo } else { v >= lo }
+            && if hi_open { v < hi } else { v <= hi };
+        if !ok {
+            let l = if lo_open { "(" } else { "[" };
+            let h = if hi_open { ")" } else { "]" };
+            let hi_s = if hi.is_infinite() { "inf".to_string() } else { hi.to_string() };
+            self.push(path, format!("must be in {l}{lo}, {hi_s}{h}, got {v}"));
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &Dist, lo: f64, hi: f64) {
+        match d.sampler() {
+            Err(e) => self.push(path, e),
+            Ok(_) => {
+                let (a, b) = d.support();
+                if a < lo || b > hi {
+                    self.push(path, format!("values must lie in [{lo}, {hi}], but this distribution spans [{a}, {b}]"));
+                }
+            }
+        }
+    }
+
+    fn unique_ids<'a>(&mut self, section: &str, ids: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        for (i, id) in ids.enumerate() {
+            if id.is_empty() {
+                self.push(format!("{section}[{i}].id"), "must not be empty");
+            } else if !seen.insert(id.to_string()) {
+                self.push(format!("{section}[{i}].id"), format!("`{id}` is used twice in [[{section}]]"));
+            }
+        }
+        seen
+    }
+
+    fn exists(&mut self, path: impl Into<String>, id: &str, set: &BTreeSet<String>, what: &str) -> bool {
+        if set.contains(id) {
+            return true;
+        }
+        let known: Vec<&str> = set.iter().map(String::as_str).collect();
+        self.push(path, format!("no {what} named `{id}`; defined: [{}]", known.join(", ")));
+        false
+    }
+}
+
+/// Checks everything that can be checked without building the world.
+pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
+    let mut c = Checker { issues: Vec::new() };
+    if s.name.trim().is_empty() {
+        c.push("name", "must not be empty");
+    }
+    let step = s.time.step.0.as_secs();
+    if s.time.step.0.subsec_nanos() != 0 || !(MIN_STEP_SECONDS..=MAX_STEP_SECONDS).contains(&step) {
+        c.push("time.step", format!("must be a whole number of seconds from 1m to 1d, got {}", s.time.step));
+    }
+    let duration = s.time.duration.seconds();
+    if step > 0 {
+        let steps = duration / step as f64;
+        if steps < 1.0 || steps > MAX_STEPS as f64 {
+            c.push("time.duration", format!("must cover 1 to {MAX_STEPS} steps of {}, got {steps:.1}", s.time.step));
+        }
+    }
+    if !(1..=100_000).contains(&s.engine.max_liquidation_rounds) {
+        c.push("engine.max_liquidation_rounds", format!("must be in [1, 100000], got {}", s.engine.max_liquidation_rounds));
+    }
+
+    c.range("eth.usd", s.eth.usd, 0.0, f64::INFINITY, true, true);
+    match &s.eth.path {
+        EthPath::Gbm { drift, volatility, jumps_per_year, jump_mean, jump_std } => {
+            c.range("eth.path.drift", *drift, -5.0, 5.0, false, false);
+            c.range("eth.path.volatility", *volatility, 0.0, 5.0, false, false);
+            c.range("eth.path.jumps_per_year", *jumps_per_year, 0.0, 1000.0, false, false);
+            c.range("eth.path.jump_mean", *jump_mean, -5.0, 5.0, false, false);
+            c.range("eth.path.jump_std", *jump_std, 0.0, 5.0, false, false);
+        }
+        EthPath::Scripted { points } => {
+            if points.is_empty() {
+                c.push("eth.path.points", "needs at least one [hours, usd] point");
+            }
+            for (i, p) in points.iter().enumerate() {
+                c.range(format!("eth.path.points[{i}]"), p[1], 0.0, f64::INFINITY, true, true);
+                if i > 0 && !(p[0] > points[i - 1][0]) {
+                    c.push(format!("eth.path.points[{i}]"), "hours must increase strictly from point to point");
+                }
+            }
+        }
+        EthPath::Bridge { drawdown, at, volatility } => {
+            c.range("eth.path.drawdown", *drawdown, -1.0, 1.0, false, true);
+            c.range("eth.path.volatility", *volatility, 0.0, 5.0, false, false);
+            if at.seconds() <= 0.0 || at.seconds() > duration {
+                c.push("eth.path.at", format!("must be after the start and within time.duration ({})", s.time.duration));
+            }
+        }
+    }
+    c.range("beacon.staking_apr", s.beacon.staking_apr, 0.0, 0.5, false, false);
+    c.range("beacon.exit_churn_eth_per_day", s.beacon.exit_churn_eth_per_day, 0.0, f64::INFINITY, true, true);
+    c.range("beacon.exit_queue_eth", s.beacon.exit_queue_eth, 0.0, f64::INFINITY, false, true);
+
+    let protocols = c.unique_ids("restaking_protocols", s.restaking_protocols.iter().map(|p| p.id.as_str()));
+    for (i, p) in s.restaking_protocols.iter().enumerate() {
+        if p.withdrawal_delay.seconds() > 365.0 * 86_400.0 {
+            c.push(format!("restaking_protocols[{i}].withdrawal_delay"), "must be at most 365 days");
+        }
+    }
+    let avss = c.unique_ids("avss", s.avss.iter().map(|a| a.id.as_str()));
+    for (i, a) in s.avss.iter().enumerate() {
+        c.range(format!("avss[{i}].fee_apr"), a.fee_apr, 0.0, 1.0, false, false);
+        c.range(format!("avss[{i}].incentive_apr"), a.incentive_apr, 0.0, 10.0, false, false);
+        c.range(format!("avss[{i}].fault_hazard_per_year"), a.fault_hazard_per_year, 0.0, 1000.0, false, false);
+        c.range(format!("avss[{i}].slash_fraction"), a.slash_fraction, 0.0, 1.0, false, false);
+    }
+    let operators = c.unique_ids("operators", s.operators.iter().map(|o| o.id.as_str()));
+    for (i, o) in s.operators.iter().enumerate() {
+        c.exists(format!("operators[{i}].protocol"), &o.protocol, &protocols, "restaking protocol");
+        c.range(format!("operators[{i}].commission"), o.commission, 0.0, 1.0, false, false);
+        let mut total = 0.0;
+        for (avs, &m) in &o.allocations {
+            c.exists(format!("operators[{i}].allocations.{avs}"), avs, &avss, "AVS");
+            c.range(format!("operators[{i}].allocations.{avs}"), m, 0.0, 1.0, false, false);
+            total += m;
+        }
+        if total > 1.0 + 1e-9 {
+            c.push(format!("operators[{i}].allocations"), format!("allocations may sum to at most 1 (unique stake), got {total}"));
+        }
+    }
+    let lrts = c.unique_ids("lrts", s.lrts.iter().map(|l| l.id.as_str()));
+    for (i, l) in s.lrts.iter().enumerate() {
+        c.exists(format!("lrts[{i}].protocol"), &l.protocol, &protocols, "restaking protocol");
+        c.range(format!("lrts[{i}].nav"), l.nav, 0.0, 100.0, true, false);
+        c.range(format!("lrts[{i}].passive_supply"), l.passive_supply, 0.0, f64::INFINITY, false, true);
+        c.range(format!("lrts[{i}].buffer_fraction"), l.buffer_fraction, 0.0, 1.0, false, false);
+        c.range(format!("lrts[{i}].instant_withdrawal_fee"), l.instant_withdrawal_fee, 0.0, 1.0, false, true);
+        c.range(format!("lrts[{i}].protocol_fee"), l.protocol_fee, 0.0, 1.0, false, true);
+        if l.delegations.is_empty() && l.buffer_fraction < 1.0 {
+            c.push(format!("lrts[{i}].delegations"), "must delegate to at least one operator (or set buffer_fraction = 1)");
+        }
+        let mut total = 0.0;
+        for (op, &w) in &l.delegations {
+            let path = format!("lrts[{i}].delegations.{op}");
+            if c.exists(path.clone(), op, &operators, "operator") {
+                let o = s.operators.iter().find(|o| &o.id == op).expect("checked");
+                if o.protocol != l.protocol {
+                    c.push(path.clone(), format!("operator `{op}` restakes on `{}`, not on the LRT's protocol `{}`", o.protocol, l.protocol));
+                }
+            }
+            c.range(path, w, 0.0, 1.0, false, false);
+            total += w;
+        }
+        if !l.delegations.is_empty() && (total - 1.0).abs() > 1e-6 {
+            c.push(format!("lrts[{i}].delegations"), format!("delegation weights must sum to 1, got {total}"));
+        }
+    }
+    let pools = c.unique_ids("pools", s.pools.iter().map(|p| p.id.as_str()));
+    for (i, p) in s.pools.iter().enumerate() {
+        c.exists(format!("pools[{i}].lrt"), &p.lrt, &lrts, "LRT");
+        match (p.kind, p.amp) {
+            (PoolKind::Stableswap, Some(a)) => c.range(format!("pools[{i}].amp"), a, 0.0, 1e6, true, false),
+            (PoolKind::Stableswap, None) => c.push(format!("pools[{i}].amp"), "a stableswap pool needs `amp` (the on-chain A, e.g. 50)"),
+            (PoolKind::ConstantProduct, Some(_)) => c.push(format!("pools[{i}].amp"), "a constant-product pool has no amplification; remove `amp`"),
+            (PoolKind::ConstantProduct, None) => {}
+        }
+        c.range(format!("pools[{i}].fee"), p.fee, 0.0, 0.1, false, true);
+        c.range(format!("pools[{i}].eth"), p.eth, 0.0, f64::INFINITY, true, true);
+        c.range(format!("pools[{i}].lrt_reserve"), p.lrt_reserve, 0.0, f64::INFINITY, true, true);
+    }
+    let markets = c.unique_ids("markets", s.markets.iter().map(|m| m.id.as_str()));
+    for (i, m) in s.markets.iter().enumerate() {
+        c.exists(format!("markets[{i}].collateral"), &m.collateral, &lrts, "LRT");
+        c.range(format!("markets[{i}].lltv"), m.lltv, 0.0, 1.0, true, true);
+        c.range(format!("markets[{i}].idle_supply"), m.idle_supply, 0.0, f64::INFINITY, false, true);
+        match &m.oracle {
+            OracleConfig::PoolSpot { pool } | OracleConfig::Twap { pool, .. } => {
+                let path = format!("markets[{i}].oracle.pool");
+                if c.exists(path.clone(), pool, &pools, "pool") {
+                    let p = s.pools.iter().find(|p| &p.id == pool).expect("checked");
+                    if p.lrt != m.collateral {
+                        c.push(path, format!("pool `{pool}` trades `{}`, not the collateral `{}`", p.lrt, m.collateral));
+                    }
+                }
+                if let OracleConfig::Twap { window, .. } = &m.oracle {
+                    if window.seconds() < s.time.step.seconds() {
+                        c.push(format!("markets[{i}].oracle.window"), format!("must be at least one step ({})", s.time.step));
+                    }
+                }
+            }
+            OracleConfig::ExchangeRate { max_growth_per_year: Some(g) } => c.range(format!("markets[{i}].oracle.max_growth_per_year"), *g, 0.0, 10.0, false, false),
+            OracleConfig::ExchangeRate { max_growth_per_year: None } => {}
+            OracleConfig::Fixed { price } => c.range(format!("markets[{i}].oracle.price"), *price, 0.0, f64::INFINITY, true, true),
+        }
+        let irm = &m.irm;
+        c.range(format!("markets[{i}].irm.base_rate"), irm.base_rate, 0.0, 10.0, false, false);
+        c.range(format!("markets[{i}].irm.slope1"), irm.slope1, 0.0, 10.0, false, false);
+        c.range(format!("markets[{i}].irm.slope2"), irm.slope2, 0.0, 100.0, false, false);
+        c.range(format!("markets[{i}].irm.optimal_utilisation"), irm.optimal_utilisation, 0.0, 1.0, true, true);
+        // Morpho caps the fee on interest at 25% (`MAX_FEE`).
+        c.range(format!("markets[{i}].irm.reserve_factor"), irm.reserve_factor, 0.0, 0.25, false, false);
+    }
+    c.unique_ids("retail", s.retail.iter().map(|r| r.id.as_str()));
+    for (i, r) in s.retail.iter().enumerate() {
+        let p = |f: &str| format!("retail[{i}].{f}");
+        if !(1..=MAX_AGENTS).contains(&r.agents) {
+            c.push(p("agents"), format!("must be in [1, {MAX_AGENTS}], got {}", r.agents));
+        }
+        c.exists(p("lrt"), &r.lrt, &lrts, "LRT");
+        c.range(p("wealth_total"), r.wealth_total, 0.0, f64::INFINITY, true, true);
+        c.range(p("wealth_sigma"), r.wealth_sigma, 0.0, 5.0, false, false);
+        c.range(p("looper_share"), r.looper_share, 0.0, 1.0, false, false);
+        match &r.market {
+            Some(m) => {
+                if c.exists(p("market"), m, &markets, "market") {
+                    let mk = s.markets.iter().find(|x| &x.id == m).expect("checked");
+                    if mk.collateral != r.lrt {
+                        c.push(p("market"), format!("market `{m}` takes `{}` as collateral, not the cohort's LRT `{}`", mk.collateral, r.lrt));
+                    }
+                    // A looper at target HF h holds LLTV/h of collateral value as debt; h must exceed LLTV... and 1.
+                }
+            }
+            None if r.looper_share > 0.0 => c.push(p("market"), "loopers need a market to borrow on (set `market` or looper_share = 0)"),
+            None => {}
+        }
+        c.dist(&p("target_health_factor"), &r.target_health_factor, 1.0 + 1e-9, 100.0);
+        c.dist(&p("deleverage_at"), &r.deleverage_at, 0.0, 1.0);
+        c.dist(&p("panic_loss"), &r.panic_loss, 0.0, 10.0);
+        c.dist(&p("herd_sensitivity"), &r.herd_sensitivity, 0.0, 10.0);
+        c.dist(&p("queue_discount_rate"), &r.queue_discount_rate, 0.0, 100.0);
+        c.range(p("attention_per_day"), r.attention_per_day, 0.0, 1440.0, true, false);
+    }
+    c.unique_ids("liquidators", s.liquidators.iter().map(|l| l.id.as_str()));
+    for (i, l) in s.liquidators.iter().enumerate() {
+        if l.count > 10_000 {
+            c.push(format!("liquidators[{i}].count"), format!("must be in [0, 10000], got {}", l.count));
+        }
+        c.range(format!("liquidators[{i}].capital"), l.capital, 0.0, f64::INFINITY, false, true);
+        c.range(format!("liquidators[{i}].gas_eth"), l.gas_eth, 0.0, 100.0, false, false);
+        c.range(format!("liquidators[{i}].min_profit"), l.min_profit, 0.0, f64::INFINITY, false, true);
+        c.range(format!("liquidators[{i}].carry_rate"), l.carry_rate, 0.0, 10.0, false, false);
+    }
+    c.unique_ids("arbitrageurs", s.arbitrageurs.iter().map(|a| a.id.as_str()));
+    for (i, a) in s.arbitrageurs.iter().enumerate() {
+        if a.count > 10_000 {
+            c.push(format!("arbitrageurs[{i}].count"), format!("must be in [0, 10000], got {}", a.count));
+        }
+        c.range(format!("arbitrageurs[{i}].capital"), a.capital, 0.0, f64::INFINITY, false, true);
+        c.range(format!("arbitrageurs[{i}].carry_rate"), a.carry_rate, 0.0, 10.0, false, false);
+    }
+    for (i, sh) in s.shocks.iter().enumerate() {
+        let p = |f: &str| format!("shocks[{i}].{f}");
+        if sh.at().seconds() >= duration {
+            c.push(p("at"), format!("must be before the end of the run ({}), got {}", s.time.duration, sh.at()));
+        }
+        match sh {
+            ShockConfig::Slash { avs, fraction, .. } => {
+                c.exists(p("avs"), avs, &avss, "AVS");
+                c.range(p("fraction"), *fraction, 0.0, 1.0, false, false);
+            }
+            ShockConfig::EthCrash { fraction, .. } => c.range(p("fraction"), *fraction, 0.0, 1.0, false, true),
+            ShockConfig::PoolSell { pool, lrt_amount, .. } => {
+                c.exists(p("pool"), pool, &pools, "pool");
+                c.range(p("lrt_amount"), *lrt_amount, 0.0, f64::INFINITY, true, true);
+            }
+            ShockConfig::Redemptions { lrt, .. } => {
+                c.exists(p("lrt"), lrt, &lrts, "LRT");
+            }
+        }
+    }
+    if c.issues.is_empty() { Ok(()) } else { Err(c.issues) }
+}

@@ -1,0 +1,119 @@
+//! Retail decisions, in parallel, from the world as it stood at the start of the step.
+
+use super::*;
+use crate::population::{Intent, RETAIL_NAMESPACE, Status, Strategy};
+use rand::RngExt;
+use rayon::prelude::*;
+use restake_engine::par::CHUNK;
+
+impl World {
+    pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
+        intents.kind.par_chunks_mut(CHUNK).zip(intents.amount.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (kinds, amounts))| {
+            let base = c * CHUNK;
+            for k in 0..kinds.len() {
+                let (intent, amount) = self.decide_one(ctx, base + k);
+                kinds[k] = intent;
+                amounts[k] = amount;
+            }
+        });
+    }
+
+    /// One agent's decision. Pure: reads only `self` and the agent's own random stream.
+    #[inline]
+    fn decide_one(&self, ctx: &StepContext, i: usize) -> (Intent, f64) {
+        let pop = &self.pop;
+        if pop.status[i] != Status::Active {
+            return (Intent::Hold, 0.0);
+        }
+        let cohort = &self.cohorts[pop.cohort[i] as usize];
+        // Agents look at their position now and then, not every minute.
+        let u: f64 = ctx.rng(RETAIL_NAMESPACE + i as u64, purpose::ATTENTION).random();
+        if u >= cohort.attention {
+            return (Intent::Hold, 0.0);
+        }
+        let v = &self.lrt_views[cohort.lrt];
+        // Herding: the more others have exited lately, the less loss it takes to follow them.
+        let threshold = pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * v.exit_pressure).min(1.0));
+        match pop.strategy[i] {
+            Strategy::Holder => {
+                if pop.lrt[i] <= 0.0 {
+                    return (Intent::Hold, 0.0);
+                }
+                let loss = 1.0 - v.price / cohort.entry_price;
+                if loss < threshold {
+                    return (Intent::Hold, 0.0);
+                }
+                (best_exit(v, pop.queue_discount_rate[i]), 0.0)
+            }
+            Strategy::Looper => {
+                let Some(m) = cohort.market else { return (Intent::Hold, 0.0) };
+                let market = &self.markets[m];
+                let c = pop.collateral[i];
+                let debt = market.debt(pop.borrow_shares[i]);
+                if c <= 0.0 {
+                    return (Intent::Hold, 0.0);
+                }
+                let p_sell = v.price * (1.0 - v.pool_fee);
+                let equity = c * p_sell - debt;
+                let loss = 1.0 - equity / pop.initial_wealth[i];
+                if equity <= 0.0 {
+                    // Underwater: selling cannot repay; a rational borrower walks away.
+                    return (Intent::Hold, 0.0);
+                }
+                if loss >= threshold {
+                    return (Intent::Unwind, c);
+                }
+                let po = market.oracle_price;
+                let lltv = market.lltv;
+                let hf = if debt > 0.0 { c * po * lltv / debt } else { f64::INFINITY };
+                if hf >= pop.deleverage_hf[i] {
+                    return (Intent::Hold, 0.0);
+                }
+                // Sell x so that (c - x) P_o LLTV = h (D - x p): x = (h D - c P_o LLTV) / (h p - P_o LLTV).
+                let h = pop.target_hf[i];
+                let denom = h * p_sell - po * lltv;
+                if denom <= 0.0 {
+                    return (Intent::Unwind, c);
+                }
+                let x = ((h * debt - c * po * lltv) / denom).clamp(0.0, c);
+                if x >= c { (Intent::Unwind, c) } else { (Intent::Deleverage, x) }
+            }
+        }
+    }
+}
+
+/// The exit route worth most per token: instant withdrawal at NAV less the fee, the queue at
+/// NAV discounted for the wait at the agent's own rate, or the pool at spot less its fee.
+fn best_exit(v: &LrtView, discount_rate: f64) -> Intent {
+    let pool = v.price * (1.0 - v.pool_fee);
+    let queue = if v.redemptions_open { v.nav * (1.0 - discount_rate * v.wait_years).max(0.0) } else { 0.0 };
+    let instant = if v.instant_capacity > 0.0 { v.nav * (1.0 - v.instant_fee) } else { 0.0 };
+    if instant >= queue && instant >= pool && instant > 0.0 {
+        Intent::Instant
+    } else if queue > pool {
+        Intent::Redeem
+    } else {
+        Intent::Sell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> LrtView {
+        LrtView { nav: 1.0, price: 0.95, pool_fee: 0.0004, wait_years: 14.0 / 365.0, instant_capacity: 0.0, instant_fee: 0.005, redemptions_open: true, exit_pressure: 0.0, entry_price: 1.0 }
+    }
+
+    #[test]
+    fn exit_route_compares_values() {
+        // Queue: 1 x (1 - 0.5 x 14/365) = 0.9808 > pool 0.9496: a patient holder queues.
+        assert_eq!(best_exit(&view(), 0.5), Intent::Redeem);
+        // At 200%/yr the queue is worth 1 - 2 x 0.03836 = 0.9233 < 0.9496: sell.
+        assert_eq!(best_exit(&view(), 2.0), Intent::Sell);
+        // Redemptions closed: the pool is the only exit.
+        assert_eq!(best_exit(&LrtView { redemptions_open: false, ..view() }, 0.0), Intent::Sell);
+        // Buffer available at a 0.5% fee beats both.
+        assert_eq!(best_exit(&LrtView { instant_capacity: 10.0, ..view() }, 0.5), Intent::Instant);
+    }
+}

@@ -1,0 +1,123 @@
+//! Accounting invariants: ETH is conserved, LRT supply equals holdings, nothing is negative,
+//! market books balance.
+
+use super::*;
+
+/// Flows into and out of the simulated world, for the ETH conservation check.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub initial_eth: f64,
+    /// Staking rewards and AVS fees created.
+    pub rewards_in: f64,
+    /// Slashed (burned or paid away).
+    pub slashed: f64,
+    /// Operator commissions, LRT protocol fees, instant-withdrawal fees.
+    pub fees_out: f64,
+    /// Gas paid by liquidators.
+    pub gas_burned: f64,
+    /// ETH paid to sellers outside the population (pool-sell shocks).
+    pub external_eth: f64,
+}
+
+/// Relative tolerance of the conservation checks: the books are kept in f64 and the largest
+/// balances are ~1e7 ETH, so 1e-9 relative is ~1e-2 ETH of rounding at worst.
+const REL_TOL: f64 = 1e-9;
+
+impl World {
+    /// Every ETH held by anyone in the world (not debt, which is a claim).
+    pub fn eth_holdings(&self) -> f64 {
+        let retail: f64 = restake_engine::par::ordered_sum(self.pop.len(), |i| self.pop.eth[i]);
+        let liq: f64 = self.liquidators.iter().map(|l| l.eth).sum();
+        let arb: f64 = self.arbitrageurs.iter().map(|a| a.eth).sum();
+        let pools: f64 = self.pools.iter().map(|p| p.eth_reserve()).sum();
+        let buffers: f64 = self.lrts.iter().map(|l| l.buffer_eth).sum();
+        let staked: f64 = self.operators.iter().map(|o| o.stake()).sum();
+        let cash: f64 = self.markets.iter().map(|m| m.cash()).sum();
+        retail + liq + arb + pools + buffers + staked + cash + self.ledger.external_eth
+    }
+
+    /// LRT tokens held by anyone, per LRT.
+    pub fn lrt_holdings(&self, l: usize) -> f64 {
+        let pop = &self.pop;
+        let retail: f64 = self
+            .cohorts
+            .iter()
+            .filter(|c| c.lrt == l)
+            .map(|c| c.range.clone().map(|i| pop.lrt[i] + pop.collateral[i]).sum::<f64>())
+            .sum();
+        let pools: f64 = self.pools.iter().filter(|p| p.lrt == l).map(|p| p.lrt_reserve()).sum();
+        let liq: f64 = self.liquidators.iter().map(|x| x.lrt[l]).sum();
+        let arb: f64 = self.arbitrageurs.iter().map(|x| x.lrt[l]).sum();
+        let lrt = &self.lrts[l];
+        lrt.passive_holdings + retail + pools + liq + arb + lrt.queued_tokens
+    }
+
+    pub(super) fn check_ledger(&self) -> Result<(), String> {
+        let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= REL_TOL * scale.max(1.0);
+        let held = self.eth_holdings();
+        let l = &self.ledger;
+        let expected = l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned;
+        if !close(held, expected, l.initial_eth) {
+            return Err(format!(
+                "ETH not conserved: held {held:.9} vs initial {:.9} + rewards {:.9} - slashed {:.9} - fees {:.9} - gas {:.9} = {expected:.9} (diff {:.3e})",
+                l.initial_eth, l.rewards_in, l.slashed, l.fees_out, l.gas_burned, held - expected
+            ));
+        }
+        for (li, lrt) in self.lrts.iter().enumerate() {
+            let h = self.lrt_holdings(li);
+            if !close(h, lrt.supply, lrt.supply) {
+                return Err(format!("LRT `{}`: supply {:.9} but holdings {h:.9}", lrt.id, lrt.supply));
+            }
+            let queued: f64 = lrt.queue.iter().map(|r| r.tokens).sum();
+            if !close(queued, lrt.queued_tokens, lrt.supply) {
+                return Err(format!("LRT `{}`: queue holds {queued} tokens but {} are escrowed", lrt.id, lrt.queued_tokens));
+            }
+            for (o, (&a, &w)) in lrt.shares.iter().zip(&lrt.withdrawing).enumerate() {
+                if a < -REL_TOL * lrt.supply || w < -REL_TOL * lrt.supply {
+                    return Err(format!("LRT `{}`: negative shares at operator {o}", lrt.id));
+                }
+            }
+            if lrt.buffer_eth < -REL_TOL * lrt.supply.max(1.0) {
+                return Err(format!("LRT `{}`: negative buffer {}", lrt.id, lrt.buffer_eth));
+            }
+        }
+        for (o, op) in self.operators.iter().enumerate() {
+            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum();
+            if !close(s, op.shares, op.shares) {
+                return Err(format!("operator `{}`: {} shares but delegators hold {s}", op.id, op.shares));
+            }
+            if op.max_magnitude < -1e-12 {
+                return Err(format!("operator `{}`: negative magnitude", op.id));
+            }
+        }
+        for (mi, m) in self.markets.iter().enumerate() {
+            let in_market = |i: usize| self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
+            let debts: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| m.debt(self.pop.borrow_shares[i])).sum();
+            let coll: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| self.pop.collateral[i]).sum();
+            m.check_books(debts, coll).map_err(|e| format!("market `{}`: {e}", m.id))?;
+        }
+        let tol = -REL_TOL * self.ledger.initial_eth.max(1.0);
+        for i in 0..self.pop.len() {
+            let p = &self.pop;
+            if p.eth[i] < tol || p.lrt[i] < tol || p.collateral[i] < tol || p.borrow_shares[i] < tol || p.queued[i] < tol {
+                return Err(format!("agent {i}: negative balance (eth {}, lrt {}, collateral {}, debt shares {}, queued {})", p.eth[i], p.lrt[i], p.collateral[i], p.borrow_shares[i], p.queued[i]));
+            }
+        }
+        for (k, x) in self.liquidators.iter().enumerate() {
+            if x.eth < tol {
+                return Err(format!("liquidator {k}: negative ETH {}", x.eth));
+            }
+        }
+        for (k, x) in self.arbitrageurs.iter().enumerate() {
+            if x.eth < tol {
+                return Err(format!("arbitrageur {k}: negative ETH {}", x.eth));
+            }
+        }
+        for p in &self.pools {
+            if p.eth_reserve() <= 0.0 || p.lrt_reserve() <= 0.0 {
+                return Err(format!("pool `{}`: a reserve is not positive", p.id));
+            }
+        }
+        Ok(())
+    }
+}
