@@ -52,25 +52,22 @@ impl Market {
         self.oracle_price
     }
 
-    /// Opens a looper's position at the start: lenders supply the ETH it borrows.
-    /// Returns the borrow shares.
-    pub fn open_position(&mut self, collateral: f64, debt: f64) -> f64 {
-        let mut c = 0.0;
-        let mut shares = 0.0;
-        // Inputs are positive and finite and the target health factor exceeds 1, so none of
-        // these can fail; an error here is a bug in the builder.
-        self.inner.supply(&mut self.supplier_shares, debt).expect("supply at start");
-        self.inner.supply_collateral(&mut c, collateral).expect("collateral at start");
-        self.inner.borrow(c, &mut shares, debt, self.oracle_price).expect("borrow at start");
-        self.initial_supply += debt;
-        shares
-    }
-
-    pub fn add_idle_supply(&mut self, eth: f64) {
+    /// Lenders supply `eth` at the start (before positions open).
+    pub fn supply_at_start(&mut self, eth: f64) -> Result<(), LendingError> {
         if eth > 0.0 {
-            self.inner.supply(&mut self.supplier_shares, eth).expect("idle supply at start");
+            self.inner.supply(&mut self.supplier_shares, eth)?;
             self.initial_supply += eth;
         }
+        Ok(())
+    }
+
+    /// Opens a looper's position at the start. Returns the borrow shares.
+    pub fn open_position(&mut self, collateral: f64, debt: f64) -> Result<f64, LendingError> {
+        let mut c = 0.0;
+        let mut shares = 0.0;
+        self.inner.supply_collateral(&mut c, collateral)?;
+        self.inner.borrow(c, &mut shares, debt, self.oracle_price)?;
+        Ok(shares)
     }
 
     pub fn initial_supply(&self) -> f64 {
@@ -118,7 +115,7 @@ impl Market {
     /// Writes off the debt of a position with no collateral left (Morpho books it on the next
     /// liquidation call, which anyone can make with zero repayment). Returns the bad debt.
     pub fn realize_bad_debt(&mut self, collateral: &mut f64, borrow_shares: &mut f64, price: f64) -> f64 {
-        *collateral = 0.0;
+        self.inner.release_collateral(collateral, *collateral);
         self.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Max).map_or(0.0, |o| o.bad_debt)
     }
 

@@ -51,11 +51,13 @@ pub struct Intents {
     pub kind: Vec<Intent>,
     /// Collateral tokens to sell for `Deleverage`.
     pub amount: Vec<f64>,
+    /// Lowest pool price (LRT in ETH) the agent accepts for a sale this step.
+    pub limit: Vec<f64>,
 }
 
 impl Intents {
     pub fn with_len(n: usize) -> Self {
-        Intents { kind: vec![Intent::Hold; n], amount: vec![0.0; n] }
+        Intents { kind: vec![Intent::Hold; n], amount: vec![0.0; n], limit: vec![0.0; n] }
     }
 }
 
@@ -92,6 +94,8 @@ pub struct Population {
     pub panic_loss: Vec<f64>,
     pub herd_sensitivity: Vec<f64>,
     pub queue_discount_rate: Vec<f64>,
+    /// Largest price drop the agent accepts within one sale (DEX slippage tolerance).
+    pub slippage_tolerance: Vec<f64>,
     /// Net wealth in ETH at the start (equity for loopers).
     pub initial_wealth: Vec<f64>,
 }
@@ -122,6 +126,7 @@ impl Population {
         let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
         let herd = cfg.herd_sensitivity.sampler().map_err(|e| bad("herd_sensitivity", e))?;
         let disc = cfg.queue_discount_rate.sampler().map_err(|e| bad("queue_discount_rate", e))?;
+        let slip = cfg.slippage_tolerance.sampler().map_err(|e| bad("slippage_tolerance", e))?;
         let weights = LogNormal::new(0.0, cfg.wealth_sigma).map_err(|e| bad("wealth_sigma", e.to_string()))?;
         let start = self.len();
         let n = cfg.agents as usize;
@@ -149,6 +154,7 @@ impl Population {
             self.panic_loss.push(panic.sample(&mut rng));
             self.herd_sensitivity.push(herd.sample(&mut rng));
             self.queue_discount_rate.push(disc.sample(&mut rng));
+            self.slippage_tolerance.push(slip.sample(&mut rng));
             self.lrt.push(0.0);
             self.eth.push(0.0);
             self.collateral.push(0.0);

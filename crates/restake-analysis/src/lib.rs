@@ -1,1 +1,40 @@
-// placeholder during bootstrap
+//! Results: declared step metrics, the Parquet recorder, run rows, plots and reports.
+//!
+//! Data collection is declared, not hand-written per model ([`columns`]): a list of named
+//! probes read off the world after each step. The [`recorder::ParquetRecorder`] pushes them,
+//! and the step's events, to Parquet in bounded row groups, so memory does not grow with the
+//! number of steps.
+
+pub mod columns;
+pub mod plots;
+pub mod recorder;
+pub mod report;
+pub mod runs;
+pub mod table;
+
+pub use recorder::ParquetRecorder;
+pub use runs::{RunRow, Value};
+
+/// File names inside an output directory (DESIGN.md §5).
+pub mod files {
+    pub const RUNS: &str = "runs.parquet";
+    pub const STEPS: &str = "steps.parquet";
+    pub const EVENTS: &str = "events.parquet";
+    pub const MANIFEST: &str = "manifest.json";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("parquet: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("plot: {0}")]
+    Plot(String),
+    #[error("{0}")]
+    Data(String),
+}
+
+pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AnalysisError + '_ {
+    move |source| AnalysisError::Io { path: path.display().to_string(), source }
+}

@@ -1,1 +1,125 @@
-fn main() {}
+//! `restake`: an agent-based market contagion simulator for DeFi restaking.
+
+/// `println!` that ignores a closed stdout (e.g. piped into `head`) instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+mod bench;
+mod input;
+mod output;
+mod run_cmd;
+mod runner;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "restake", version, about = "Agent-based market contagion simulator for DeFi restaking", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by commands that read a scenario.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML). Without it, the built-in baseline (configs/baseline.toml).
+    pub scenario: Option<PathBuf>,
+    /// Override a field by its config path, e.g. --set markets[0].lltv=0.915 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario and write runs/steps/events Parquet, a manifest and plots.
+    Run(run_cmd::RunArgs),
+    /// Check a scenario file without running it.
+    Validate {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+    },
+    /// Redraw the plots of a results directory.
+    Plot {
+        /// A directory written by `restake run`.
+        dir: PathBuf,
+        /// Which run to draw.
+        #[arg(long, default_value_t = 0)]
+        run: u32,
+    },
+    /// Measure agent-steps per second on the baseline at several population sizes.
+    Bench(bench::BenchArgs),
+}
+
+/// Input problems (bad scenario, bad arguments) exit with 2; failures while running with 1.
+pub enum Failure {
+    Input(String),
+    Run(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Run(e)
+    }
+}
+
+impl From<input::InputError> for Failure {
+    fn from(e: input::InputError) -> Self {
+        Failure::Input(e.0)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run_cmd::run(args),
+        Command::Validate { scenario } => validate(scenario),
+        Command::Plot { dir, run } => plot(dir, run),
+        Command::Bench(args) => bench::bench(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn validate(args: ScenarioArgs) -> Result<(), Failure> {
+    let loaded = input::load(args.scenario.as_deref(), &args.sets)?;
+    // Building checks what needs the whole world (e.g. leverage that would be unbounded).
+    run_cmd::build_check(&loaded)?;
+    let s = &loaded.scenario;
+    let agents: u64 = s.retail.iter().map(|r| r.agents as u64).sum();
+    say!(
+        "ok: `{}` is valid ({} steps of {}, {} LRT, {} pools, {} markets, {} retail agents, {} shocks)",
+        s.name,
+        (s.time.duration.seconds() / s.time.step.seconds()).round(),
+        s.time.step,
+        s.lrts.len(),
+        s.pools.len(),
+        s.markets.len(),
+        agents,
+        s.shocks.len()
+    );
+    Ok(())
+}
+
+fn plot(dir: PathBuf, run: u32) -> Result<(), Failure> {
+    let title = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let files = restake_analysis::plots::plot_run(&dir, run, &title).map_err(|e| Failure::Run(e.into()))?;
+    for f in files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
+}

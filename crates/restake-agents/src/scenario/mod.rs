@@ -309,6 +309,9 @@ pub struct RetailCohortConfig {
     pub herd_sensitivity: Dist,
     /// Annual rate at which an agent discounts waiting in a redemption queue.
     pub queue_discount_rate: Dist,
+    /// Largest drop below the current pool price an agent accepts in one sale (slippage
+    /// tolerance): sales that would clear lower wait for the next step.
+    pub slippage_tolerance: Dist,
     /// How often an agent looks at its position, per day.
     pub attention_per_day: f64,
 }

@@ -263,6 +263,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.dist(&p("panic_loss"), &r.panic_loss, 0.0, 10.0);
         c.dist(&p("herd_sensitivity"), &r.herd_sensitivity, 0.0, 10.0);
         c.dist(&p("queue_discount_rate"), &r.queue_discount_rate, 0.0, 100.0);
+        c.dist(&p("slippage_tolerance"), &r.slippage_tolerance, 0.0, 1.0);
         c.range(p("attention_per_day"), r.attention_per_day, 0.0, 1440.0, true, false);
     }
     c.unique_ids("liquidators", s.liquidators.iter().map(|l| l.id.as_str()));

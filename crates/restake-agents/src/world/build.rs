@@ -129,15 +129,25 @@ impl World {
                         let collateral = w / denom;
                         let debt = collateral * po * mk.lltv / h;
                         pop.collateral[i] = collateral;
-                        pop.borrow_shares[i] = mk.open_position(collateral, debt);
+                        // Holds the debt until the market opens positions below.
+                        pop.borrow_shares[i] = debt;
                     }
                     _ => pop.lrt[i] = w / p0,
                 }
             }
             cohorts.push(Cohort { id: c.id.clone(), lrt, market, pool, attention, range, entry_price: p0 });
         }
-        for (i, m) in s.markets.iter().enumerate() {
-            markets[i].add_idle_supply(m.idle_supply);
+        // Lenders supply what the loopers borrow plus the idle supply; then positions open.
+        for (mi, m) in s.markets.iter().enumerate() {
+            let in_market = |i: &usize| pop.strategy[*i] == crate::population::Strategy::Looper && cohorts[pop.cohort[*i] as usize].market == Some(mi);
+            let debts: f64 = (0..pop.len()).filter(in_market).map(|i| pop.borrow_shares[i]).sum();
+            let mk = &mut markets[mi];
+            mk.supply_at_start(debts + m.idle_supply).map_err(|e| invalid(format!("markets[{mi}].idle_supply"), e.to_string()))?;
+            for i in (0..pop.len()).filter(in_market) {
+                pop.borrow_shares[i] = mk
+                    .open_position(pop.collateral[i], pop.borrow_shares[i])
+                    .map_err(|e| invalid(format!("retail[{}].target_health_factor", pop.cohort[i]), e.to_string()))?;
+            }
         }
 
         // LRT supply: everything held anywhere at the start; assets = supply x NAV.
@@ -248,6 +258,7 @@ impl World {
             tally: StepTally::default(),
             summary: RunSummary::default(),
             scratch: Default::default(),
+            scratch_orders: Vec::new(),
         };
         world.tally.reset(world.markets.len(), world.lrts.len());
         world.refresh_views(0.0);

@@ -8,12 +8,14 @@ use restake_engine::par::CHUNK;
 
 impl World {
     pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
-        intents.kind.par_chunks_mut(CHUNK).zip(intents.amount.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (kinds, amounts))| {
+        let chunks = intents.kind.par_chunks_mut(CHUNK).zip(intents.amount.par_chunks_mut(CHUNK)).zip(intents.limit.par_chunks_mut(CHUNK));
+        chunks.enumerate().for_each(|(c, ((kinds, amounts), limits))| {
             let base = c * CHUNK;
             for k in 0..kinds.len() {
                 let (intent, amount) = self.decide_one(ctx, base + k);
                 kinds[k] = intent;
                 amounts[k] = amount;
+                limits[k] = if intent == Intent::Hold { 0.0 } else { self.sale_limit(base + k, intent) };
             }
         });
     }
@@ -82,11 +84,27 @@ impl World {
     }
 }
 
+impl World {
+    /// The lowest price agent `i` accepts for selling into the pool: its slippage tolerance
+    /// below spot, and never less than what the redemption queue would pay it.
+    fn sale_limit(&self, i: usize, intent: Intent) -> f64 {
+        let cohort = &self.cohorts[self.pop.cohort[i] as usize];
+        let v = &self.lrt_views[cohort.lrt];
+        let floor = v.price * (1.0 - self.pop.slippage_tolerance[i]);
+        if intent == Intent::Sell { floor.max(queue_value(v, self.pop.queue_discount_rate[i])) } else { floor }
+    }
+}
+
+/// Per-token value of redeeming through the queue, discounted for the wait; 0 when closed.
+fn queue_value(v: &LrtView, discount_rate: f64) -> f64 {
+    if v.redemptions_open { v.nav * (1.0 - discount_rate * v.wait_years).max(0.0) } else { 0.0 }
+}
+
 /// The exit route worth most per token: instant withdrawal at NAV less the fee, the queue at
 /// NAV discounted for the wait at the agent's own rate, or the pool at spot less its fee.
 fn best_exit(v: &LrtView, discount_rate: f64) -> Intent {
     let pool = v.price * (1.0 - v.pool_fee);
-    let queue = if v.redemptions_open { v.nav * (1.0 - discount_rate * v.wait_years).max(0.0) } else { 0.0 };
+    let queue = queue_value(v, discount_rate);
     let instant = if v.instant_capacity > 0.0 { v.nav * (1.0 - v.instant_fee) } else { 0.0 };
     if instant >= queue && instant >= pool && instant > 0.0 {
         Intent::Instant

@@ -43,6 +43,8 @@ impl World {
         }
         if actions > 0 {
             self.tally.rounds = self.tally.rounds.max(round);
+            // Arbitrage bots back-run liquidation sales between rounds, within their capital.
+            self.arbitrage(ctx)?;
         }
         Ok(actions)
     }
@@ -115,6 +117,7 @@ impl World {
             } else {
                 eth_back = self.pools[sale_pool].sell(seized).map_err(|source| WorldError::Pool { pool: self.pools[sale_pool].id.clone(), source })?;
                 self.liquidators[choice.liquidator].eth += eth_back;
+                self.tally.saw_price(sale_pool, self.pools[sale_pool].price());
             }
             let liq = &mut self.liquidators[choice.liquidator];
             liq.liquidations += 1;

@@ -29,6 +29,8 @@ pub struct StepTally {
     pub retail_sold_lrt: f64,
     /// Liquidated debt by (round, market) in this step.
     pub by_round: Vec<(u32, u32, f64)>,
+    /// Lowest price each pool reached during the step (sales inside the step included).
+    pub pool_min_price: Vec<f64>,
 }
 
 impl StepTally {
@@ -42,6 +44,15 @@ impl StepTally {
         self.slashed_eth = 0.0;
         self.retail_sold_lrt = 0.0;
         self.by_round.clear();
+        self.pool_min_price.clear();
+    }
+
+    /// Notes a pool price seen during the step.
+    pub fn saw_price(&mut self, pool: usize, price: f64) {
+        if self.pool_min_price.len() <= pool {
+            self.pool_min_price.resize(pool + 1, f64::INFINITY);
+        }
+        self.pool_min_price[pool] = self.pool_min_price[pool].min(price);
     }
 
     pub fn record_round(&mut self, round: u32, market: usize, repaid: f64) {
@@ -56,7 +67,8 @@ impl StepTally {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LrtSummary {
     pub id: String,
-    /// Largest discount of the pool price to NAV, as a fraction (0.05 = 5%).
+    /// Largest discount of the pool price to NAV, as a fraction (0.05 = 5%), including prices
+    /// reached inside a step (between liquidation rounds).
     pub max_depeg: f64,
     pub hours_depegged_1pct: f64,
     pub min_price: f64,
@@ -143,12 +155,14 @@ impl RunSummary {
         self.tvl_min = self.tvl_min.min(w.tvl());
         for (l, v) in views.iter().enumerate() {
             let s = &mut self.lrts[l];
+            let low = t.pool_min_price.get(w.lrt_pool[l]).copied().unwrap_or(f64::INFINITY).min(v.price);
+            s.max_depeg = s.max_depeg.max(1.0 - low / v.nav);
+            s.min_price = s.min_price.min(low);
             let depeg = 1.0 - v.price / v.nav;
             s.max_depeg = s.max_depeg.max(depeg);
             if depeg > 0.01 {
                 s.hours_depegged_1pct += ctx.dt_seconds / 3600.0;
             }
-            s.min_price = s.min_price.min(v.price);
             s.min_nav = s.min_nav.min(v.nav);
             s.final_nav = v.nav;
             s.peak_queue_eth = s.peak_queue_eth.max(w.lrts[l].queued_tokens * v.nav);

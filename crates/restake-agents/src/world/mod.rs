@@ -6,6 +6,7 @@
 //! queues, rewards, interest), `ledger` (accounting invariants), `metrics` (run summary).
 
 mod apply;
+pub mod batch;
 mod build;
 mod decide;
 mod ledger;
@@ -120,8 +121,9 @@ pub struct World {
     pub ledger: ledger::Ledger,
     pub tally: StepTally,
     pub summary: RunSummary,
-    /// Reused scratch buffers for liquidation scans.
+    /// Reused scratch buffers for liquidation scans and sell batches.
     scratch: liquidation::Scratch,
+    scratch_orders: Vec<Vec<batch::Order>>,
 }
 
 impl World {

@@ -22,7 +22,7 @@ impl World {
     /// Arbitrageurs close the gap between pool price and NAV within their capital: below NAV
     /// they buy and redeem when the discount beats the queue's carry cost; above NAV they mint
     /// at NAV and sell.
-    fn arbitrage(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
+    pub(super) fn arbitrage(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
         for a in 0..self.arbitrageurs.len() {
             for p in 0..self.pools.len() {
                 let l = self.pools[p].lrt;

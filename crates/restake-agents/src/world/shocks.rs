@@ -63,6 +63,7 @@ impl World {
                 let eth = self.pools[p].sell(amount).map_err(|source| WorldError::Pool { pool: pool.clone(), source })?;
                 self.lrts[l].passive_holdings -= amount;
                 self.ledger.external_eth += eth;
+                self.tally.saw_price(p, self.pools[p].price());
                 let mut s = Event::new(EventKind::PoolSell, Entity::Pool(p as u32));
                 s.amount_token = amount;
                 s.amount_eth = eth;

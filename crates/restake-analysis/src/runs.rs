@@ -1,0 +1,143 @@
+//! `runs.parquet`: one row per run, with its swept parameters and summary metrics.
+
+use crate::AnalysisError;
+use crate::columns::entity_column;
+use polars::prelude::*;
+use restake_agents::world::RunSummary;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    F64(f64),
+    I64(i64),
+    Str(String),
+    Null,
+}
+
+/// One row of `runs.parquet`, as ordered (column, value) pairs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunRow {
+    pub cells: Vec<(String, Value)>,
+}
+
+impl RunRow {
+    pub fn push(&mut self, name: impl Into<String>, v: Value) -> &mut Self {
+        self.cells.push((name.into(), v));
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.cells.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The identifying columns every row starts with.
+    pub fn header(run_id: u32, scenario: &str, seed: u64, replicate: u32) -> Self {
+        let mut r = RunRow::default();
+        r.push("run_id", Value::I64(run_id as i64))
+            .push("scenario", Value::Str(scenario.to_string()))
+            .push("seed", Value::Str(seed.to_string()))
+            .push("replicate", Value::I64(replicate as i64));
+        r
+    }
+
+    /// Appends the summary metrics of a finished run.
+    pub fn push_summary(&mut self, s: &RunSummary) -> &mut Self {
+        let f = Value::F64;
+        self.push("status", Value::Str("ok".into()))
+            .push("error", Value::Null)
+            .push("liquidations", Value::I64(s.liquidations as i64))
+            .push("liquidated_debt_eth", f(s.liquidated_debt))
+            .push("bad_debt_eth", f(s.bad_debt))
+            .push("slashed_eth", f(s.slashed_eth))
+            .push("cascade_rounds", Value::I64(s.cascade_rounds as i64))
+            .push("cascade_depth", Value::I64(s.cascade_depth as i64))
+            .push("tvl_drawdown", f(s.tvl_drawdown()))
+            .push("retail_exits", Value::I64(s.retail_exits as i64))
+            .push("liquidated_agents", Value::I64(s.liquidated_agents as i64))
+            .push("retail_loss_mean", f(s.retail_mean_loss));
+        for &(q, v) in &s.retail_loss_quantiles {
+            let name = if q == 1.0 { "retail_loss_max".to_string() } else { format!("retail_loss_p{}", (q * 100.0).round() as u32) };
+            self.push(name, f(v));
+        }
+        for l in &s.lrts {
+            let e = |m: &str| entity_column("lrt", &l.id, m);
+            self.push(e("max_depeg"), f(l.max_depeg))
+                .push(e("hours_depegged_1pct"), f(l.hours_depegged_1pct))
+                .push(e("min_price"), f(l.min_price))
+                .push(e("min_nav"), f(l.min_nav))
+                .push(e("final_nav"), f(l.final_nav))
+                .push(e("peak_queue_eth"), f(l.peak_queue_eth))
+                .push(e("peak_wait_days"), f(l.peak_wait_days));
+        }
+        for m in &s.markets {
+            let e = |x: &str| entity_column("market", &m.id, x);
+            self.push(e("liquidations"), Value::I64(m.liquidations as i64))
+                .push(e("liquidated_debt_eth"), f(m.liquidated_debt))
+                .push(e("bad_debt_eth"), f(m.bad_debt))
+                .push(e("supplier_loss_share"), f(m.supplier_loss_share))
+                .push(e("peak_utilisation"), f(m.peak_utilisation));
+        }
+        self
+    }
+
+    /// Marks a run that failed, with its error.
+    pub fn push_failure(&mut self, error: &str) -> &mut Self {
+        self.push("status", Value::Str("failed".into())).push("error", Value::Str(error.to_string()))
+    }
+}
+
+/// Builds a table from rows: columns in order of first appearance, missing cells null.
+pub fn runs_frame(rows: &[RunRow]) -> Result<DataFrame, AnalysisError> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        for (n, _) in &r.cells {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+    }
+    let mut cols = Vec::with_capacity(names.len());
+    for name in names {
+        let cells: Vec<&Value> = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Null)).collect();
+        let kind = cells.iter().find(|v| !matches!(v, Value::Null));
+        let col = match kind {
+            Some(Value::Str(_)) | None => Column::new(name.into(), cells.iter().map(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                Value::Null => None,
+                Value::F64(x) => Some(x.to_string()),
+                Value::I64(x) => Some(x.to_string()),
+            }).collect::<Vec<_>>()),
+            Some(Value::I64(_)) => Column::new(name.into(), cells.iter().map(|v| match v {
+                Value::I64(x) => Some(*x),
+                Value::F64(x) => Some(*x as i64),
+                _ => None,
+            }).collect::<Vec<_>>()),
+            Some(Value::F64(_)) => Column::new(name.into(), cells.iter().map(|v| match v {
+                Value::F64(x) => Some(*x),
+                Value::I64(x) => Some(*x as f64),
+                _ => None,
+            }).collect::<Vec<_>>()),
+            Some(Value::Null) => unreachable!(),
+        };
+        cols.push(col);
+    }
+    Ok(DataFrame::new(rows.len(), cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_with_different_columns_align() {
+        let mut a = RunRow::header(0, "s", 1, 0);
+        a.push("x", Value::F64(1.5));
+        let mut b = RunRow::header(1, "s", 2, 0);
+        b.push_failure("boom");
+        let df = runs_frame(&[a, b]).unwrap();
+        assert_eq!(df.height(), 2);
+        let x = df.column("x").unwrap().f64().unwrap();
+        assert_eq!(x.get(0), Some(1.5));
+        assert_eq!(x.get(1), None);
+        assert_eq!(df.column("status").unwrap().str().unwrap().get(1), Some("failed"));
+    }
+}

@@ -1,0 +1,61 @@
+//! Parquet files written whole or in row groups, always under a temporary name first.
+
+use crate::{AnalysisError, io_err};
+use polars::prelude::*;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Compression of every file we write: zstd reads fast from polars, pyarrow and DuckDB.
+pub fn compression() -> ParquetCompression {
+    ParquetCompression::Zstd(None)
+}
+
+/// The temporary name a file is written under before it is renamed into place.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Writes `df` to `path` atomically (temporary file, then rename).
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), AnalysisError> {
+    let tmp = temp_path(path);
+    let file = File::create(&tmp).map_err(io_err(&tmp))?;
+    ParquetWriter::new(file).with_compression(compression()).finish(df)?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))?;
+    Ok(())
+}
+
+pub fn read_parquet(path: &Path) -> Result<DataFrame, AnalysisError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    Ok(ParquetReader::new(file).finish()?)
+}
+
+/// A Parquet file written in row groups as rows arrive; renamed into place by `finish`.
+pub struct StreamingParquet {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+}
+
+impl StreamingParquet {
+    pub fn create(path: &Path, schema: &Schema) -> Result<Self, AnalysisError> {
+        let tmp = temp_path(path);
+        let file = File::create(&tmp).map_err(io_err(&tmp))?;
+        let writer = ParquetWriter::new(file).with_compression(compression()).batched(schema)?;
+        Ok(StreamingParquet { path: path.to_path_buf(), tmp, writer })
+    }
+
+    pub fn write(&mut self, df: &DataFrame) -> Result<(), AnalysisError> {
+        if df.height() > 0 {
+            self.writer.write_batch(df)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), AnalysisError> {
+        self.writer.finish()?;
+        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! `restake bench`: agent-steps per second on the baseline at several population sizes.
+
+use crate::Failure;
+use crate::input;
+use anyhow::anyhow;
+use restake_agents::World;
+use restake_engine::{NullRecorder, RunPlan, run};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Retail agents per measurement (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000u32, 100_000, 1_000_000])]
+    pub agents: Vec<u32>,
+    /// Steps per measurement (default: the whole baseline, 240 hourly steps).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+pub fn bench(args: BenchArgs) -> Result<(), Failure> {
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build().map_err(|e| anyhow!(e))?;
+    say!("{:>10} {:>7} {:>9} {:>9} {:>16} {:>20}", "agents", "steps", "build s", "run s", "agent-steps/s", "agent-steps/s/core");
+    for &n in &args.agents {
+        // Same economy at every size: the cohort's total wealth is fixed, agents split it.
+        let loaded = input::load(None, &[format!("retail[0].agents={n}")])?;
+        let s = loaded.scenario;
+        let t0 = Instant::now();
+        let mut w = World::new(&s, s.engine.seed).map_err(|e| anyhow!("{e}"))?;
+        let build = t0.elapsed().as_secs_f64();
+        let steps = args.steps.unwrap_or(w.steps).min(w.steps);
+        let plan = RunPlan { steps, dt_seconds: w.dt_seconds, seed: s.engine.seed, max_rounds: s.engine.max_liquidation_rounds, check_invariants: false };
+        let t1 = Instant::now();
+        pool.install(|| run(&mut w, &plan, &mut NullRecorder)).map_err(|e| anyhow!("{e}"))?;
+        let secs = t1.elapsed().as_secs_f64();
+        let rate = n as f64 * steps as f64 / secs;
+        say!("{n:>10} {steps:>7} {build:>9.2} {secs:>9.2} {rate:>16.3e} {:>20.3e}", rate / threads as f64);
+    }
+    Ok(())
+}

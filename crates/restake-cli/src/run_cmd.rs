@@ -1,0 +1,105 @@
+//! `restake run`.
+
+use crate::input::{self, LoadedScenario};
+use crate::output::{Staging, check_target};
+use crate::runner::{run_into, run_row};
+use crate::{Failure, ScenarioArgs};
+use anyhow::Context;
+use restake_agents::World;
+use restake_agents::world::BuildError;
+use restake_analysis::recorder::RecordPlan;
+use restake_analysis::{files, plots, report, runs, table};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Output directory (default: results/<scenario name>). Earlier results there are replaced.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed of the run (default: the scenario's engine.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Do not draw plots.
+    #[arg(long)]
+    pub no_plot: bool,
+    /// Check accounting invariants after every step.
+    #[arg(long)]
+    pub check_invariants: bool,
+}
+
+/// Builds the world once to catch errors only the whole world reveals; maps them to lines.
+pub fn build_check(loaded: &LoadedScenario) -> Result<(), Failure> {
+    World::new(&loaded.scenario, loaded.scenario.engine.seed).map(|_| ()).map_err(|e| build_failure(loaded, e))
+}
+
+fn build_failure(loaded: &LoadedScenario, e: BuildError) -> Failure {
+    let BuildError::Invalid(issues) = e;
+    let name = loaded.path.as_ref().map_or_else(|| input::BASELINE_NAME.to_string(), |p| p.display().to_string());
+    Failure::Input(input::describe_issues(&name, &loaded.text, &issues).0)
+}
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let loaded = input::load(args.scenario.scenario.as_deref(), &args.scenario.sets)?;
+    let s = &loaded.scenario;
+    let seed = args.seed.unwrap_or(s.engine.seed);
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(Failure::Input("--threads must be at least 1".into()));
+    }
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    check_target(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    World::new(s, seed).map_err(|e| build_failure(&loaded, e))?;
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start worker threads")?;
+    let staging = Staging::new(&out)?;
+    let started = Instant::now();
+    let result = pool.install(|| run_into(&staging.dir, s, seed, 0, RecordPlan::default(), args.check_invariants))?;
+    let row = run_row(0, s, seed, 0, &[], &result.summary);
+    table::write_parquet(&staging.dir.join(files::RUNS), &mut runs::runs_frame(&[row])?)?;
+    let mut plotted = Vec::new();
+    if !args.no_plot {
+        plotted = plots::plot_run(&staging.dir, 0, &s.name)?;
+    }
+    let manifest = json!({
+        "restake_version": env!("CARGO_PKG_VERSION"),
+        "command": "run",
+        "scenario_file": loaded.path.as_ref().map(|p| p.display().to_string()),
+        "overrides": loaded.overrides,
+        "scenario": s,
+        "threads": threads,
+        "runs": [{
+            "run_id": 0, "seed": seed.to_string(), "status": "ok",
+            "steps": result.outcome.steps_run,
+            "max_liquidation_rounds_in_a_step": result.outcome.max_rounds_in_step,
+            "steps_hitting_round_limit": result.outcome.steps_hitting_round_limit,
+            "build_seconds": result.build_seconds, "run_seconds": result.run_seconds,
+        }],
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    let manifest_path = staging.dir.join(files::MANIFEST);
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).context("manifest")?).with_context(|| format!("cannot write {}", manifest_path.display()))?;
+    let out = staging.publish()?;
+
+    say!("{}", report::summary_text(&s.name, seed, &result.summary).trim_end());
+    if result.outcome.steps_hitting_round_limit > 0 {
+        say!(
+            "  note: {} step(s) reached engine.max_liquidation_rounds ({}); the rest waited for the next step",
+            result.outcome.steps_hitting_round_limit, s.engine.max_liquidation_rounds
+        );
+    }
+    say!("results in {}/ ({}, {}, {}, {}{})", out.display(), files::RUNS, files::STEPS, files::EVENTS, files::MANIFEST, if plotted.is_empty() { String::new() } else { ", domino.png, liquidity.png".into() });
+    Ok(())
+}
+
+impl From<restake_analysis::AnalysisError> for Failure {
+    fn from(e: restake_analysis::AnalysisError) -> Self {
+        Failure::Run(e.into())
+    }
+}
