@@ -88,7 +88,7 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
 
     let domino = DominoChart {
         title: format!("{title}: liquidation dominoes"),
-        time_label: "hours since start".into(),
+        time_label: "time since start".into(),
         prices,
         eth_usd: Some(series(&steps, &hours, "eth_usd", "ETH/USD".into())?),
         liquidations,
@@ -105,7 +105,7 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     };
     let crisis = LiquidityCrisisChart {
         title: format!("{title}: liquidity"),
-        time_label: "hours since start".into(),
+        time_label: "time since start".into(),
         pool_imbalance: many("pool", "lrt_share")?,
         queue: many("lrt", "queue_eth")?,
         queue_wait: many("lrt", "wait_days")?,

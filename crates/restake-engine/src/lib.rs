@@ -24,5 +24,5 @@ pub mod run;
 
 pub use model::{Model, StepContext};
 pub use recorder::{NullRecorder, Recorder};
-pub use rng::{Purpose, derive_seed, stream};
+pub use rng::{Purpose, derive_seed, stream, uniform};
 pub use run::{RunError, RunOutcome, RunPlan, run};

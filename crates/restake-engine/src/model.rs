@@ -1,6 +1,6 @@
 //! The phases a model supplies to the step loop.
 
-use crate::rng::{Purpose, stream};
+use crate::rng::{Purpose, stream, uniform};
 use rand_pcg::Pcg64Mcg;
 
 /// What every phase of a step may know: the step, time, and the run's random streams.
@@ -27,6 +27,11 @@ impl StepContext {
     /// Step length as a fraction of a 365-day year (rates in the models are annual).
     pub fn dt_years(&self) -> f64 {
         self.dt_seconds / Self::SECONDS_PER_YEAR
+    }
+
+    /// One uniform draw in [0, 1) for `entity` and `purpose` in this step.
+    pub fn uniform(&self, entity: u64, purpose: Purpose) -> f64 {
+        uniform(self.seed, entity, self.step, purpose)
     }
 
     /// The random stream of `entity` for `purpose` in this step.

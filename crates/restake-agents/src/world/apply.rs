@@ -73,7 +73,8 @@ impl World {
             e.cause = self.nav_cause[l].event.or(self.pool_cause[self.lrt_pool[l]].event);
             self.events.push(e);
         }
-        for i in 0..self.pop.len() {
+        let any_instant = instant_tokens.iter().any(|&t| t > 0.0);
+        for i in 0..if any_instant { self.pop.len() } else { 0 } {
             if intents.kind[i] != Intent::Instant {
                 continue;
             }

@@ -197,6 +197,12 @@ impl World {
             }
         }
 
+        let mut borrowers = vec![Vec::new(); markets.len()];
+        for i in 0..pop.len() {
+            if let (crate::population::Strategy::Looper, Some(m)) = (pop.strategy[i], cohorts[pop.cohort[i] as usize].market) {
+                borrowers[m].push(i as u32);
+            }
+        }
         let n_lrt = lrts.len();
         let liquidators = s
             .liquidators
@@ -248,6 +254,7 @@ impl World {
             pools,
             lrt_pool,
             markets,
+            borrowers,
             cohorts,
             pop,
             liquidators,

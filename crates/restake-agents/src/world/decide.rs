@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::population::{Intent, RETAIL_NAMESPACE, Status, Strategy};
-use rand::RngExt;
 use rayon::prelude::*;
 use restake_engine::par::CHUNK;
 
@@ -29,8 +28,7 @@ impl World {
         }
         let cohort = &self.cohorts[pop.cohort[i] as usize];
         // Agents look at their position now and then, not every minute.
-        let u: f64 = ctx.rng(RETAIL_NAMESPACE + i as u64, purpose::ATTENTION).random();
-        if u >= cohort.attention {
+        if ctx.uniform(RETAIL_NAMESPACE + i as u64, purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);
         }
         let v = &self.lrt_views[cohort.lrt];

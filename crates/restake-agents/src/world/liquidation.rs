@@ -10,13 +10,13 @@
 use super::*;
 use crate::events::{Entity, Event, EventKind};
 use crate::lrt::{Owner, Redemption};
-use crate::population::{RETAIL_NAMESPACE, Status, Strategy};
+use crate::population::{RETAIL_NAMESPACE, Status};
 use rand::RngExt;
 use restake_engine::par::par_fill;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
-    /// Health factor of each agent in the market being scanned (infinite if healthy).
+    /// Health factor of each borrower of the market being scanned.
     hf: Vec<f64>,
     candidates: Vec<(f64, u32)>,
 }
@@ -59,15 +59,14 @@ impl World {
             None => self.nav_cause[lrt],
         };
 
-        // Scan in parallel.
+        // Scan the market's borrowers in parallel.
         let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.hf.resize(self.pop.len(), f64::INFINITY);
+        let borrowers = &self.borrowers[m];
+        scratch.hf.resize(borrowers.len(), f64::INFINITY);
         {
-            let (pop, cohorts, market) = (&self.pop, &self.cohorts, &self.markets[m]);
-            par_fill(&mut scratch.hf, |i| {
-                if pop.strategy[i] != Strategy::Looper || cohorts[pop.cohort[i] as usize].market != Some(m) {
-                    return f64::INFINITY;
-                }
+            let (pop, market) = (&self.pop, &self.markets[m]);
+            par_fill(&mut scratch.hf[..borrowers.len()], |k| {
+                let i = borrowers[k] as usize;
                 let debt = market.debt(pop.borrow_shares[i]);
                 if debt <= 1e-12 {
                     return f64::INFINITY;
@@ -76,7 +75,7 @@ impl World {
             });
         }
         scratch.candidates.clear();
-        scratch.candidates.extend(scratch.hf.iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(i, h)| (*h, i as u32)));
+        scratch.candidates.extend(scratch.hf[..borrowers.len()].iter().zip(borrowers).filter(|(h, _)| **h < 1.0).map(|(h, &i)| (*h, i)));
         scratch.candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
 
         let mut actions = 0;

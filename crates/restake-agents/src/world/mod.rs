@@ -108,6 +108,9 @@ pub struct World {
     /// Main pool of each LRT (where holders sell).
     pub lrt_pool: Vec<usize>,
     pub markets: Vec<Market>,
+    /// Agents borrowing on each market (loopers), in agent order: liquidation scans visit
+    /// only these.
+    pub borrowers: Vec<Vec<u32>>,
     pub cohorts: Vec<Cohort>,
     pub pop: Population,
     pub liquidators: Vec<Liquidator>,
