@@ -13,6 +13,7 @@ mod input;
 mod output;
 mod run_cmd;
 mod runner;
+mod security_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         run: u32,
     },
+    /// Robustness of a restaking graph to cascading attacks (Durvasula & Roughgarden 2024).
+    Security(security_cmd::SecurityArgs),
     /// Measure agent-steps per second on the baseline at several population sizes.
     Bench(bench::BenchArgs),
 }
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => validate(scenario),
         Command::Plot { dir, run } => plot(dir, run),
         Command::Bench(args) => bench::bench(args),
+        Command::Security(args) => security_cmd::security(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -155,6 +155,12 @@ pub struct AvsConfig {
     /// Fraction of allocated stake slashed on a random fault.
     #[serde(default = "default_slash_fraction")]
     pub slash_fraction: f64,
+    /// What a coalition gains by corrupting this AVS, in ETH (security analysis, §6).
+    #[serde(default)]
+    pub profit_from_corruption: Option<f64>,
+    /// Share of the AVS's stake a coalition needs to corrupt it (e.g. 1/3 or 2/3 for BFT).
+    #[serde(default)]
+    pub attack_threshold: Option<f64>,
 }
 
 fn default_slash_fraction() -> f64 {

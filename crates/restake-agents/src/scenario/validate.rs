@@ -148,6 +148,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.range(format!("avss[{i}].incentive_apr"), a.incentive_apr, 0.0, 10.0, false, false);
         c.range(format!("avss[{i}].fault_hazard_per_year"), a.fault_hazard_per_year, 0.0, 1000.0, false, false);
         c.range(format!("avss[{i}].slash_fraction"), a.slash_fraction, 0.0, 1.0, false, false);
+        if let Some(p) = a.profit_from_corruption {
+            c.range(format!("avss[{i}].profit_from_corruption"), p, 0.0, f64::INFINITY, false, true);
+        }
+        if let Some(t) = a.attack_threshold {
+            c.range(format!("avss[{i}].attack_threshold"), t, 0.0, 1.0, true, false);
+        }
     }
     let operators = c.unique_ids("operators", s.operators.iter().map(|o| o.id.as_str()));
     for (i, o) in s.operators.iter().enumerate() {
