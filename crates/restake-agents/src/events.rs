@@ -15,6 +15,17 @@ pub enum EventKind {
     OperatorSlash,
     /// An LRT's NAV fell because its operators were slashed (`amount_eth` = assets lost).
     NavLoss,
+    /// A native restaker lost stake to a slash (`amount_eth`).
+    NativeLoss,
+    /// A slash was requested and waits out the protocol's veto window (`amount_eth` = ETH it
+    /// would take from this operator).
+    SlashRequest,
+    /// A requested slash was vetoed by the resolver.
+    SlashVetoed,
+    /// Beacon-chain slashing of an operator's validators (`amount_eth` = ETH lost).
+    BeaconSlash,
+    /// Operators attacked an AVS because it paid (`amount_eth` = profit from corruption).
+    Attack,
     /// Holders of an LRT sold into its pool this step (aggregated batch).
     RetailSell,
     /// Loopers sold collateral to deleverage or unwind (aggregated batch).
@@ -29,6 +40,9 @@ pub enum EventKind {
     Liquidation,
     /// Bad debt booked on a market (`bad_debt`).
     BadDebt,
+    /// Lenders withdrew from a market this step (aggregated per loan reserve): `amount_token` in
+    /// the reserve's asset, `amount_eth` its ETH value; `label` names the asset and what waits.
+    SupplierWithdrawal,
     /// An outside seller dumped LRT into a pool.
     PoolSell,
     /// Arbitrage against the redemption queue or mint.
@@ -42,6 +56,11 @@ impl EventKind {
             EventKind::AvsSlash => "avs_slash",
             EventKind::OperatorSlash => "operator_slash",
             EventKind::NavLoss => "nav_loss",
+            EventKind::NativeLoss => "native_loss",
+            EventKind::SlashRequest => "slash_request",
+            EventKind::SlashVetoed => "slash_vetoed",
+            EventKind::BeaconSlash => "beacon_slash",
+            EventKind::Attack => "attack",
             EventKind::RetailSell => "retail_sell",
             EventKind::Deleverage => "deleverage",
             EventKind::RedemptionRequest => "redemption_request",
@@ -49,6 +68,7 @@ impl EventKind {
             EventKind::RedemptionPaid => "redemption_paid",
             EventKind::Liquidation => "liquidation",
             EventKind::BadDebt => "bad_debt",
+            EventKind::SupplierWithdrawal => "supplier_withdrawal",
             EventKind::PoolSell => "pool_sell",
             EventKind::Arbitrage => "arbitrage",
         }
@@ -66,6 +86,7 @@ pub enum Entity {
     Market(u32),
     Liquidator(u32),
     Arbitrageur(u32),
+    Native(u32),
 }
 
 #[derive(Clone, Debug, PartialEq)]

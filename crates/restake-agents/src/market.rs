@@ -1,159 +1,634 @@
-//! An isolated lending market as the world sees it: the Morpho-Blue-like mechanism from
-//! `restake-lending`, its oracle, and its suppliers. Positions live in the population's
-//! vectors and are passed in by reference.
+//! Lending markets as the world sees them: the Morpho-Blue-like and Aave-v3-like mechanisms of
+//! `restake-lending`, the price feeds (oracles) that drive them, and their lenders.
+//!
+//! * An **isolated** market lends ETH against one LRT. Its positions live in the population's
+//!   vectors (`collateral`, `borrow_shares`) and are passed in by reference.
+//! * A **pooled** market has several reserves (ETH, LRTs, a USD stablecoin). Each borrower owns
+//!   an [`Account`] (one per borrower, allocated when the world is built), held here and indexed
+//!   by the borrower's slot (its index in `World::borrowers[m]`).
+//!
+//! Units: every price is in ETH per unit of the asset. The USD stablecoin is worth
+//! `1 / ETH_USD` ETH; there is no ETH/USD pool in the world, so USD is bought and sold on an
+//! exogenous deep market at the ETH/USD price of the step (see `world::borrowers`).
 
 use crate::pool::LrtPool;
-use crate::scenario::{MarketConfig, OracleConfig};
+use crate::scenario::{ASSET_ETH, ASSET_USD, MarketConfig, MarketKind, OracleConfig, SupplierConfig};
 use crate::world::BuildError;
 use restake_lending::isolated::LiquidationRequest;
-use restake_lending::{IsolatedMarket, IsolatedParams, KinkedIrm, LendingError, LiquidationOutcome, OracleKind, OracleParams, OracleState};
+use restake_lending::{
+    Account, EMode, IsolatedMarket, IsolatedParams, KinkedIrm, LendingError, LiquidationOutcome, OracleKind, OracleParams, OracleState, PooledMarket, PooledParams,
+    ReserveParams, WithdrawOutcome,
+};
+use std::collections::VecDeque;
+
+/// An asset a market holds or prices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asset {
+    Eth,
+    Usd,
+    /// An LRT, by index.
+    Lrt(usize),
+}
+
+/// What the price feeds read in a step.
+#[derive(Clone, Copy)]
+pub struct FeedInputs<'a> {
+    pub pools: &'a [LrtPool],
+    /// NAV per LRT.
+    pub navs: &'a [f64],
+    pub eth_usd: f64,
+}
+
+/// One oracle: the price of one asset in ETH.
+#[derive(Clone, Debug)]
+pub struct PriceFeed {
+    pub asset: Asset,
+    /// Pool read by pool-spot and TWAP feeds.
+    pub pool: Option<usize>,
+    pub oracle: OracleState,
+    /// The price reported this step.
+    pub price: f64,
+    /// Step from which the feed is dead (from `stale_after`).
+    stale_from: Option<u64>,
+}
+
+fn bad(path: String, e: impl std::fmt::Display) -> BuildError {
+    BuildError::Invalid(vec![crate::scenario::validate::Issue { path, message: e.to_string() }])
+}
+
+impl PriceFeed {
+    /// A feed from its scenario description; `pool` is the resolved pool index.
+    pub fn new(path: &str, cfg: &OracleConfig, asset: Asset, pool: Option<usize>, dt_seconds: f64) -> Result<PriceFeed, BuildError> {
+        let steps = |s: crate::scenario::Span| (s.seconds() / dt_seconds).round().max(0.0);
+        let kind = match cfg {
+            OracleConfig::PoolSpot { .. } | OracleConfig::EthUsd { .. } => OracleKind::PoolSpot,
+            OracleConfig::Twap { window, .. } => OracleKind::Twap { window_steps: steps(*window).max(1.0) as usize },
+            OracleConfig::ExchangeRate { max_growth_per_year, .. } => OracleKind::ExchangeRate { max_growth_per_year: *max_growth_per_year },
+            OracleConfig::Fixed { price, .. } => OracleKind::Fixed(*price),
+        };
+        let (delay, stale) = cfg.timing();
+        let mut params = OracleParams::new(kind);
+        params.delay_steps = delay.map_or(0, |d| steps(d) as usize);
+        let stale_from = stale.map(|s| (s.seconds() / dt_seconds).ceil() as u64);
+        params.stale_after = stale_from;
+        let oracle = OracleState::new(params).map_err(|e| bad(path.to_string(), e))?;
+        Ok(PriceFeed { asset, pool, oracle, price: f64::NAN, stale_from })
+    }
+
+    /// The default feed of ETH (fixed at 1) and of USD (the ETH/USD path).
+    pub fn default_for(asset: Asset) -> PriceFeed {
+        let kind = if asset == Asset::Usd { OracleKind::PoolSpot } else { OracleKind::Fixed(1.0) };
+        let oracle = OracleState::new(OracleParams::new(kind)).expect("valid defaults");
+        PriceFeed { asset, pool: None, oracle, price: f64::NAN, stale_from: None }
+    }
+
+    fn spot(&self, inp: &FeedInputs) -> f64 {
+        match (self.pool, self.asset) {
+            (Some(p), _) => inp.pools[p].price(),
+            (None, Asset::Usd) => 1.0 / inp.eth_usd,
+            (None, Asset::Eth) => 1.0,
+            (None, Asset::Lrt(l)) => inp.navs[l],
+        }
+    }
+
+    fn nav(&self, inp: &FeedInputs) -> f64 {
+        match self.asset {
+            Asset::Lrt(l) => inp.navs[l],
+            Asset::Eth => 1.0,
+            Asset::Usd => 1.0 / inp.eth_usd,
+        }
+    }
+
+    /// Advances the feed by one step.
+    pub fn update(&mut self, inp: &FeedInputs, step: u64, dt_years: f64) -> Result<(), LendingError> {
+        self.price = self.oracle.update(self.spot(inp), self.nav(inp), step, dt_years)?;
+        Ok(())
+    }
+
+    /// Whether the feed reports the pool's price as it is right now (pool spot, no delay, alive):
+    /// then liquidation rounds inside a step see the sales of earlier rounds.
+    pub fn is_live(&self, step: u64) -> bool {
+        let p = self.oracle.params();
+        self.pool.is_some() && p.kind == OracleKind::PoolSpot && p.delay_steps == 0 && !self.oracle.is_frozen() && self.stale_from.is_none_or(|s| step < s)
+    }
+
+    /// The price liquidations use in a round.
+    pub fn round_price(&self, pools: &[LrtPool], step: u64) -> f64 {
+        match self.pool {
+            Some(p) if self.is_live(step) => pools[p].price(),
+            _ => self.price,
+        }
+    }
+
+    /// Whether this feed follows a market price (pool or TWAP) rather than NAV.
+    pub fn is_market_price(&self) -> bool {
+        self.pool.is_some()
+    }
+}
+
+/// One lender who may run.
+#[derive(Clone, Debug)]
+pub struct Supplier {
+    /// Supply shares (isolated market); pooled lenders hold an account in [`Lenders::accounts`].
+    pub shares: f64,
+    /// Withdraws everything once utilisation reaches this.
+    pub utilisation_threshold: f64,
+    /// ...or once the market's bad debt reaches this share of its supply at the start.
+    pub bad_debt_threshold: f64,
+    /// Withdrawn assets (asset units: ETH or USD).
+    pub wallet: f64,
+    /// Waiting in the withdrawal queue.
+    pub queued: bool,
+    /// Has asked to withdraw (queued or done).
+    pub running: bool,
+}
+
+/// The lenders of one loan reserve: a passive aggregate that never moves plus a small population
+/// that withdraws on fear, with a FIFO queue for withdrawals that exceed the idle cash.
+#[derive(Clone, Debug)]
+pub struct Lenders {
+    /// Reserve index (pooled) or 0 (isolated).
+    pub reserve: usize,
+    pub asset: Asset,
+    pub members: Vec<Supplier>,
+    /// Pooled: one account per member (same order); empty for isolated markets.
+    pub accounts: Vec<Account>,
+    /// Members waiting, first come first served.
+    pub queue: VecDeque<u32>,
+    /// Supply at the start, asset units.
+    pub initial_supply: f64,
+    /// Withdrawn so far (asset units).
+    pub withdrawn: f64,
+    /// Probability that a member looks at the market in one step.
+    pub attention: f64,
+}
+
+/// The Morpho-Blue-like mechanism with its feed.
+#[derive(Clone, Debug)]
+pub struct IsolatedBook {
+    /// Collateral LRT index; the loan asset is ETH.
+    pub lrt: usize,
+    pub lltv: f64,
+    pub inner: IsolatedMarket,
+    pub feed: PriceFeed,
+    /// Supply shares of the passive lenders.
+    pub passive_shares: f64,
+}
+
+/// The Aave-v3-like mechanism with one feed per reserve and the borrowers' accounts.
+#[derive(Clone, Debug)]
+pub struct PooledBook {
+    pub inner: PooledMarket,
+    /// Asset of each reserve.
+    pub assets: Vec<Asset>,
+    pub feeds: Vec<PriceFeed>,
+    /// Oracle price of each reserve this step (ETH per unit).
+    pub prices: Vec<f64>,
+    /// Borrowers' accounts, by slot.
+    pub accounts: Vec<Account>,
+    /// Passive lenders' account (idle supply of every reserve).
+    pub passive: Account,
+    /// E-mode labels, by category index.
+    pub emode_labels: Vec<String>,
+}
+
+impl PooledBook {
+    pub fn reserve_of(&self, asset: Asset) -> Option<usize> {
+        self.assets.iter().position(|&a| a == asset)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Book {
+    Isolated(IsolatedBook),
+    Pooled(PooledBook),
+}
 
 #[derive(Clone, Debug)]
 pub struct Market {
     pub id: String,
-    /// Collateral LRT index; the loan asset is ETH.
-    pub lrt: usize,
-    /// Pool whose price the oracle reads, for pool-spot and TWAP oracles.
-    pub oracle_pool: Option<usize>,
-    pub lltv: f64,
-    pub inner: IsolatedMarket,
-    pub oracle: OracleState,
-    /// Price the oracle reported this step.
-    pub oracle_price: f64,
-    /// Supply shares of the lenders (one aggregate supplier).
-    pub supplier_shares: f64,
-    initial_supply: f64,
+    pub book: Book,
+    /// Lenders of each loan reserve (isolated: one, for ETH).
+    pub lenders: Vec<Lenders>,
+    /// Supply at the start of every loan reserve, valued in ETH at the start.
+    initial_supply_eth: f64,
 }
 
-fn bad(i: usize, field: &str, e: LendingError) -> BuildError {
-    BuildError::Invalid(vec![crate::scenario::validate::Issue { path: format!("markets[{i}].{field}"), message: e.to_string() }])
+/// Resolves an asset name of a pooled reserve.
+pub fn asset_of(name: &str, lrt_ix: impl Fn(&str) -> Option<usize>) -> Option<Asset> {
+    match name {
+        ASSET_ETH => Some(Asset::Eth),
+        ASSET_USD => Some(Asset::Usd),
+        l => lrt_ix(l).map(Asset::Lrt),
+    }
+}
+
+fn irm_of(c: &crate::scenario::IrmConfig) -> KinkedIrm {
+    KinkedIrm { base_rate: c.base_rate, slope1: c.slope1, slope2: c.slope2, optimal_utilisation: c.optimal_utilisation }
 }
 
 impl Market {
-    pub fn new(i: usize, cfg: &MarketConfig, lrt: usize, oracle_pool: Option<usize>, dt_seconds: f64) -> Result<Market, BuildError> {
-        let irm = KinkedIrm { base_rate: cfg.irm.base_rate, slope1: cfg.irm.slope1, slope2: cfg.irm.slope2, optimal_utilisation: cfg.irm.optimal_utilisation };
-        let params = IsolatedParams { lltv: cfg.lltv, irm, fee: cfg.irm.reserve_factor, borrow_compounding: Default::default() };
-        let inner = IsolatedMarket::new(params).map_err(|e| bad(i, "irm", e))?;
-        let kind = match &cfg.oracle {
-            OracleConfig::PoolSpot { .. } => OracleKind::PoolSpot,
-            OracleConfig::Twap { window, .. } => OracleKind::Twap { window_steps: (window.seconds() / dt_seconds).round().max(1.0) as usize },
-            OracleConfig::ExchangeRate { max_growth_per_year } => OracleKind::ExchangeRate { max_growth_per_year: *max_growth_per_year },
-            OracleConfig::Fixed { price } => OracleKind::Fixed(*price),
+    /// Builds market `i` of the scenario. `lrt_ix` and `pool_ix` resolve ids (validated).
+    pub fn new(i: usize, cfg: &MarketConfig, lrt_ix: &dyn Fn(&str) -> Option<usize>, pool_ix: &dyn Fn(&str) -> Option<usize>, dt_seconds: f64) -> Result<Market, BuildError> {
+        let path = |f: &str| format!("markets[{i}].{f}");
+        let book = match cfg.kind {
+            MarketKind::Isolated => {
+                let lrt = cfg.collateral.as_deref().and_then(lrt_ix).ok_or_else(|| bad(path("collateral"), "unknown LRT"))?;
+                let lltv = cfg.lltv.ok_or_else(|| bad(path("lltv"), "missing"))?;
+                let oc = cfg.oracle.as_ref().ok_or_else(|| bad(path("oracle"), "missing"))?;
+                let irm_cfg = cfg.irm.clone().unwrap_or_default();
+                let params = IsolatedParams { lltv, irm: irm_of(&irm_cfg), fee: irm_cfg.reserve_factor, borrow_compounding: Default::default() };
+                let inner = IsolatedMarket::new(params).map_err(|e| bad(path("irm"), e))?;
+                let feed = PriceFeed::new(&path("oracle"), oc, Asset::Lrt(lrt), oc.pool().and_then(pool_ix), dt_seconds)?;
+                Book::Isolated(IsolatedBook { lrt, lltv, inner, feed, passive_shares: 0.0 })
+            }
+            MarketKind::Pooled => {
+                let mut assets = Vec::with_capacity(cfg.reserves.len());
+                let mut feeds = Vec::with_capacity(cfg.reserves.len());
+                let mut reserves = Vec::with_capacity(cfg.reserves.len());
+                for (k, r) in cfg.reserves.iter().enumerate() {
+                    let rp = |f: &str| format!("markets[{i}].reserves[{k}].{f}");
+                    let asset = asset_of(&r.asset, lrt_ix).ok_or_else(|| bad(rp("asset"), "unknown asset"))?;
+                    let feed = match &r.oracle {
+                        Some(oc) => PriceFeed::new(&rp("oracle"), oc, asset, oc.pool().and_then(pool_ix), dt_seconds)?,
+                        None => PriceFeed::default_for(asset),
+                    };
+                    assets.push(asset);
+                    feeds.push(feed);
+                    reserves.push(ReserveParams {
+                        name: r.asset.clone(),
+                        ltv: r.ltv,
+                        liquidation_threshold: r.liquidation_threshold,
+                        liquidation_bonus: r.liquidation_bonus,
+                        liquidation_protocol_fee: r.liquidation_protocol_fee,
+                        supply_cap: r.supply_cap,
+                        borrow_cap: r.borrow_cap,
+                        irm: irm_of(&r.irm),
+                        reserve_factor: r.irm.reserve_factor,
+                        borrowing_enabled: r.borrowing_enabled,
+                    });
+                }
+                let index = |name: &str| cfg.reserves.iter().position(|r| r.asset == name);
+                let mut emodes = Vec::with_capacity(cfg.emodes.len());
+                for (k, e) in cfg.emodes.iter().enumerate() {
+                    let (ltv, lt, bonus) = e.resolved();
+                    emodes.push(EMode {
+                        label: e.label.clone(),
+                        ltv: ltv.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].ltv"), "missing"))?,
+                        liquidation_threshold: lt.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_threshold"), "missing"))?,
+                        liquidation_bonus: bonus.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_bonus"), "missing"))?,
+                        collateral_assets: e.collateral.iter().filter_map(|a| index(a)).collect(),
+                        borrowable_assets: e.borrowable.iter().filter_map(|a| index(a)).collect(),
+                    });
+                }
+                let emode_labels = emodes.iter().map(|e| e.label.clone()).collect();
+                let mut params = PooledParams::new(reserves, emodes);
+                if let Some(v) = cfg.close_factor {
+                    params.default_close_factor = v;
+                }
+                if let Some(v) = cfg.close_factor_hf_threshold {
+                    params.close_factor_hf_threshold = v;
+                }
+                if let Some(v) = cfg.small_position_usd {
+                    params.min_base_max_close_factor_threshold_usd = v;
+                }
+                if let Some(v) = cfg.min_leftover_usd {
+                    params.min_leftover_base_usd = v;
+                }
+                let inner = PooledMarket::new(params).map_err(|e| bad(path("reserves"), e))?;
+                let n = assets.len();
+                Book::Pooled(PooledBook { passive: inner.new_account(), inner, prices: vec![f64::NAN; n], assets, feeds, accounts: Vec::new(), emode_labels })
+            }
         };
-        let oracle = OracleState::new(OracleParams::new(kind)).map_err(|e| bad(i, "oracle", e))?;
-        Ok(Market { id: cfg.id.clone(), lrt, oracle_pool, lltv: cfg.lltv, inner, oracle, oracle_price: f64::NAN, supplier_shares: 0.0, initial_supply: 0.0 })
+        let loan_reserves: Vec<(usize, Asset)> = match &book {
+            Book::Isolated(_) => vec![(0, Asset::Eth)],
+            Book::Pooled(b) => (0..b.assets.len()).filter(|&r| cfg.reserves[r].borrowing_enabled).map(|r| (r, b.assets[r])).collect(),
+        };
+        let lenders = loan_reserves
+            .into_iter()
+            .map(|(reserve, asset)| Lenders { reserve, asset, members: Vec::new(), accounts: Vec::new(), queue: VecDeque::new(), initial_supply: 0.0, withdrawn: 0.0, attention: 0.0 })
+            .collect();
+        Ok(Market { id: cfg.id.clone(), book, lenders, initial_supply_eth: 0.0 })
     }
 
-    /// The oracle price at the start, given the pool price and NAV (primes the oracle).
-    pub fn initial_oracle_price(&mut self, pool_price: f64, nav: f64) -> f64 {
-        if self.oracle_price.is_nan() {
-            self.oracle_price = self.oracle.update(pool_price, nav, 0, 0.0).unwrap_or(pool_price);
+    pub fn kind(&self) -> MarketKind {
+        match self.book {
+            Book::Isolated(_) => MarketKind::Isolated,
+            Book::Pooled(_) => MarketKind::Pooled,
         }
-        self.oracle_price
     }
 
-    /// Lenders supply `eth` at the start (before positions open).
-    pub fn supply_at_start(&mut self, eth: f64) -> Result<(), LendingError> {
-        if eth > 0.0 {
-            self.inner.supply(&mut self.supplier_shares, eth)?;
-            self.initial_supply += eth;
+    pub fn isolated(&self) -> Option<&IsolatedBook> {
+        match &self.book {
+            Book::Isolated(b) => Some(b),
+            Book::Pooled(_) => None,
         }
-        Ok(())
     }
 
-    /// Opens a looper's position at the start. Returns the borrow shares.
-    pub fn open_position(&mut self, collateral: f64, debt: f64) -> Result<f64, LendingError> {
-        let mut c = 0.0;
-        let mut shares = 0.0;
-        self.inner.supply_collateral(&mut c, collateral)?;
-        self.inner.borrow(c, &mut shares, debt, self.oracle_price)?;
-        Ok(shares)
+    pub fn pooled(&self) -> Option<&PooledBook> {
+        match &self.book {
+            Book::Pooled(b) => Some(b),
+            Book::Isolated(_) => None,
+        }
     }
 
-    pub fn initial_supply(&self) -> f64 {
-        self.initial_supply
+    pub fn pooled_mut(&mut self) -> Option<&mut PooledBook> {
+        match &mut self.book {
+            Book::Pooled(b) => Some(b),
+            Book::Isolated(_) => None,
+        }
     }
 
-    pub fn debt(&self, borrow_shares: f64) -> f64 {
-        self.inner.debt_of(borrow_shares)
+    /// Updates every feed of the market for this step.
+    pub fn update_feeds(&mut self, inp: &FeedInputs, step: u64, dt_years: f64) -> Result<(), LendingError> {
+        match &mut self.book {
+            Book::Isolated(b) => b.feed.update(inp, step, dt_years),
+            Book::Pooled(b) => {
+                for (r, f) in b.feeds.iter_mut().enumerate() {
+                    f.update(inp, step, dt_years)?;
+                    b.prices[r] = f.price;
+                }
+                Ok(())
+            }
+        }
     }
 
-    /// ETH held by the market (supplied and not lent).
-    pub fn cash(&self) -> f64 {
-        self.inner.liquidity()
+    /// The oracle price of the isolated market's collateral, or of the first LRT reserve of a
+    /// pooled market (NaN if none): the price a domino chart shows for the market.
+    pub fn oracle_price(&self) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.feed.price,
+            Book::Pooled(b) => b.assets.iter().position(|a| matches!(a, Asset::Lrt(_))).map_or(f64::NAN, |r| b.prices[r]),
+        }
     }
 
+    /// Highest utilisation over the loan reserves.
     pub fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-
-    pub fn update_oracle(&mut self, spot: f64, nav: f64, step: u64, dt_years: f64) -> Result<(), crate::world::WorldError> {
-        self.oracle_price = self.oracle.update(spot, nav, step, dt_years).map_err(|source| crate::world::WorldError::Market { market: self.id.clone(), source })?;
-        Ok(())
-    }
-
-    /// The price liquidations use in a round: a pool-spot oracle sees the pool as it is now
-    /// (including earlier rounds' sales); other oracles report once per step.
-    pub fn round_price(&self, pools: &[LrtPool]) -> f64 {
-        match (self.oracle.params().kind, self.oracle_pool) {
-            (OracleKind::PoolSpot, Some(p)) => pools[p].price(),
-            _ => self.oracle_price,
+        match &self.book {
+            Book::Isolated(b) => b.inner.utilisation(),
+            Book::Pooled(b) => self.lenders.iter().map(|l| b.inner.reserve(l.reserve).map_or(0.0, |s| s.utilisation())).fold(0.0, f64::max),
         }
     }
 
-    /// (debt repaid, collateral seized) if a liquidator repays up to `max_repay`.
-    pub fn liquidation_amounts(&self, collateral: f64, borrow_shares: f64, max_repay: f64, price: f64) -> (f64, f64) {
-        self.inner
-            .preview_liquidation(collateral, borrow_shares, price, LiquidationRequest::Repay(max_repay))
-            .map_or((0.0, 0.0), |o| (o.repaid, o.seized))
-    }
-
-    pub fn liquidate(&mut self, collateral: &mut f64, borrow_shares: &mut f64, repay: f64, price: f64) -> Result<LiquidationOutcome, LendingError> {
-        self.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Repay(repay))
-    }
-
-    /// Writes off the debt of a position with no collateral left (Morpho books it on the next
-    /// liquidation call, which anyone can make with zero repayment). Returns the bad debt.
-    pub fn realize_bad_debt(&mut self, collateral: &mut f64, borrow_shares: &mut f64, price: f64) -> f64 {
-        self.inner.release_collateral(collateral, *collateral);
-        self.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Max).map_or(0.0, |o| o.bad_debt)
-    }
-
-    /// Repays up to `eth` of a position's debt; returns what was used.
-    pub fn repay(&mut self, borrow_shares: &mut f64, eth: f64) -> f64 {
-        if eth <= 0.0 {
-            return 0.0;
+    /// Utilisation of the reserve lent by `lenders[k]`.
+    pub fn lender_utilisation(&self, k: usize) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.inner.utilisation(),
+            Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.utilisation()),
         }
-        self.inner.repay(borrow_shares, eth).unwrap_or(0.0)
     }
 
-    /// Releases collateral sold in a deleveraging batch. The agent's flash-loan deleverage
-    /// (borrow, repay, withdraw, swap, return) is atomic on chain; here the swap clears in the
-    /// step's batch first and the proceeds repay debt before this call, so the health check
-    /// of `withdrawCollateral` is not repeated.
-    pub fn withdraw_collateral(&mut self, collateral: &mut f64, amount: f64) {
-        self.inner.release_collateral(collateral, amount);
+    /// Idle cash of the reserve lent by `lenders[k]` (asset units).
+    pub fn lender_cash(&self, k: usize) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.inner.liquidity(),
+            Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.cash),
+        }
+    }
+
+    /// Total debt and total supply valued at the oracle prices, in ETH.
+    pub fn totals_eth(&self) -> (f64, f64) {
+        match &self.book {
+            Book::Isolated(b) => (b.inner.total_borrow_assets(), b.inner.total_supply_assets()),
+            Book::Pooled(b) => b.inner.reserves().iter().zip(&b.prices).fold((0.0, 0.0), |(d, s), (st, &p)| (d + st.total_debt() * p, s + st.total_supply() * p)),
+        }
+    }
+
+    /// Annual borrow rate of the ETH loan (isolated) or of the ETH reserve (pooled; NaN if none).
+    pub fn eth_borrow_rate(&self) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.inner.borrow_rate(),
+            Book::Pooled(b) => b.reserve_of(Asset::Eth).and_then(|r| b.inner.borrow_rate(r)).unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Physical ETH held by the market (isolated: liquidity; pooled: ETH reserve cash).
+    pub fn eth_cash(&self) -> f64 {
+        self.cash_of(Asset::Eth)
+    }
+
+    /// Physical units of `asset` held by the market.
+    pub fn cash_of(&self, asset: Asset) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => {
+                if asset == Asset::Eth {
+                    b.inner.liquidity()
+                } else {
+                    0.0
+                }
+            }
+            Book::Pooled(b) => b.assets.iter().zip(b.inner.reserves()).filter(|(a, _)| **a == asset).map(|(_, s)| s.cash).sum(),
+        }
+    }
+
+    /// Bad debt booked so far (ETH for isolated markets; pooled deficits valued at the oracle).
+    pub fn bad_debt_eth(&self) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.inner.bad_debt_realised(),
+            Book::Pooled(b) => b.inner.reserves().iter().zip(&b.prices).map(|(s, &p)| s.deficit * p).sum(),
+        }
+    }
+
+    /// Supply of the loan reserves at the start, in ETH (the base of suppliers' loss share).
+    pub fn initial_supply(&self) -> f64 {
+        self.initial_supply_eth
+    }
+
+    /// Records the loan reserves' supply at the start (after positions opened), at `prices`
+    /// (ETH per unit of the lenders' assets).
+    pub fn set_initial_supply(&mut self) {
+        let mut v = 0.0;
+        for k in 0..self.lenders.len() {
+            let units = match &self.book {
+                Book::Isolated(b) => b.inner.total_supply_assets(),
+                Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.total_supply()),
+            };
+            let price = match &self.book {
+                Book::Isolated(_) => 1.0,
+                Book::Pooled(b) => b.prices[self.lenders[k].reserve],
+            };
+            self.lenders[k].initial_supply = units;
+            v += units * price;
+        }
+        self.initial_supply_eth = v;
     }
 
     pub fn accrue(&mut self, dt_years: f64) {
         // dt is validated positive and finite; accrual cannot fail.
-        let _ = self.inner.accrue(dt_years);
+        match &mut self.book {
+            Book::Isolated(b) => {
+                let _ = b.inner.accrue(dt_years);
+            }
+            Book::Pooled(b) => {
+                let _ = b.inner.accrue(dt_years);
+            }
+        }
     }
 
-    /// Books of the market against the positions the population holds.
-    pub fn check_books(&self, sum_debts: f64, sum_collateral: f64) -> Result<(), String> {
-        let scale = self.inner.total_supply_assets().max(1.0);
-        let borrow = self.inner.total_borrow_assets();
-        if (borrow - sum_debts).abs() > 1e-9 * scale {
-            return Err(format!("total borrow {borrow} but positions owe {sum_debts}"));
+    /// Lenders supply `amount` of the loan reserve `k` at the start: `passive_share` (or all, with
+    /// no suppliers configured) to the passive aggregate, the rest evenly to the suppliers.
+    pub fn supply_at_start(&mut self, k: usize, amount: f64, cfg: &SupplierConfig, thresholds: &[(f64, f64)]) -> Result<(), LendingError> {
+        if amount <= 0.0 && thresholds.is_empty() {
+            return Ok(());
         }
-        let coll = self.inner.total_collateral();
-        if (coll - sum_collateral).abs() > 1e-9 * coll.max(1.0) {
-            return Err(format!("total collateral {coll} but positions hold {sum_collateral}"));
+        let n = thresholds.len();
+        let passive = if n == 0 { amount } else { amount * cfg.passive_share };
+        let each = if n == 0 { 0.0 } else { (amount - passive) / n as f64 };
+        let lenders = &mut self.lenders[k];
+        lenders.members.clear();
+        for &(u, b) in thresholds {
+            lenders.members.push(Supplier { shares: 0.0, utilisation_threshold: u, bad_debt_threshold: b, wallet: 0.0, queued: false, running: false });
         }
-        if self.cash() < -1e-9 * scale {
-            return Err(format!("negative cash {}", self.cash()));
+        match &mut self.book {
+            Book::Isolated(b) => {
+                b.inner.supply(&mut b.passive_shares, passive)?;
+                for s in lenders.members.iter_mut() {
+                    b.inner.supply(&mut s.shares, each)?;
+                }
+            }
+            Book::Pooled(b) => {
+                let r = lenders.reserve;
+                if passive > 0.0 {
+                    b.inner.supply(&mut b.passive, r, passive)?;
+                }
+                lenders.accounts = (0..n).map(|_| b.inner.new_account()).collect();
+                for a in lenders.accounts.iter_mut() {
+                    if each > 0.0 {
+                        b.inner.supply(a, r, each)?;
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// What supplier `s` of `lenders[k]` can claim now (asset units).
+    pub fn supplier_balance(&self, k: usize, s: usize) -> f64 {
+        let l = &self.lenders[k];
+        match &self.book {
+            Book::Isolated(b) => b.inner.supply_assets_of(l.members[s].shares),
+            Book::Pooled(b) => b.inner.supplied(&l.accounts[s], l.reserve),
+        }
+    }
+
+    /// Supplier `s` of `lenders[k]` withdraws up to everything; the rest stays (queued by the
+    /// caller). The withdrawn assets go to the supplier's wallet.
+    pub fn supplier_withdraw(&mut self, k: usize, s: usize) -> WithdrawOutcome {
+        let l = &mut self.lenders[k];
+        let none = WithdrawOutcome { withdrawn: 0.0, unfilled: 0.0, limited_by: restake_lending::WithdrawLimit::None };
+        let out = match &mut self.book {
+            Book::Isolated(b) => b.inner.withdraw(&mut l.members[s].shares, f64::INFINITY),
+            // A lender without debt: no prices needed for the health check.
+            Book::Pooled(b) => b.inner.withdraw(&mut l.accounts[s], l.reserve, f64::INFINITY, &[]),
+        }
+        .unwrap_or(none);
+        l.members[s].wallet += out.withdrawn;
+        l.withdrawn += out.withdrawn;
+        out
+    }
+
+    // ---- isolated positions (held by the population) ----
+
+    /// Opens a looper's position on an isolated market at the start. Returns the borrow shares.
+    pub fn open_isolated(&mut self, collateral: f64, debt: f64) -> Result<f64, LendingError> {
+        let Book::Isolated(b) = &mut self.book else { return Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() }) };
+        let mut c = 0.0;
+        let mut shares = 0.0;
+        b.inner.supply_collateral(&mut c, collateral)?;
+        b.inner.borrow(c, &mut shares, debt, b.feed.price)?;
+        Ok(shares)
+    }
+
+    /// Debt of an isolated position holding `borrow_shares` (0 for a pooled market).
+    pub fn debt(&self, borrow_shares: f64) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.inner.debt_of(borrow_shares),
+            Book::Pooled(_) => 0.0,
+        }
+    }
+
+    /// (debt repaid, collateral seized) on an isolated market if a liquidator repays up to
+    /// `max_repay` at `price`.
+    pub fn liquidation_amounts(&self, collateral: f64, borrow_shares: f64, max_repay: f64, price: f64) -> (f64, f64) {
+        match &self.book {
+            Book::Isolated(b) => b.inner.preview_liquidation(collateral, borrow_shares, price, LiquidationRequest::Repay(max_repay)).map_or((0.0, 0.0), |o| (o.repaid, o.seized)),
+            Book::Pooled(_) => (0.0, 0.0),
+        }
+    }
+
+    pub fn liquidate_isolated(&mut self, collateral: &mut f64, borrow_shares: &mut f64, repay: f64, price: f64) -> Result<LiquidationOutcome, LendingError> {
+        match &mut self.book {
+            Book::Isolated(b) => b.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Repay(repay)),
+            Book::Pooled(_) => Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() }),
+        }
+    }
+
+    /// Writes off the debt of an isolated position with no collateral left (Morpho books it on
+    /// the next liquidation call, which anyone can make with zero repayment). Returns the bad debt.
+    pub fn realize_bad_debt(&mut self, collateral: &mut f64, borrow_shares: &mut f64, price: f64) -> f64 {
+        match &mut self.book {
+            Book::Isolated(b) => {
+                b.inner.release_collateral(collateral, *collateral);
+                b.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Max).map_or(0.0, |o| o.bad_debt)
+            }
+            Book::Pooled(_) => 0.0,
+        }
+    }
+
+    /// Books of the market against the positions and lenders: debt and collateral totals equal
+    /// the positions', supply equals the lenders' claims, no negative cash; for a pooled market,
+    /// cash + debt + deficit = aToken supply per reserve (up to the Taylor-vs-linear accrual
+    /// difference Aave also has, < 1e-6 relative over a run).
+    pub fn check_books(&self, sum_debts: f64, sum_collateral: f64) -> Result<(), String> {
+        match &self.book {
+            Book::Isolated(b) => {
+                let inner = &b.inner;
+                let scale = inner.total_supply_assets().max(1.0);
+                let borrow = inner.total_borrow_assets();
+                if (borrow - sum_debts).abs() > 1e-9 * scale {
+                    return Err(format!("total borrow {borrow} but positions owe {sum_debts}"));
+                }
+                let coll = inner.total_collateral();
+                if (coll - sum_collateral).abs() > 1e-9 * coll.max(1.0) {
+                    return Err(format!("total collateral {coll} but positions hold {sum_collateral}"));
+                }
+                let shares: f64 = b.passive_shares + self.lenders.iter().flat_map(|l| l.members.iter()).map(|s| s.shares).sum::<f64>() + inner.fee_shares();
+                if (shares - inner.total_supply_shares()).abs() > 1e-9 * inner.total_supply_shares().max(1.0) {
+                    return Err(format!("supply shares {} but lenders hold {shares}", inner.total_supply_shares()));
+                }
+                if self.eth_cash() < -1e-9 * scale {
+                    return Err(format!("negative cash {}", self.eth_cash()));
+                }
+                Ok(())
+            }
+            Book::Pooled(b) => {
+                let n = b.assets.len();
+                for r in 0..n {
+                    let st = b.inner.reserve(r).expect("in range");
+                    let accounts = b.accounts.iter().chain(std::iter::once(&b.passive)).chain(self.lenders.iter().flat_map(|l| l.accounts.iter()));
+                    let (mut sup, mut debt) = (0.0, 0.0);
+                    for a in accounts {
+                        sup += a.supplied_scaled[r];
+                        debt += a.debt_scaled[r];
+                    }
+                    let scale = st.total_supply().max(1.0);
+                    let name = &b.inner.params().reserves[r].name;
+                    if (sup - st.scaled_supply).abs() > 1e-9 * st.scaled_supply.max(1.0) {
+                        return Err(format!("reserve {name}: scaled supply {} but accounts hold {sup}", st.scaled_supply));
+                    }
+                    if (debt - st.scaled_debt).abs() > 1e-9 * st.scaled_debt.max(1.0) {
+                        return Err(format!("reserve {name}: scaled debt {} but accounts owe {debt}", st.scaled_debt));
+                    }
+                    if st.cash < -1e-9 * scale {
+                        return Err(format!("reserve {name}: negative cash {}", st.cash));
+                    }
+                    let hole = st.cash + st.total_debt() + st.deficit - st.total_supply();
+                    if hole.abs() > 1e-6 * scale {
+                        return Err(format!("reserve {name}: cash + debt + deficit - supply = {hole}"));
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! A million agents are a few contiguous vectors; a step touches each once in parallel
 //! (decisions) and once more in parallel (applying batch results), with no allocation.
 
+use crate::market::Asset;
 use crate::scenario::validate::Issue;
-use crate::scenario::RetailCohortConfig;
+use crate::scenario::{BorrowerCohortConfig, RetailCohortConfig};
 use rand_distr::{Distribution, LogNormal};
 use restake_engine::{Purpose, stream};
 
@@ -15,6 +16,9 @@ pub enum Strategy {
     Holder = 0,
     /// Deposits the LRT as collateral and borrows ETH to buy more, to a target health factor.
     Looper = 1,
+    /// Deposits ETH on a pooled market and borrows the USD stablecoin to buy more ETH (a
+    /// leveraged ETH long): its health factor falls with ETH/USD.
+    Borrower = 2,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,13 +65,29 @@ impl Intents {
     }
 }
 
+/// What a cohort's borrowers hold in their market: the collateral asset and the debt asset, with
+/// their reserve indices and the e-mode category on a pooled market (reserves are 0 on an
+/// isolated market, whose collateral is the cohort's LRT and whose debt is ETH).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Leg {
+    pub collateral: Asset,
+    pub debt: Asset,
+    pub coll_reserve: usize,
+    pub debt_reserve: usize,
+    pub emode: Option<usize>,
+}
+
 /// Parameters shared by a cohort (index = cohort).
 #[derive(Clone, Debug)]
 pub struct Cohort {
     pub id: String,
+    /// The LRT the cohort holds (`usize::MAX` for ETH-collateral borrower cohorts).
     pub lrt: usize,
     pub market: Option<usize>,
+    /// The LRT's main pool (`usize::MAX` for ETH-collateral borrower cohorts).
     pub pool: usize,
+    /// Borrowers' position shape (None for cohorts without a market).
+    pub leg: Option<Leg>,
     /// Probability of looking at the position in one step.
     pub attention: f64,
     pub range: std::ops::Range<usize>,
@@ -83,9 +103,12 @@ pub struct Population {
     /// Wallet balances.
     pub lrt: Vec<f64>,
     pub eth: Vec<f64>,
-    /// Collateral in the cohort's market and debt as borrow shares (debt = shares x index).
+    /// Collateral in the cohort's isolated market and debt as borrow shares (debt = shares x
+    /// index). Positions on pooled markets live in the market's accounts (see `slot`).
     pub collateral: Vec<f64>,
     pub borrow_shares: Vec<f64>,
+    /// Index of the agent's position in its market's borrower list (`u32::MAX` if none).
+    pub slot: Vec<u32>,
     /// Tokens waiting in the redemption queue.
     pub queued: Vec<f64>,
     pub target_hf: Vec<f64>,
@@ -159,6 +182,47 @@ impl Population {
             self.eth.push(0.0);
             self.collateral.push(0.0);
             self.borrow_shares.push(0.0);
+            self.slot.push(u32::MAX);
+            self.queued.push(0.0);
+        }
+        Ok(start..self.len())
+    }
+
+    /// Adds a cohort of ETH-collateral USD borrowers (`index` is its cohort index; `config_index`
+    /// its place in `[[borrowers]]`, for error paths).
+    pub fn add_borrower_cohort(&mut self, index: usize, config_index: usize, cfg: &BorrowerCohortConfig, seed: u64) -> Result<std::ops::Range<usize>, Issue> {
+        let bad = |field: &str, e: String| Issue { path: format!("borrowers[{config_index}].{field}"), message: e };
+        let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
+        let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
+        let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
+        let weights = LogNormal::new(0.0, cfg.wealth_sigma).map_err(|e| bad("wealth_sigma", e.to_string()))?;
+        let start = self.len();
+        let n = cfg.agents as usize;
+        let mut w = Vec::with_capacity(n);
+        for k in 0..n {
+            let entity = RETAIL_NAMESPACE + (start + k) as u64;
+            w.push(weights.sample(&mut stream(seed, entity, 0, INIT_WEALTH)));
+        }
+        let total: f64 = w.iter().sum();
+        for (k, wk) in w.into_iter().enumerate() {
+            let entity = RETAIL_NAMESPACE + (start + k) as u64;
+            let mut rng = stream(seed, entity, 0, INIT_PARAMS);
+            self.cohort.push(index as u16);
+            self.strategy.push(Strategy::Borrower);
+            self.status.push(Status::Active);
+            self.initial_wealth.push(cfg.wealth_total * wk / total);
+            let t = target.sample(&mut rng);
+            self.target_hf.push(t);
+            self.deleverage_hf.push(t * delev.sample(&mut rng));
+            self.panic_loss.push(panic.sample(&mut rng));
+            self.herd_sensitivity.push(0.0);
+            self.queue_discount_rate.push(0.0);
+            self.slippage_tolerance.push(0.0);
+            self.lrt.push(0.0);
+            self.eth.push(0.0);
+            self.collateral.push(0.0);
+            self.borrow_shares.push(0.0);
+            self.slot.push(u32::MAX);
             self.queued.push(0.0);
         }
         Ok(start..self.len())

@@ -8,12 +8,36 @@
 //! the smaller total rises). Stake = shares * max_magnitude. (EigenLayer docs, "Unique stake
 //! allocation & deallocation"; ELIP-002.)
 
-/// A restaking protocol as a parameter set of one mechanism.
+/// How long a withdrawal takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WithdrawalRule {
+    /// A fixed delay (EigenLayer: 14 days since April 2025, 7 before; Karak: 9 days).
+    Fixed { seconds: f64 },
+    /// Symbiotic: a withdrawal requested in epoch k completes at the start of epoch k + 2, so
+    /// the wait lies in (E, 2E].
+    Epochs { epoch_seconds: f64 },
+}
+
+/// A restaking protocol as a parameter set of one mechanism: stake is slashable until its
+/// withdrawal completes; a slash may wait out a veto window during which a resolver can cancel
+/// it.
 #[derive(Clone, Debug)]
 pub struct RestakingProtocol {
     pub id: String,
-    /// Seconds between queueing a withdrawal and completing it; stake stays slashable meanwhile.
-    pub withdrawal_delay_seconds: f64,
+    pub withdrawal: WithdrawalRule,
+    /// Time between a slashing request and its execution, during which it can be vetoed
+    /// (Karak 2 days; Symbiotic with a resolver; EigenLayer none).
+    pub veto_window_seconds: f64,
+}
+
+impl RestakingProtocol {
+    /// Seconds until a withdrawal requested at time `t` completes.
+    pub fn withdrawal_delay_seconds(&self, t: f64) -> f64 {
+        match self.withdrawal {
+            WithdrawalRule::Fixed { seconds } => seconds,
+            WithdrawalRule::Epochs { epoch_seconds } => ((t / epoch_seconds).floor() + 2.0) * epoch_seconds - t,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -30,34 +54,53 @@ pub struct Operator {
     /// Total deposit shares delegated (active plus queued for withdrawal).
     pub shares: f64,
     pub max_magnitude: f64,
+    /// Share of the validators' balance left after beacon-chain slashing (EigenLayer's
+    /// beacon-chain slashing factor, here per operator: the validators it runs).
+    pub beacon_factor: f64,
     pub allocations: Vec<Allocation>,
+    /// Operator faults per year (each slashes it in every AVS it is allocated to).
+    pub fault_hazard_per_year: f64,
 }
 
 impl Operator {
     /// Delegated stake in ETH.
     pub fn stake(&self) -> f64 {
-        self.shares * self.max_magnitude
+        self.shares * self.share_value()
     }
 
-    /// ETH per share: what one deposit share is worth after slashing.
+    /// ETH per share: what one deposit share is worth after AVS and beacon-chain slashing.
     pub fn share_value(&self) -> f64 {
-        self.max_magnitude
+        self.max_magnitude * self.beacon_factor
     }
 
     /// Stake slashable by `avs` (its allocation), in ETH.
     pub fn allocated_to(&self, avs: usize) -> f64 {
-        self.allocations.iter().filter(|a| a.avs == avs).map(|a| a.magnitude * self.shares).sum()
+        self.allocations.iter().filter(|a| a.avs == avs).map(|a| a.magnitude * self.shares * self.beacon_factor).sum()
+    }
+
+    /// Number of AVSs that can slash this operator's stake (allocations above zero).
+    pub fn slashing_conditions(&self) -> usize {
+        self.allocations.iter().filter(|a| a.magnitude > 0.0).count()
+    }
+
+    /// Beacon-chain slashing takes `fraction` of the validators' balance: every delegator
+    /// loses the same share, and allocations keep their magnitudes (EigenLayer's dual
+    /// slashing: withdrawable = shares x max magnitude x beacon factor).
+    pub fn beacon_slash(&mut self, fraction: f64) -> SlashResult {
+        let before = self.share_value();
+        self.beacon_factor *= 1.0 - fraction.clamp(0.0, 1.0);
+        SlashResult { eth_slashed: self.shares * (before - self.share_value()), share_value_before: before, share_value_after: self.share_value() }
     }
 
     /// Slashes `fraction` of the stake allocated to `avs`. Returns the ETH slashed and the
     /// fall in share value (what every share lost), or `None` if not allocated.
     pub fn slash(&mut self, avs: usize, fraction: f64) -> Option<SlashResult> {
         let a = self.allocations.iter_mut().find(|a| a.avs == avs && a.magnitude > 0.0)?;
-        let delta = a.magnitude * fraction;
+        let delta = a.magnitude * fraction.clamp(0.0, 1.0);
         a.magnitude -= delta;
-        let before = self.max_magnitude;
+        let before = self.share_value();
         self.max_magnitude -= delta;
-        Some(SlashResult { eth_slashed: self.shares * delta, share_value_before: before, share_value_after: self.max_magnitude })
+        Some(SlashResult { eth_slashed: self.shares * delta * self.beacon_factor, share_value_before: before, share_value_after: self.share_value() })
     }
 }
 
@@ -79,14 +122,21 @@ pub struct Avs {
     /// ETH slashed by this AVS so far.
     pub slashed_eth: f64,
     pub faults: u32,
+    pub incentive_half_life_seconds: Option<f64>,
+    pub veto_probability: f64,
+    pub common_fault_loading: f64,
+    pub profit_from_corruption: Option<f64>,
+    pub attack_threshold: Option<f64>,
+    /// Corrupted by an attack in this run (no longer a target).
+    pub corrupted: bool,
 }
 
 impl Avs {
-    /// Incentive APR in force at time `t`.
+    /// Incentive APR in force at time `t`: halving every half-life, zero after the end.
     pub fn incentive_apr_at(&self, t: f64) -> f64 {
         match self.incentive_end_seconds {
             Some(end) if t >= end => 0.0,
-            _ => self.incentive_apr,
+            _ => self.incentive_apr * self.incentive_half_life_seconds.map_or(1.0, |h| 0.5f64.powf(t / h)),
         }
     }
 }
@@ -102,7 +152,9 @@ mod tests {
             commission: 0.0,
             shares,
             max_magnitude: 1.0,
+            beacon_factor: 1.0,
             allocations: allocs.iter().map(|&(avs, magnitude)| Allocation { avs, magnitude }).collect(),
+            fault_hazard_per_year: 0.0,
         }
     }
 
@@ -121,6 +173,39 @@ mod tests {
         assert!((o.allocated_to(1) - 60.0).abs() < 1e-12);
         assert!((o.allocated_to(1) / o.stake() - 1.0 / 3.0).abs() < 1e-12);
         assert!((o.allocated_to(3) - 20.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dual_slashing_worked_example() {
+        // EigenLayer docs (dual slashing): a staker restakes a 32 ETH validator; its operator is
+        // slashed 75% by an AVS holding its whole allocation -> 8 ETH; then the validator loses
+        // 16 ETH on the beacon chain (balance 32 -> 16, beacon factor 0.5) -> 4 ETH withdrawable.
+        let mut o = op(32.0, &[(0, 1.0)]);
+        let r = o.slash(0, 0.75).unwrap();
+        assert_eq!(r.eth_slashed, 24.0);
+        assert_eq!(o.stake(), 8.0);
+        let b = o.beacon_slash(16.0 / 32.0);
+        assert_eq!(o.stake(), 4.0);
+        assert_eq!(b.eth_slashed, 4.0);
+        // Order does not matter: beacon first, then the AVS.
+        let mut o = op(32.0, &[(0, 1.0)]);
+        o.beacon_slash(0.5);
+        assert_eq!(o.stake(), 16.0);
+        o.slash(0, 0.75).unwrap();
+        assert_eq!(o.stake(), 4.0);
+    }
+
+    #[test]
+    fn withdrawal_rules() {
+        let day = 86_400.0;
+        let el = RestakingProtocol { id: "el".into(), withdrawal: WithdrawalRule::Fixed { seconds: 14.0 * day }, veto_window_seconds: 0.0 };
+        assert_eq!(el.withdrawal_delay_seconds(3.5 * day), 14.0 * day);
+        // Symbiotic with 7-day epochs: requested on day 3.5 of epoch 0, completes at the start of
+        // epoch 2 (day 14): 10.5 days; requested at the very start of an epoch: 14 days.
+        let sym = RestakingProtocol { id: "sym".into(), withdrawal: WithdrawalRule::Epochs { epoch_seconds: 7.0 * day }, veto_window_seconds: 0.0 };
+        assert_eq!(sym.withdrawal_delay_seconds(3.5 * day), 10.5 * day);
+        assert_eq!(sym.withdrawal_delay_seconds(7.0 * day), 14.0 * day);
+        assert!((sym.withdrawal_delay_seconds(13.99 * day) - 7.01 * day).abs() < 1e-6);
     }
 
     #[test]

@@ -24,4 +24,6 @@ pub struct Arbitrageur {
     pub eth: f64,
     pub lrt: Vec<f64>,
     pub carry_rate: f64,
+    /// May mint at NAV to sell above it.
+    pub mint: bool,
 }

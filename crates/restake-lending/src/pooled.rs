@@ -648,6 +648,23 @@ impl PooledMarket {
         }
     }
 
+    /// Effective (LTV, liquidation threshold) of reserve `r` as collateral of an account in
+    /// `emode` (0 if the reserve is not collateral); (0, 0) for an unknown reserve.
+    pub fn collateral_params(&self, emode: Option<usize>, r: usize) -> (f64, f64) {
+        if r >= self.reserves.len() || emode.is_some_and(|e| e >= self.params.emodes.len()) {
+            return (0.0, 0.0);
+        }
+        self.collateral_weights(emode, r)
+    }
+
+    /// Effective liquidation bonus when reserve `r` is seized from an account in `emode`.
+    pub fn bonus_of(&self, emode: Option<usize>, r: usize) -> f64 {
+        if r >= self.reserves.len() || emode.is_some_and(|e| e >= self.params.emodes.len()) {
+            return 0.0;
+        }
+        self.liquidation_bonus(emode, r)
+    }
+
     fn liquidation_bonus(&self, emode: Option<usize>, r: usize) -> f64 {
         if self.in_emode_collateral(emode, r) {
             self.params.emodes[emode.unwrap_or(0)].liquidation_bonus
@@ -839,6 +856,32 @@ impl PooledMarket {
             unfilled: wanted - withdrawn,
             limited_by,
         })
+    }
+
+    /// Remove up to `amount` of an account's supply of reserve `r` *without* the health-factor
+    /// check of [`PooledMarket::withdraw`]: for a caller that models an atomic flash-loan
+    /// deleverage (flash-borrow, repay, withdraw, swap, return in one transaction) and has already
+    /// repaid the debt that makes the withdrawal safe. Limited by the balance and the reserve's
+    /// idle cash; NaN or negative amounts release nothing. Returns the amount released.
+    pub fn release_collateral(&mut self, acct: &mut Account, r: usize, amount: f64) -> f64 {
+        if self.check_reserve(r).is_err() || self.check_account(acct).is_err() || !(amount > 0.0) {
+            return 0.0;
+        }
+        let st = &mut self.reserves[r];
+        let balance = acct.supplied_scaled[r] * st.liquidity_index;
+        let out = amount.min(balance).min(st.cash.max(0.0));
+        if out <= 0.0 {
+            return 0.0;
+        }
+        let scaled = if out >= balance {
+            acct.supplied_scaled[r]
+        } else {
+            (out / st.liquidity_index).min(acct.supplied_scaled[r])
+        };
+        acct.supplied_scaled[r] -= scaled;
+        st.scaled_supply = (st.scaled_supply - scaled).max(0.0);
+        st.cash -= out;
+        out
     }
 
     /// Borrow `amount` of reserve `r` (`validateBorrow`); returns the scaled debt minted.
@@ -1063,7 +1106,10 @@ impl PooledMarket {
         // _calculateAvailableCollateralToLiquidate.
         let base_collateral = to_liquidate * pd / pc;
         let max_collateral = base_collateral * (1.0 + bonus);
-        let (seized, repaid) = if max_collateral > balance {
+        // A seizure within float rounding of the whole balance takes the whole balance (in wad
+        // integers Aave has no such residue; in f64 `repaid * P_d / P_c * (1 + bonus)` computed
+        // back from a capped `repaid` can fall 1 ulp short and leave 1e-17 of "dust").
+        let (seized, repaid) = if max_collateral > balance * (1.0 - 1e-12) {
             (balance, balance * pc / pd / (1.0 + bonus))
         } else {
             (max_collateral, to_liquidate)
@@ -1621,6 +1667,27 @@ mod tests {
             r.validate().unwrap_err().to_string(),
             "reserve.liquidation_threshold must be in [0, 1), got 1.2"
         );
+    }
+
+    #[test]
+    fn release_collateral_skips_health_check_but_clamps() {
+        let (mut m, _l, mut b) = setup(10.0, 8.0);
+        // HF at price 1: 10 * 0.8 / 8 = 1.0 -> withdraw() refuses even a little...
+        assert!(m.withdraw(&mut b, WSTETH, 1.0, &prices(1.0)).is_err());
+        // ...release does not check, and clamps to the balance.
+        let cash = m.reserve(WSTETH).unwrap().cash;
+        assert_eq!(m.release_collateral(&mut b, WSTETH, 4.0), 4.0);
+        assert!((m.supplied(&b, WSTETH) - 6.0).abs() < 1e-12);
+        assert_eq!(m.release_collateral(&mut b, WSTETH, 100.0), 6.0);
+        assert_eq!(m.supplied(&b, WSTETH), 0.0);
+        assert!((cash - m.reserve(WSTETH).unwrap().cash - 10.0).abs() < 1e-12);
+        assert_eq!(m.release_collateral(&mut b, WSTETH, f64::NAN), 0.0);
+        // E-mode parameters as seen by callers.
+        assert_eq!(m.collateral_params(None, WSTETH), (0.75, 0.80));
+        assert_eq!(m.collateral_params(Some(0), WSTETH), (0.93, 0.95));
+        assert_eq!(m.bonus_of(Some(0), WSTETH), 0.01);
+        assert_eq!(m.bonus_of(None, WSTETH), 0.05);
+        assert_eq!(m.collateral_params(Some(0), USDC), (0.75, 0.78));
     }
 
     #[test]

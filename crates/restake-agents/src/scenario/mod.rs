@@ -6,10 +6,12 @@
 
 mod dist;
 mod duration;
+mod lending;
 pub mod validate;
 
 pub use dist::Dist;
 pub use duration::Span;
+pub use lending::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -35,12 +37,58 @@ pub struct Scenario {
     pub markets: Vec<MarketConfig>,
     #[serde(default)]
     pub retail: Vec<RetailCohortConfig>,
+    /// Borrowers outside the LRT population (ETH-collateral stablecoin borrowers).
+    #[serde(default)]
+    pub borrowers: Vec<BorrowerCohortConfig>,
     #[serde(default)]
     pub liquidators: Vec<LiquidatorConfig>,
     #[serde(default)]
     pub arbitrageurs: Vec<ArbitrageurConfig>,
     #[serde(default)]
     pub shocks: Vec<ShockConfig>,
+    /// Stakers who restake natively (no LRT): delegated stake that can be slashed.
+    #[serde(default)]
+    pub native_restakers: Vec<NativeRestakerConfig>,
+    #[serde(default)]
+    pub faults: FaultsConfig,
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeRestakerConfig {
+    pub id: String,
+    pub protocol: String,
+    /// ETH restaked.
+    pub stake: f64,
+    /// Share of the stake delegated to each operator (sums to 1).
+    pub delegations: BTreeMap<String, f64>,
+}
+
+/// Faults that hit many AVSs at once (a shared client bug, a common dependency).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultsConfig {
+    /// Common fault events per year; each AVS faults in one with its `common_fault_loading`.
+    pub common_events_per_year: f64,
+}
+
+/// Attacks by operators inside the simulation (Durvasula & Roughgarden's model).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Operators attack AVSs whenever a valid attack exists (profit from corruption exceeds
+    /// the stake they lose). Needs every AVS's profit_from_corruption and attack_threshold.
+    pub operator_attacks: bool,
+    /// How often the operators look for a profitable attack.
+    pub check_every: Span,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig { operator_attacks: false, check_every: Span::hours(24) }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,11 +155,31 @@ pub struct BeaconConfig {
     pub exit_churn_eth_per_day: f64,
     /// ETH already waiting in the exit queue at the start (other stakers').
     pub exit_queue_eth: f64,
+    /// Penalty rules: "electra" (initial 1/4096) or "bellatrix" (1/32).
+    pub fork: BeaconFork,
+    /// Total active stake, for the correlation penalty.
+    pub total_active_eth: f64,
+    /// Stake slashed by others in the correlation window (adds to this world's slashings).
+    pub slashed_in_window_eth: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BeaconFork {
+    Bellatrix,
+    Electra,
 }
 
 impl Default for BeaconConfig {
     fn default() -> Self {
-        Self { staking_apr: 0.03, exit_churn_eth_per_day: 57_600.0, exit_queue_eth: 0.0 }
+        Self {
+            staking_apr: 0.03,
+            exit_churn_eth_per_day: 57_600.0,
+            exit_queue_eth: 0.0,
+            fork: BeaconFork::Electra,
+            total_active_eth: 34_000_000.0,
+            slashed_in_window_eth: 0.0,
+        }
     }
 }
 
@@ -119,8 +187,74 @@ impl Default for BeaconConfig {
 #[serde(deny_unknown_fields)]
 pub struct RestakingProtocolConfig {
     pub id: String,
-    /// Withdrawal delay after the beacon exit (EigenLayer 14 days since April 2025).
-    pub withdrawal_delay: Span,
+    /// Parameter set to start from; fields below override it.
+    #[serde(default)]
+    pub preset: Option<ProtocolPreset>,
+    /// Fixed withdrawal delay (after the beacon exit).
+    #[serde(default)]
+    pub withdrawal_delay: Option<Span>,
+    /// Epoch length for epoch-based withdrawals (Symbiotic): a withdrawal requested in epoch k
+    /// completes at the start of epoch k + 2.
+    #[serde(default)]
+    pub epoch: Option<Span>,
+    /// Time a slash waits before it executes, during which it can be vetoed.
+    #[serde(default)]
+    pub veto_window: Option<Span>,
+}
+
+/// Ready parameter sets of the one restaking mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolPreset {
+    /// EigenLayer since April 2025: 14-day withdrawal delay, no veto.
+    Eigenlayer,
+    /// EigenLayer before April 2025: 7-day withdrawal delay.
+    Eigenlayer2024,
+    /// Symbiotic: epoch-based delay in (E, 2E] with E = 7 days; a resolver veto is optional.
+    Symbiotic,
+    /// Karak: 9-day withdrawal delay, 7-day slashing window, 2-day veto.
+    Karak,
+}
+
+/// A protocol's resolved withdrawal rule and veto window, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProtocolRules {
+    pub fixed_delay: Option<f64>,
+    pub epoch: Option<f64>,
+    pub veto_window: f64,
+}
+
+impl RestakingProtocolConfig {
+    /// The rules after applying the preset and the overrides.
+    pub fn rules(&self) -> Result<ProtocolRules, String> {
+        let day = 86_400.0;
+        let (mut fixed, mut epoch, mut veto) = match self.preset {
+            Some(ProtocolPreset::Eigenlayer) => (Some(14.0 * day), None, 0.0),
+            Some(ProtocolPreset::Eigenlayer2024) => (Some(7.0 * day), None, 0.0),
+            Some(ProtocolPreset::Symbiotic) => (None, Some(7.0 * day), 0.0),
+            Some(ProtocolPreset::Karak) => (Some(9.0 * day), None, 2.0 * day),
+            None => (None, None, 0.0),
+        };
+        match (self.withdrawal_delay, self.epoch) {
+            (Some(_), Some(_)) => return Err("set either withdrawal_delay or epoch, not both".into()),
+            (Some(d), None) => {
+                fixed = Some(d.seconds());
+                epoch = None;
+            }
+            (None, Some(e)) => {
+                epoch = Some(e.seconds());
+                fixed = None;
+            }
+            (None, None) => {}
+        }
+        if let Some(v) = self.veto_window {
+            veto = v.seconds();
+        }
+        if fixed.is_none() && epoch.is_none() {
+            return Err("needs a preset (eigenlayer, eigenlayer-2024, symbiotic, karak), a withdrawal_delay or an epoch".into());
+        }
+        Ok(ProtocolRules { fixed_delay: fixed, epoch, veto_window: veto })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -134,6 +268,10 @@ pub struct OperatorConfig {
     /// Unique-stake allocations: fraction of the operator's magnitude allocated to each AVS.
     /// Only allocated stake is slashable by that AVS. The fractions sum to at most 1.
     pub allocations: BTreeMap<String, f64>,
+    /// Operator faults per year; a fault slashes it in every AVS it is allocated to (at that
+    /// AVS's slash_fraction).
+    #[serde(default)]
+    pub fault_hazard_per_year: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -155,6 +293,15 @@ pub struct AvsConfig {
     /// Fraction of allocated stake slashed on a random fault.
     #[serde(default = "default_slash_fraction")]
     pub slash_fraction: f64,
+    /// Incentives halve every this long (none: constant until `incentive_end`).
+    #[serde(default)]
+    pub incentive_half_life: Option<Span>,
+    /// Probability that a slash of this AVS is vetoed during the protocol's veto window.
+    #[serde(default)]
+    pub veto_probability: f64,
+    /// Probability that this AVS faults when a common fault event happens (correlation).
+    #[serde(default)]
+    pub common_fault_loading: f64,
     /// What a coalition gains by corrupting this AVS, in ETH (security analysis, §6).
     #[serde(default)]
     pub profit_from_corruption: Option<f64>,
@@ -233,61 +380,8 @@ pub struct PoolConfig {
     pub lrt_reserve: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum OracleConfig {
-    /// The pool's spot price now.
-    PoolSpot { pool: String },
-    /// Time-weighted average of the pool's spot price over a window.
-    Twap { pool: String, window: Span },
-    /// The LRT's NAV (exchange rate), optionally with a growth cap per year.
-    ExchangeRate {
-        #[serde(default)]
-        max_growth_per_year: Option<f64>,
-    },
-    /// A constant price.
-    Fixed { price: f64 },
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IrmConfig {
-    pub base_rate: f64,
-    pub slope1: f64,
-    pub slope2: f64,
-    pub optimal_utilisation: f64,
-    #[serde(default)]
-    pub reserve_factor: f64,
-}
-
-impl Default for IrmConfig {
-    fn default() -> Self {
-        // Aave v3 WETH on Ethereum (2024): 0% base, 2.7% slope1, 80% slope2, 90% optimal.
-        Self { base_rate: 0.0, slope1: 0.027, slope2: 0.80, optimal_utilisation: 0.90, reserve_factor: 0.15 }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MarketConfig {
-    pub id: String,
-    /// Only isolated (Morpho-Blue-like) markets in this version.
-    pub kind: MarketKind,
-    /// The LRT taken as collateral; the loan asset is ETH.
-    pub collateral: String,
-    pub lltv: f64,
-    pub oracle: OracleConfig,
-    /// ETH supplied by lenders beyond what the simulated borrowers borrow at the start.
-    pub idle_supply: f64,
-    #[serde(default)]
-    pub irm: IrmConfig,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MarketKind {
-    Isolated,
-}
+// Lending types (markets, reserves, e-modes, oracles, suppliers, borrower cohorts) live in
+// `lending.rs`.
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -298,6 +392,9 @@ pub struct RetailCohortConfig {
     /// The market loopers borrow on (required when `looper_share` > 0).
     #[serde(default)]
     pub market: Option<String>,
+    /// E-mode category (by label) loopers enter on a pooled market.
+    #[serde(default)]
+    pub emode: Option<String>,
     /// Total wealth of the cohort in ETH, split across agents by `wealth_sigma`.
     pub wealth_total: f64,
     /// Dispersion of log wealth (lognormal weights).
@@ -355,6 +452,10 @@ pub struct ArbitrageurConfig {
     pub capital: f64,
     /// Annual cost of capital tied up in the redemption queue.
     pub carry_rate: f64,
+    /// Whether they may mint at NAV to sell above it (false: deposits are closed to them, e.g.
+    /// paused after a slash; they only buy below NAV and redeem).
+    #[serde(default = "yes")]
+    pub mint: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -368,6 +469,11 @@ pub enum ShockConfig {
     PoolSell { at: Span, pool: String, lrt_amount: f64 },
     /// Redemptions of an LRT are switched off (or on) at `at`.
     Redemptions { at: Span, lrt: String, enabled: bool },
+    /// One correlated fault: every listed AVS slashes `fraction` of its allocated stake.
+    CorrelatedSlash { at: Span, avss: Vec<String>, fraction: f64 },
+    /// Beacon-chain slashing of `validators` (fraction) of an operator's validators, with the
+    /// initial and correlation penalties of the consensus specs.
+    BeaconSlash { at: Span, operator: String, validators: f64 },
 }
 
 impl ShockConfig {
@@ -376,7 +482,9 @@ impl ShockConfig {
             ShockConfig::Slash { at, .. }
             | ShockConfig::EthCrash { at, .. }
             | ShockConfig::PoolSell { at, .. }
-            | ShockConfig::Redemptions { at, .. } => *at,
+            | ShockConfig::Redemptions { at, .. }
+            | ShockConfig::CorrelatedSlash { at, .. }
+            | ShockConfig::BeaconSlash { at, .. } => *at,
         }
     }
 }

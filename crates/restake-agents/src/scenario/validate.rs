@@ -6,6 +6,8 @@
 use super::*;
 use std::collections::BTreeSet;
 
+mod markets;
+
 /// One problem in a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Issue {
@@ -58,6 +60,26 @@ impl Checker {
                     self.push(path, format!("values must lie in [{lo}, {hi}], but this distribution spans [{a}, {b}]"));
                 }
             }
+        }
+    }
+
+    /// Delegation weights at `{base}.delegations`: known operators on `protocol`, weights in
+    /// [0, 1] summing to 1.
+    fn delegations(&mut self, base: &str, delegations: &std::collections::BTreeMap<String, f64>, protocol: &str, operators: &BTreeSet<String>, s: &Scenario) {
+        let mut total = 0.0;
+        for (op, &w) in delegations {
+            let path = format!("{base}.delegations.{op}");
+            if self.exists(path.clone(), op, operators, "operator") {
+                let o = s.operators.iter().find(|o| &o.id == op).expect("checked");
+                if o.protocol != protocol {
+                    self.push(path.clone(), format!("operator `{op}` restakes on `{}`, not on `{protocol}`", o.protocol));
+                }
+            }
+            self.range(path, w, 0.0, 1.0, false, false);
+            total += w;
+        }
+        if (total - 1.0).abs() > 1e-6 {
+            self.push(format!("{base}.delegations"), format!("delegation weights must sum to 1, got {total}"));
         }
     }
 
@@ -135,11 +157,28 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
     c.range("beacon.staking_apr", s.beacon.staking_apr, 0.0, 0.5, false, false);
     c.range("beacon.exit_churn_eth_per_day", s.beacon.exit_churn_eth_per_day, 0.0, f64::INFINITY, true, true);
     c.range("beacon.exit_queue_eth", s.beacon.exit_queue_eth, 0.0, f64::INFINITY, false, true);
+    c.range("beacon.total_active_eth", s.beacon.total_active_eth, 0.0, f64::INFINITY, true, true);
+    c.range("beacon.slashed_in_window_eth", s.beacon.slashed_in_window_eth, 0.0, f64::INFINITY, false, true);
+    c.range("faults.common_events_per_year", s.faults.common_events_per_year, 0.0, 1000.0, false, false);
+    if s.security.check_every.seconds() < s.time.step.seconds() {
+        c.push("security.check_every", format!("must be at least one step ({})", s.time.step));
+    }
 
     let protocols = c.unique_ids("restaking_protocols", s.restaking_protocols.iter().map(|p| p.id.as_str()));
     for (i, p) in s.restaking_protocols.iter().enumerate() {
-        if p.withdrawal_delay.seconds() > 365.0 * 86_400.0 {
-            c.push(format!("restaking_protocols[{i}].withdrawal_delay"), "must be at most 365 days");
+        match p.rules() {
+            Err(e) => c.push(format!("restaking_protocols[{i}]"), e),
+            Ok(r) => {
+                if r.fixed_delay.is_some_and(|d| d > 365.0 * 86_400.0) {
+                    c.push(format!("restaking_protocols[{i}].withdrawal_delay"), "must be at most 365 days");
+                }
+                if r.epoch.is_some_and(|e| !(3600.0..=60.0 * 86_400.0).contains(&e)) {
+                    c.push(format!("restaking_protocols[{i}].epoch"), "must be from 1h to 60d");
+                }
+                if r.veto_window > 30.0 * 86_400.0 {
+                    c.push(format!("restaking_protocols[{i}].veto_window"), "must be at most 30 days");
+                }
+            }
         }
     }
     let avss = c.unique_ids("avss", s.avss.iter().map(|a| a.id.as_str()));
@@ -148,6 +187,11 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.range(format!("avss[{i}].incentive_apr"), a.incentive_apr, 0.0, 10.0, false, false);
         c.range(format!("avss[{i}].fault_hazard_per_year"), a.fault_hazard_per_year, 0.0, 1000.0, false, false);
         c.range(format!("avss[{i}].slash_fraction"), a.slash_fraction, 0.0, 1.0, false, false);
+        c.range(format!("avss[{i}].veto_probability"), a.veto_probability, 0.0, 1.0, false, false);
+        c.range(format!("avss[{i}].common_fault_loading"), a.common_fault_loading, 0.0, 1.0, false, false);
+        if a.incentive_half_life.is_some_and(|h| h.seconds() <= 0.0) {
+            c.push(format!("avss[{i}].incentive_half_life"), "must be positive");
+        }
         if let Some(p) = a.profit_from_corruption {
             c.range(format!("avss[{i}].profit_from_corruption"), p, 0.0, f64::INFINITY, false, true);
         }
@@ -159,6 +203,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
     for (i, o) in s.operators.iter().enumerate() {
         c.exists(format!("operators[{i}].protocol"), &o.protocol, &protocols, "restaking protocol");
         c.range(format!("operators[{i}].commission"), o.commission, 0.0, 1.0, false, false);
+        c.range(format!("operators[{i}].fault_hazard_per_year"), o.fault_hazard_per_year, 0.0, 1000.0, false, false);
         let mut total = 0.0;
         for (avs, &m) in &o.allocations {
             c.exists(format!("operators[{i}].allocations.{avs}"), avs, &avss, "AVS");
@@ -180,20 +225,8 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         if l.delegations.is_empty() && l.buffer_fraction < 1.0 {
             c.push(format!("lrts[{i}].delegations"), "must delegate to at least one operator (or set buffer_fraction = 1)");
         }
-        let mut total = 0.0;
-        for (op, &w) in &l.delegations {
-            let path = format!("lrts[{i}].delegations.{op}");
-            if c.exists(path.clone(), op, &operators, "operator") {
-                let o = s.operators.iter().find(|o| &o.id == op).expect("checked");
-                if o.protocol != l.protocol {
-                    c.push(path.clone(), format!("operator `{op}` restakes on `{}`, not on the LRT's protocol `{}`", o.protocol, l.protocol));
-                }
-            }
-            c.range(path, w, 0.0, 1.0, false, false);
-            total += w;
-        }
-        if !l.delegations.is_empty() && (total - 1.0).abs() > 1e-6 {
-            c.push(format!("lrts[{i}].delegations"), format!("delegation weights must sum to 1, got {total}"));
+        if !l.delegations.is_empty() {
+            c.delegations(&format!("lrts[{i}]"), &l.delegations, &l.protocol, &operators, s);
         }
     }
     let pools = c.unique_ids("pools", s.pools.iter().map(|p| p.id.as_str()));
@@ -209,38 +242,8 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.range(format!("pools[{i}].eth"), p.eth, 0.0, f64::INFINITY, true, true);
         c.range(format!("pools[{i}].lrt_reserve"), p.lrt_reserve, 0.0, f64::INFINITY, true, true);
     }
-    let markets = c.unique_ids("markets", s.markets.iter().map(|m| m.id.as_str()));
-    for (i, m) in s.markets.iter().enumerate() {
-        c.exists(format!("markets[{i}].collateral"), &m.collateral, &lrts, "LRT");
-        c.range(format!("markets[{i}].lltv"), m.lltv, 0.0, 1.0, true, true);
-        c.range(format!("markets[{i}].idle_supply"), m.idle_supply, 0.0, f64::INFINITY, false, true);
-        match &m.oracle {
-            OracleConfig::PoolSpot { pool } | OracleConfig::Twap { pool, .. } => {
-                let path = format!("markets[{i}].oracle.pool");
-                if c.exists(path.clone(), pool, &pools, "pool") {
-                    let p = s.pools.iter().find(|p| &p.id == pool).expect("checked");
-                    if p.lrt != m.collateral {
-                        c.push(path, format!("pool `{pool}` trades `{}`, not the collateral `{}`", p.lrt, m.collateral));
-                    }
-                }
-                if let OracleConfig::Twap { window, .. } = &m.oracle {
-                    if window.seconds() < s.time.step.seconds() {
-                        c.push(format!("markets[{i}].oracle.window"), format!("must be at least one step ({})", s.time.step));
-                    }
-                }
-            }
-            OracleConfig::ExchangeRate { max_growth_per_year: Some(g) } => c.range(format!("markets[{i}].oracle.max_growth_per_year"), *g, 0.0, 10.0, false, false),
-            OracleConfig::ExchangeRate { max_growth_per_year: None } => {}
-            OracleConfig::Fixed { price } => c.range(format!("markets[{i}].oracle.price"), *price, 0.0, f64::INFINITY, true, true),
-        }
-        let irm = &m.irm;
-        c.range(format!("markets[{i}].irm.base_rate"), irm.base_rate, 0.0, 10.0, false, false);
-        c.range(format!("markets[{i}].irm.slope1"), irm.slope1, 0.0, 10.0, false, false);
-        c.range(format!("markets[{i}].irm.slope2"), irm.slope2, 0.0, 100.0, false, false);
-        c.range(format!("markets[{i}].irm.optimal_utilisation"), irm.optimal_utilisation, 0.0, 1.0, true, true);
-        // Morpho caps the fee on interest at 25% (`MAX_FEE`).
-        c.range(format!("markets[{i}].irm.reserve_factor"), irm.reserve_factor, 0.0, 0.25, false, false);
-    }
+    let markets = markets::validate_markets(&mut c, s, &lrts, &pools);
+    markets::validate_borrowers(&mut c, s, &markets);
     c.unique_ids("retail", s.retail.iter().map(|r| r.id.as_str()));
     for (i, r) in s.retail.iter().enumerate() {
         let p = |f: &str| format!("retail[{i}].{f}");
@@ -251,19 +254,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.range(p("wealth_total"), r.wealth_total, 0.0, f64::INFINITY, true, true);
         c.range(p("wealth_sigma"), r.wealth_sigma, 0.0, 5.0, false, false);
         c.range(p("looper_share"), r.looper_share, 0.0, 1.0, false, false);
-        match &r.market {
-            Some(m) => {
-                if c.exists(p("market"), m, &markets, "market") {
-                    let mk = s.markets.iter().find(|x| &x.id == m).expect("checked");
-                    if mk.collateral != r.lrt {
-                        c.push(p("market"), format!("market `{m}` takes `{}` as collateral, not the cohort's LRT `{}`", mk.collateral, r.lrt));
-                    }
-                    // A looper at target HF h holds LLTV/h of collateral value as debt; h must exceed LLTV... and 1.
-                }
-            }
-            None if r.looper_share > 0.0 => c.push(p("market"), "loopers need a market to borrow on (set `market` or looper_share = 0)"),
-            None => {}
-        }
+        markets::validate_retail_market(&mut c, s, i, r, &markets);
         c.dist(&p("target_health_factor"), &r.target_health_factor, 1.0 + 1e-9, 100.0);
         c.dist(&p("deleverage_at"), &r.deleverage_at, 0.0, 1.0);
         c.dist(&p("panic_loss"), &r.panic_loss, 0.0, 10.0);
@@ -307,6 +298,33 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
             }
             ShockConfig::Redemptions { lrt, .. } => {
                 c.exists(p("lrt"), lrt, &lrts, "LRT");
+            }
+            ShockConfig::CorrelatedSlash { avss: list, fraction, .. } => {
+                if list.is_empty() {
+                    c.push(p("avss"), "list at least one AVS");
+                }
+                for (k, a) in list.iter().enumerate() {
+                    c.exists(format!("shocks[{i}].avss[{k}]"), a, &avss, "AVS");
+                }
+                c.range(p("fraction"), *fraction, 0.0, 1.0, false, false);
+            }
+            ShockConfig::BeaconSlash { operator, validators, .. } => {
+                c.exists(p("operator"), operator, &operators, "operator");
+                c.range(p("validators"), *validators, 0.0, 1.0, false, false);
+            }
+        }
+    }
+    c.unique_ids("native_restakers", s.native_restakers.iter().map(|n| n.id.as_str()));
+    for (i, n) in s.native_restakers.iter().enumerate() {
+        let p = |f: &str| format!("native_restakers[{i}].{f}");
+        c.exists(p("protocol"), &n.protocol, &protocols, "restaking protocol");
+        c.range(p("stake"), n.stake, 0.0, f64::INFINITY, true, true);
+        c.delegations(&format!("native_restakers[{i}]"), &n.delegations, &n.protocol, &operators, s);
+    }
+    if s.security.operator_attacks {
+        for (i, a) in s.avss.iter().enumerate() {
+            if a.profit_from_corruption.is_none() || a.attack_threshold.is_none() {
+                c.push(format!("avss[{i}]"), "security.operator_attacks needs profit_from_corruption and attack_threshold on every AVS");
             }
         }
     }

@@ -18,6 +18,7 @@ impl World {
         let mut instant_tokens = vec![0.0; n_lrts];
         let mut redeem_tokens = vec![0.0; n_lrts];
         let mut exits = vec![0u32; n_lrts];
+        let mut usd_deleverage = vec![0.0; self.markets.len()];
         let mut orders = std::mem::take(&mut self.scratch_orders);
         for o in orders.iter_mut() {
             o.clear();
@@ -32,7 +33,7 @@ impl World {
                 continue;
             }
             let c = &self.cohorts[self.pop.cohort[i] as usize];
-            let (l, p) = (c.lrt, c.pool);
+            let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
             match intent {
                 Intent::Hold => {}
                 Intent::Redeem => {
@@ -48,8 +49,14 @@ impl World {
                 }
                 Intent::Instant => instant_tokens[l] += self.pop.lrt[i],
                 Intent::Sell => orders[p].push(Order { agent: i as u32, tokens: self.pop.lrt[i], limit: intents.limit[i] }),
+                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == crate::market::Asset::Eth) => {
+                    // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
+                    let m = market.expect("borrowers have a market");
+                    let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
+                    usd_deleverage[m] += repaid;
+                }
                 Intent::Deleverage | Intent::Unwind => {
-                    orders[p].push(Order { agent: i as u32, tokens: intents.amount[i].min(self.pop.collateral[i]), limit: intents.limit[i] })
+                    orders[p].push(Order { agent: i as u32, tokens: intents.amount[i].min(self.collateral_of(i)), limit: intents.limit[i] })
                 }
             }
         }
@@ -119,11 +126,9 @@ impl World {
                     }
                     Intent::Deleverage | Intent::Unwind => {
                         levered += sold;
-                        let m = self.cohorts[self.pop.cohort[i] as usize].market.expect("loopers have a market");
-                        let used = self.markets[m].repay(&mut self.pop.borrow_shares[i], proceeds);
-                        self.markets[m].withdraw_collateral(&mut self.pop.collateral[i], sold);
+                        let used = self.repay_and_release(i, proceeds, sold);
                         self.pop.eth[i] += proceeds - used;
-                        if intents.kind[i] == Intent::Unwind && self.pop.collateral[i] <= 1e-12 {
+                        if intents.kind[i] == Intent::Unwind && self.collateral_of(i) <= 1e-12 {
                             self.pop.status[i] = Status::Exited;
                             exits[l] += 1;
                         }
@@ -149,6 +154,16 @@ impl World {
             self.tally.retail_sold_lrt += clearing.tokens;
         }
         self.scratch_orders = orders;
+
+        // ETH-collateral borrowers' deleveraging on the ETH/USD market, one event per market.
+        for (m, &eth) in usd_deleverage.iter().enumerate() {
+            if eth > 0.0 {
+                let mut e = Event::new(EventKind::Deleverage, Entity::Market(m as u32));
+                e.amount_eth = eth;
+                e.cause = self.eth_cause.event;
+                self.events.push(e);
+            }
+        }
 
         for l in 0..n_lrts {
             if redeem_tokens[l] > 0.0 {

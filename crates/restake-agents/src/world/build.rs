@@ -39,7 +39,15 @@ impl World {
         let protocols: Vec<RestakingProtocol> = s
             .restaking_protocols
             .iter()
-            .map(|p| RestakingProtocol { id: p.id.clone(), withdrawal_delay_seconds: p.withdrawal_delay.seconds() })
+            .map(|p| {
+                let r = p.rules().expect("validated");
+                let withdrawal = match (r.fixed_delay, r.epoch) {
+                    (Some(seconds), _) => crate::restaking::WithdrawalRule::Fixed { seconds },
+                    (None, Some(epoch_seconds)) => crate::restaking::WithdrawalRule::Epochs { epoch_seconds },
+                    (None, None) => unreachable!("rules() requires one"),
+                };
+                RestakingProtocol { id: p.id.clone(), withdrawal, veto_window_seconds: r.veto_window }
+            })
             .collect();
         let avss: Vec<Avs> = s
             .avss
@@ -53,6 +61,12 @@ impl World {
                 slash_fraction: a.slash_fraction,
                 slashed_eth: 0.0,
                 faults: 0,
+                incentive_half_life_seconds: a.incentive_half_life.map(|h| h.seconds()),
+                veto_probability: a.veto_probability,
+                common_fault_loading: a.common_fault_loading,
+                profit_from_corruption: a.profit_from_corruption,
+                attack_threshold: a.attack_threshold,
+                corrupted: false,
             })
             .collect();
         let mut operators: Vec<Operator> = s
@@ -64,6 +78,8 @@ impl World {
                 commission: o.commission,
                 shares: 0.0,
                 max_magnitude: 1.0,
+                beacon_factor: 1.0,
+                fault_hazard_per_year: o.fault_hazard_per_year,
                 allocations: o
                     .allocations
                     .iter()
@@ -88,67 +104,9 @@ impl World {
             lrt_pool[pool.lrt] = p;
         }
 
-        let mut markets = Vec::with_capacity(s.markets.len());
-        for (i, m) in s.markets.iter().enumerate() {
-            let lrt = lrt_ix[m.collateral.as_str()];
-            let oracle_pool = match &m.oracle {
-                crate::scenario::OracleConfig::PoolSpot { pool } | crate::scenario::OracleConfig::Twap { pool, .. } => Some(pool_ix[pool.as_str()]),
-                _ => None,
-            };
-            markets.push(Market::new(i, m, lrt, oracle_pool, dt)?);
-        }
-
-        // Population: holders buy at the pool price; loopers borrow to their target health
-        // factor at the oracle's price: C (p - P_o LLTV / h) = W, D = C P_o LLTV / h.
-        let mut pop = Population::default();
-        let mut cohorts = Vec::with_capacity(s.retail.len());
-        for (ci, c) in s.retail.iter().enumerate() {
-            let lrt = lrt_ix[c.lrt.as_str()];
-            let pool = lrt_pool[lrt];
-            if pool == usize::MAX {
-                return Err(invalid(format!("retail[{ci}].lrt"), format!("LRT `{}` has no pool to trade on; add a [[pools]] entry for it", c.lrt)));
-            }
-            let market = c.market.as_ref().map(|m| market_ix[m.as_str()]);
-            let range = pop.add_cohort(ci, c, seed).map_err(|e| BuildError::Invalid(vec![e]))?;
-            let p0 = pools[pool].price();
-            let attention = 1.0 - (-c.attention_per_day * dt / 86_400.0).exp();
-            for i in range.clone() {
-                let w = pop.initial_wealth[i];
-                match (pop.strategy[i], market) {
-                    (crate::population::Strategy::Looper, Some(m)) => {
-                        let mk = &mut markets[m];
-                        let po = mk.initial_oracle_price(p0, s.lrts[lrt].nav);
-                        let h = pop.target_hf[i];
-                        let denom = p0 - po * mk.lltv / h;
-                        if denom <= 0.0 {
-                            return Err(invalid(
-                                format!("retail[{ci}].target_health_factor"),
-                                format!("a target health factor of {h:.4} with LLTV {} and price {p0:.4} means unbounded leverage; targets must exceed LLTV x oracle price / pool price = {:.4}", mk.lltv, po * mk.lltv / p0),
-                            ));
-                        }
-                        let collateral = w / denom;
-                        let debt = collateral * po * mk.lltv / h;
-                        pop.collateral[i] = collateral;
-                        // Holds the debt until the market opens positions below.
-                        pop.borrow_shares[i] = debt;
-                    }
-                    _ => pop.lrt[i] = w / p0,
-                }
-            }
-            cohorts.push(Cohort { id: c.id.clone(), lrt, market, pool, attention, range, entry_price: p0 });
-        }
-        // Lenders supply what the loopers borrow plus the idle supply; then positions open.
-        for (mi, m) in s.markets.iter().enumerate() {
-            let in_market = |i: &usize| pop.strategy[*i] == crate::population::Strategy::Looper && cohorts[pop.cohort[*i] as usize].market == Some(mi);
-            let debts: f64 = (0..pop.len()).filter(in_market).map(|i| pop.borrow_shares[i]).sum();
-            let mk = &mut markets[mi];
-            mk.supply_at_start(debts + m.idle_supply).map_err(|e| invalid(format!("markets[{mi}].idle_supply"), e.to_string()))?;
-            for i in (0..pop.len()).filter(in_market) {
-                pop.borrow_shares[i] = mk
-                    .open_position(pop.collateral[i], pop.borrow_shares[i])
-                    .map_err(|e| invalid(format!("retail[{}].target_health_factor", pop.cohort[i]), e.to_string()))?;
-            }
-        }
+        // Markets, the population (retail and borrower cohorts) and every position: see
+        // `borrowers::build_lending`.
+        let borrowers::Lending { markets, pop, cohorts, borrowers } = borrowers::build_lending(s, seed, dt, &pools, &lrt_pool, &lrt_ix, &pool_ix, &market_ix)?;
 
         // LRT supply: everything held anywhere at the start; assets = supply x NAV.
         let mut lrts = Vec::with_capacity(s.lrts.len());
@@ -158,7 +116,9 @@ impl World {
                 .map(|i| pop.lrt[i] + pop.collateral[i])
                 .sum();
             let in_pools: f64 = pools.iter().filter(|p| p.lrt == li).map(|p| p.lrt_reserve()).sum();
-            let supply = l.passive_supply + retail + in_pools;
+            // Held by pooled markets (borrowers' collateral and lenders' idle supply).
+            let in_markets: f64 = markets.iter().map(|m| m.cash_of(crate::market::Asset::Lrt(li))).sum();
+            let supply = l.passive_supply + retail + in_pools + in_markets;
             let assets = supply * l.nav;
             let mut delegation = vec![0.0; operators.len()];
             for (op, &w) in &l.delegations {
@@ -197,11 +157,15 @@ impl World {
             }
         }
 
-        let mut borrowers = vec![Vec::new(); markets.len()];
-        for i in 0..pop.len() {
-            if let (crate::population::Strategy::Looper, Some(m)) = (pop.strategy[i], cohorts[pop.cohort[i] as usize].market) {
-                borrowers[m].push(i as u32);
+        let mut natives = Vec::with_capacity(s.native_restakers.len());
+        for n in &s.native_restakers {
+            let mut shares = vec![0.0; operators.len()];
+            for (op, &w) in &n.delegations {
+                let o = op_ix[op.as_str()];
+                shares[o] = n.stake * w;
+                operators[o].shares += n.stake * w;
             }
+            natives.push(crate::native::NativeRestaker { id: n.id.clone(), protocol: protocol_ix[n.protocol.as_str()], shares, rewards_eth: 0.0, initial_eth: n.stake, slashed_eth: 0.0 });
         }
         let n_lrt = lrts.len();
         let liquidators = s
@@ -224,7 +188,7 @@ impl World {
         let arbitrageurs = s
             .arbitrageurs
             .iter()
-            .flat_map(|a| (0..a.count).map(move |_| Arbitrageur { kind: a.id.clone(), eth: a.capital, lrt: vec![0.0; n_lrt], carry_rate: a.carry_rate }))
+            .flat_map(|a| (0..a.count).map(move |_| Arbitrageur { kind: a.id.clone(), eth: a.capital, lrt: vec![0.0; n_lrt], carry_rate: a.carry_rate, mint: a.mint }))
             .collect();
         let shocks = s
             .shocks
@@ -243,12 +207,19 @@ impl World {
                 staking_apr: s.beacon.staking_apr,
                 exit_churn_eth_per_day: s.beacon.exit_churn_eth_per_day,
                 exit_queue_eth: s.beacon.exit_queue_eth,
+                fork: match s.beacon.fork {
+                    crate::scenario::BeaconFork::Bellatrix => crate::beacon::Fork::Bellatrix,
+                    crate::scenario::BeaconFork::Electra => crate::beacon::Fork::Electra,
+                },
+                total_active_eth: s.beacon.total_active_eth,
+                slashed_in_window_eth: s.beacon.slashed_in_window_eth,
             },
             protocols,
             operators,
             avss,
             pool_cause: vec![CauseRef::default(); pools.len()],
             nav_cause: vec![CauseRef::default(); lrts.len()],
+            eth_cause: CauseRef::default(),
             lrt_views: vec![LrtView::default(); lrts.len()],
             lrts,
             pools,
@@ -260,6 +231,10 @@ impl World {
             liquidators,
             arbitrageurs,
             shocks,
+            natives,
+            pending_slashes: Vec::new(),
+            common_fault_events_per_year: s.faults.common_events_per_year,
+            attack_check_steps: s.security.operator_attacks.then(|| ((s.security.check_every.seconds() / dt).round() as u64).max(1)),
             events: EventLog::default(),
             ledger: ledger::Ledger::default(),
             tally: StepTally::default(),
@@ -270,6 +245,7 @@ impl World {
         world.tally.reset(world.markets.len(), world.lrts.len());
         world.refresh_views(0.0);
         world.ledger.initial_eth = world.eth_holdings();
+        world.ledger.initial_usd = world.usd_holdings();
         let mut summary = RunSummary::default();
         summary.start(&world);
         world.summary = summary;

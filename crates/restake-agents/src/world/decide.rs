@@ -31,11 +31,11 @@ impl World {
         if ctx.uniform(RETAIL_NAMESPACE + i as u64, purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);
         }
-        let v = &self.lrt_views[cohort.lrt];
-        // Herding: the more others have exited lately, the less loss it takes to follow them.
-        let threshold = pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * v.exit_pressure).min(1.0));
         match pop.strategy[i] {
             Strategy::Holder => {
+                let v = &self.lrt_views[cohort.lrt];
+                // Herding: the more others have exited lately, the less loss it takes to follow them.
+                let threshold = pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * v.exit_pressure).min(1.0));
                 if pop.lrt[i] <= 0.0 {
                     return (Intent::Hold, 0.0);
                 }
@@ -45,39 +45,8 @@ impl World {
                 }
                 (best_exit(v, pop.queue_discount_rate[i]), 0.0)
             }
-            Strategy::Looper => {
-                let Some(m) = cohort.market else { return (Intent::Hold, 0.0) };
-                let market = &self.markets[m];
-                let c = pop.collateral[i];
-                let debt = market.debt(pop.borrow_shares[i]);
-                if c <= 0.0 {
-                    return (Intent::Hold, 0.0);
-                }
-                let p_sell = v.price * (1.0 - v.pool_fee);
-                let equity = c * p_sell - debt;
-                let loss = 1.0 - equity / pop.initial_wealth[i];
-                if equity <= 0.0 {
-                    // Underwater: selling cannot repay; a rational borrower walks away.
-                    return (Intent::Hold, 0.0);
-                }
-                if loss >= threshold {
-                    return (Intent::Unwind, c);
-                }
-                let po = market.oracle_price;
-                let lltv = market.lltv;
-                let hf = if debt > 0.0 { c * po * lltv / debt } else { f64::INFINITY };
-                if hf >= pop.deleverage_hf[i] {
-                    return (Intent::Hold, 0.0);
-                }
-                // Sell x so that (c - x) P_o LLTV = h (D - x p): x = (h D - c P_o LLTV) / (h p - P_o LLTV).
-                let h = pop.target_hf[i];
-                let denom = h * p_sell - po * lltv;
-                if denom <= 0.0 {
-                    return (Intent::Unwind, c);
-                }
-                let x = ((h * debt - c * po * lltv) / denom).clamp(0.0, c);
-                if x >= c { (Intent::Unwind, c) } else { (Intent::Deleverage, x) }
-            }
+            // Loopers and ETH-collateral borrowers, on isolated or pooled markets: `borrowers.rs`.
+            Strategy::Looper | Strategy::Borrower => self.decide_leveraged(i),
         }
     }
 }
@@ -87,7 +56,8 @@ impl World {
     /// below spot, and never less than what the redemption queue would pay it.
     fn sale_limit(&self, i: usize, intent: Intent) -> f64 {
         let cohort = &self.cohorts[self.pop.cohort[i] as usize];
-        let v = &self.lrt_views[cohort.lrt];
+        // ETH-collateral borrowers trade on the deep ETH/USD market: no limit.
+        let Some(v) = self.lrt_views.get(cohort.lrt) else { return 0.0 };
         let floor = v.price * (1.0 - self.pop.slippage_tolerance[i]);
         if intent == Intent::Sell { floor.max(queue_value(v, self.pop.queue_discount_rate[i])) } else { floor }
     }

@@ -17,6 +17,12 @@ pub struct Ledger {
     pub gas_burned: f64,
     /// ETH paid to sellers outside the population (pool-sell shocks).
     pub external_eth: f64,
+    /// Net ETH bought from (+) or sold to (-) the exogenous ETH/USD market (`borrowers.rs`).
+    pub usd_market_eth: f64,
+    /// Net USD bought from (+) or sold to (-) that market.
+    pub usd_market_usd: f64,
+    /// Physical USD at the start (pooled USD reserves' cash).
+    pub initial_usd: f64,
 }
 
 /// Relative tolerance of the conservation checks: the books are kept in f64 and the largest
@@ -32,8 +38,9 @@ impl World {
         let pools: f64 = self.pools.iter().map(|p| p.eth_reserve()).sum();
         let buffers: f64 = self.lrts.iter().map(|l| l.buffer_eth).sum();
         let staked: f64 = self.operators.iter().map(|o| o.stake()).sum();
-        let cash: f64 = self.markets.iter().map(|m| m.cash()).sum();
-        retail + liq + arb + pools + buffers + staked + cash + self.ledger.external_eth
+        let cash: f64 = self.markets.iter().map(|m| m.eth_cash()).sum::<f64>() + self.lender_eth();
+        let natives: f64 = self.natives.iter().map(|n| n.rewards_eth).sum();
+        retail + liq + arb + pools + buffers + staked + cash + natives + self.ledger.external_eth
     }
 
     /// LRT tokens held by anyone, per LRT.
@@ -48,15 +55,16 @@ impl World {
         let pools: f64 = self.pools.iter().filter(|p| p.lrt == l).map(|p| p.lrt_reserve()).sum();
         let liq: f64 = self.liquidators.iter().map(|x| x.lrt[l]).sum();
         let arb: f64 = self.arbitrageurs.iter().map(|x| x.lrt[l]).sum();
+        let markets: f64 = self.markets.iter().map(|m| m.cash_of(crate::market::Asset::Lrt(l))).sum();
         let lrt = &self.lrts[l];
-        lrt.passive_holdings + retail + pools + liq + arb + lrt.queued_tokens
+        lrt.passive_holdings + retail + pools + liq + arb + markets + lrt.queued_tokens
     }
 
     pub(super) fn check_ledger(&self) -> Result<(), String> {
         let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= REL_TOL * scale.max(1.0);
         let held = self.eth_holdings();
         let l = &self.ledger;
-        let expected = l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned;
+        let expected = l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned + l.usd_market_eth;
         if !close(held, expected, l.initial_eth) {
             return Err(format!(
                 "ETH not conserved: held {held:.9} vs initial {:.9} + rewards {:.9} - slashed {:.9} - fees {:.9} - gas {:.9} = {expected:.9} (diff {:.3e})",
@@ -82,7 +90,7 @@ impl World {
             }
         }
         for (o, op) in self.operators.iter().enumerate() {
-            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum();
+            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum::<f64>() + self.natives.iter().map(|n| n.shares[o]).sum::<f64>();
             if !close(s, op.shares, op.shares) {
                 return Err(format!("operator `{}`: {} shares but delegators hold {s}", op.id, op.shares));
             }
@@ -90,8 +98,13 @@ impl World {
                 return Err(format!("operator `{}`: negative magnitude", op.id));
             }
         }
+        let usd = self.usd_holdings();
+        if !close(usd, l.initial_usd + l.usd_market_usd, l.initial_usd) {
+            return Err(format!("USD not conserved: held {usd:.6} vs initial {:.6} + bought {:.6} (diff {:.3e})", l.initial_usd, l.usd_market_usd, usd - l.initial_usd - l.usd_market_usd));
+        }
         for (mi, m) in self.markets.iter().enumerate() {
-            let in_market = |i: usize| self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
+            // Isolated positions are held by the population; pooled ones by the market.
+            let in_market = |i: usize| m.isolated().is_some() && self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
             let debts: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| m.debt(self.pop.borrow_shares[i])).sum();
             let coll: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| self.pop.collateral[i]).sum();
             m.check_books(debts, coll).map_err(|e| format!("market `{}`: {e}", m.id))?;

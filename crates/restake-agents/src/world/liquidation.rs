@@ -1,24 +1,38 @@
 //! Liquidation rounds inside a step.
 //!
-//! A round scans every position in parallel against the price the market's oracle reports
-//! now, then executes liquidations one by one in a fixed order (worst health factor first):
-//! each liquidator repays debt, seizes collateral with the market's incentive and sells it into
-//! the pool, moving the price the next round's scan sees. Every liquidation names its cause:
-//! the largest liquidation sale of the previous round on the same pool, or, in round one, the
-//! last event that moved that pool's price or the LRT's NAV.
+//! A round scans every position of every market in parallel against the prices the market's
+//! oracles report now, then executes liquidations one by one in a fixed order (worst health
+//! factor first, then agent index): a liquidator repays debt, seizes collateral with the market's
+//! incentive (Morpho: the LLTV's incentive factor; Aave: the reserve's or e-mode's bonus, less the
+//! protocol's fee, within the close factor) and sells it (LRT into the pool, USD on the ETH/USD
+//! market; ETH is kept), moving the price the next round's scan sees. Every liquidation names its
+//! cause: the largest liquidation sale of the previous round on the same pool, or, in round one,
+//! the last event that moved that pool's price, the LRT's NAV, or ETH/USD.
+//!
+//! Competition: for each position and round, liquidators are tried in a random order (a stream
+//! keyed by the agent, the step and the round); the first one with the capital and a profit after
+//! the price impact of selling the seizure and gas takes it. This stands in for a gas auction
+//! between bots of similar speed. Capital runs out: ETH spent repaying comes back only when the
+//! seizure is sold (or, for a redeeming liquidator, when the redemption queue pays).
 
 use super::*;
 use crate::events::{Entity, Event, EventKind};
 use crate::lrt::{Owner, Redemption};
+use crate::market::{Asset, Book};
 use crate::population::{RETAIL_NAMESPACE, Status};
 use rand::RngExt;
+use restake_engine::Purpose;
 use restake_engine::par::par_fill;
+use restake_lending::LendingError;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
     /// Health factor of each borrower of the market being scanned.
     hf: Vec<f64>,
+    /// (health factor, slot) of the positions to liquidate.
     candidates: Vec<(f64, u32)>,
+    /// Oracle prices of a pooled market's reserves in this round.
+    prices: Vec<f64>,
 }
 
 /// The largest liquidation sale into a pool during the current round.
@@ -29,12 +43,33 @@ struct RoundMover {
     size: f64,
 }
 
+struct Choice {
+    liquidator: usize,
+    /// Debt to repay (isolated), or the `debt_to_cover` request whose preview passed (pooled;
+    /// `f64::INFINITY` for the most the close factor allows), in the debt asset's units.
+    repay: f64,
+    redeem: bool,
+}
+
+/// Slices of the largest repayment a liquidator tries, largest first: when selling the whole
+/// seizure into a thin pool costs more in price impact than the incentive pays, a smaller
+/// liquidation may still pay (the rest waits for the next round, after arbitrage).
+const SLICES: [f64; 3] = [1.0, 0.25, 0.0625];
+
+/// The stream that orders liquidators for agent `i`'s position in `round`.
+fn order_purpose(round: u32) -> Purpose {
+    Purpose(purpose::LIQUIDATOR_ORDER.0 + ((round as u64) << 32))
+}
+
 impl World {
     pub(super) fn liquidation_round(&mut self, ctx: &StepContext, round: u32) -> Result<usize, WorldError> {
         let mut actions = 0;
         let mut movers = vec![RoundMover::default(); self.pools.len()];
         for m in 0..self.markets.len() {
-            actions += self.liquidate_market(ctx, round, m, &mut movers)?;
+            actions += match self.markets[m].book {
+                Book::Isolated(_) => self.liquidate_isolated(ctx, round, m, &mut movers)?,
+                Book::Pooled(_) => self.liquidate_pooled(ctx, round, m, &mut movers)?,
+            };
         }
         for (p, mv) in movers.iter().enumerate() {
             if mv.event.is_some() {
@@ -49,29 +84,121 @@ impl World {
         Ok(actions)
     }
 
-    fn liquidate_market(&mut self, ctx: &StepContext, round: u32, m: usize, movers: &mut [RoundMover]) -> Result<usize, WorldError> {
-        let lrt = self.markets[m].lrt;
-        let sale_pool = self.lrt_pool[lrt];
-        let price = self.markets[m].round_price(&self.pools);
-        let lltv = self.markets[m].lltv;
-        let cause = match self.markets[m].oracle_pool {
-            Some(p) => self.pool_cause[p],
-            None => self.nav_cause[lrt],
+    /// The cause of a price move of `asset` as fed by `pool` (a market-price feed) or NAV.
+    fn price_cause(&self, asset: Asset, pool: Option<usize>) -> CauseRef {
+        match (asset, pool) {
+            (_, Some(p)) => self.pool_cause[p],
+            (Asset::Lrt(l), None) => self.nav_cause[l],
+            (Asset::Eth | Asset::Usd, None) => self.eth_cause,
+        }
+    }
+
+    /// ETH a liquidator gets for `amount` of seized `asset` now (LRT: sold into its pool, or
+    /// redeemed at NAV less the carry of waiting if that pays more and it may), and whether it
+    /// redeems.
+    fn seizure_value(&self, li: usize, asset: Asset, amount: f64, nav: f64, wait_years: f64) -> (f64, bool) {
+        match asset {
+            Asset::Eth => (amount, false),
+            Asset::Usd => (amount / self.eth.usd, false),
+            Asset::Lrt(l) => {
+                let liq = &self.liquidators[li];
+                let sale = self.pools[self.lrt_pool[l]].quote_sell(amount);
+                let redeem = if liq.may_redeem && self.lrts[l].redemptions_open { amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0) } else { 0.0 };
+                if redeem > sale { (redeem, true) } else { (sale, false) }
+            }
+        }
+    }
+
+    /// Hands `seized` of `asset` to liquidator `li`: sells or queues an LRT, keeps ETH, sells USD
+    /// on the ETH/USD market. Returns the ETH received now.
+    fn take_seizure(&mut self, ctx: &StepContext, li: usize, asset: Asset, seized: f64, redeem: bool) -> Result<f64, WorldError> {
+        let eth = match asset {
+            Asset::Eth => seized,
+            Asset::Usd => {
+                let eth = seized / self.eth.usd;
+                self.ledger.usd_market_usd -= seized;
+                self.ledger.usd_market_eth += eth;
+                eth
+            }
+            Asset::Lrt(l) if redeem => {
+                let q = &mut self.lrts[l];
+                q.queue.push_back(Redemption { owner: Owner::Liquidator(li as u32), tokens: seized, requested_step: ctx.step });
+                q.queued_tokens += seized;
+                0.0
+            }
+            Asset::Lrt(l) => {
+                let p = self.lrt_pool[l];
+                let eth = self.pools[p].sell(seized).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+                self.tally.saw_price(p, self.pools[p].price());
+                eth
+            }
         };
+        self.liquidators[li].eth += eth;
+        Ok(eth)
+    }
+
+    /// Books a liquidation's event, bad-debt event, tallies and round mover.
+    #[allow(clippy::too_many_arguments)]
+    fn record_liquidation(&mut self, round: u32, m: usize, agent: u32, repaid_eth: f64, seized: f64, bad_debt: f64, price: f64, sale_pool: Option<(usize, f64)>, nav: f64, cause: CauseRef, label: Option<String>, movers: &mut [RoundMover]) {
+        let depth = cause.depth + 1;
+        let mut e = Event::new(EventKind::Liquidation, Entity::Market(m as u32));
+        e.round = round;
+        e.agent = Some(agent);
+        e.label = label;
+        e.amount_eth = repaid_eth;
+        e.amount_token = seized;
+        e.bad_debt = bad_debt;
+        e.price_oracle = price;
+        e.price_pool = sale_pool.map_or(f64::NAN, |(p, _)| self.pools[p].price());
+        e.nav = nav;
+        e.cause = cause.event;
+        e.depth = depth;
+        let id = self.events.push(e);
+        if bad_debt > 0.0 {
+            let mut b = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
+            b.round = round;
+            b.agent = Some(agent);
+            b.bad_debt = bad_debt;
+            b.price_oracle = price;
+            b.cause = Some(id);
+            self.events.push(b);
+        }
+        if let Some((p, before)) = sale_pool {
+            let impact = before - self.pools[p].price();
+            if impact > movers[p].size {
+                movers[p] = RoundMover { event: Some(id), depth, size: impact };
+            }
+        }
+        let t = &mut self.tally.market[m];
+        t.liquidations += 1;
+        t.liquidated_debt += repaid_eth;
+        t.bad_debt += bad_debt;
+        self.tally.max_depth = self.tally.max_depth.max(depth);
+        self.tally.record_round(round, m, repaid_eth);
+    }
+
+    // ---- isolated (Morpho-Blue-like) markets ----
+
+    fn liquidate_isolated(&mut self, ctx: &StepContext, round: u32, m: usize, movers: &mut [RoundMover]) -> Result<usize, WorldError> {
+        let Book::Isolated(b) = &self.markets[m].book else { return Ok(0) };
+        let (lrt, lltv) = (b.lrt, b.lltv);
+        let sale_pool = self.lrt_pool[lrt];
+        let scan_price = b.feed.round_price(&self.pools, ctx.step);
+        let cause = self.price_cause(Asset::Lrt(lrt), b.feed.pool);
 
         // Scan the market's borrowers in parallel.
         let mut scratch = std::mem::take(&mut self.scratch);
         let borrowers = &self.borrowers[m];
         scratch.hf.resize(borrowers.len(), f64::INFINITY);
         {
-            let (pop, market) = (&self.pop, &self.markets[m]);
+            let pop = &self.pop;
             par_fill(&mut scratch.hf[..borrowers.len()], |k| {
                 let i = borrowers[k] as usize;
-                let debt = market.debt(pop.borrow_shares[i]);
+                let debt = b.inner.debt_of(pop.borrow_shares[i]);
                 if debt <= 1e-12 {
                     return f64::INFINITY;
                 }
-                pop.collateral[i] * price * lltv / debt
+                pop.collateral[i] * scan_price * lltv / debt
             });
         }
         scratch.candidates.clear();
@@ -83,6 +210,9 @@ impl World {
         let wait_years = self.lrt_views[lrt].wait_years;
         for &(_, agent) in &scratch.candidates {
             let i = agent as usize;
+            // The oracle is read when the liquidation executes: a live pool-spot feed sees the
+            // sales of the liquidations before it (in this round too); others report the step's.
+            let price = self.markets[m].isolated().map_or(scan_price, |b| b.feed.round_price(&self.pools, ctx.step));
             if self.pop.collateral[i] <= 1e-12 {
                 // Nothing left to seize: the remaining debt is bad debt now.
                 let bad = self.markets[m].realize_bad_debt(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], price);
@@ -99,63 +229,24 @@ impl World {
                 }
                 continue;
             }
-            let Some(choice) = self.pick_liquidator(ctx, m, i, price, nav, wait_years) else { continue };
-            let liq = &mut self.liquidators[choice.liquidator];
+            let Some(choice) = self.pick_isolated(ctx, round, m, i, price, nav, wait_years) else { continue };
             let outcome = self.markets[m]
-                .liquidate(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], choice.repay, price)
+                .liquidate_isolated(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], choice.repay, price)
                 .map_err(|source| WorldError::Market { market: self.markets[m].id.clone(), source })?;
-            liq.eth -= outcome.repaid + liq.gas_eth;
-            self.ledger.gas_burned += liq.gas_eth;
-            let seized = outcome.liquidator_seized;
+            let li = choice.liquidator;
+            let gas = self.liquidators[li].gas_eth;
+            self.liquidators[li].eth -= outcome.repaid + gas;
+            self.ledger.gas_burned += gas;
             let price_before = self.pools[sale_pool].price();
-            let mut eth_back = 0.0;
-            if choice.redeem {
-                let q = &mut self.lrts[lrt];
-                q.queue.push_back(Redemption { owner: Owner::Liquidator(choice.liquidator as u32), tokens: seized, requested_step: ctx.step });
-                q.queued_tokens += seized;
-            } else {
-                eth_back = self.pools[sale_pool].sell(seized).map_err(|source| WorldError::Pool { pool: self.pools[sale_pool].id.clone(), source })?;
-                self.liquidators[choice.liquidator].eth += eth_back;
-                self.tally.saw_price(sale_pool, self.pools[sale_pool].price());
-            }
-            let liq = &mut self.liquidators[choice.liquidator];
+            let eth_back = self.take_seizure(ctx, li, Asset::Lrt(lrt), outcome.liquidator_seized, choice.redeem)?;
+            let liq = &mut self.liquidators[li];
             liq.liquidations += 1;
-            liq.profit_eth += eth_back - outcome.repaid - liq.gas_eth;
+            liq.profit_eth += eth_back - outcome.repaid - gas;
             if self.pop.collateral[i] <= 1e-12 {
                 self.pop.status[i] = Status::Liquidated;
             }
-            let depth = cause.depth + 1;
-            let mut e = Event::new(EventKind::Liquidation, Entity::Market(m as u32));
-            e.round = round;
-            e.agent = Some(agent);
-            e.amount_eth = outcome.repaid;
-            e.amount_token = outcome.seized;
-            e.bad_debt = outcome.bad_debt;
-            e.price_oracle = price;
-            e.price_pool = self.pools[sale_pool].price();
-            e.nav = nav;
-            e.cause = cause.event;
-            e.depth = depth;
-            let id = self.events.push(e);
-            if outcome.bad_debt > 0.0 {
-                let mut b = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
-                b.round = round;
-                b.agent = Some(agent);
-                b.bad_debt = outcome.bad_debt;
-                b.price_oracle = price;
-                b.cause = Some(id);
-                self.events.push(b);
-            }
-            let impact = price_before - self.pools[sale_pool].price();
-            if !choice.redeem && impact > movers[sale_pool].size {
-                movers[sale_pool] = RoundMover { event: Some(id), depth, size: impact };
-            }
-            let t = &mut self.tally.market[m];
-            t.liquidations += 1;
-            t.liquidated_debt += outcome.repaid;
-            t.bad_debt += outcome.bad_debt;
-            self.tally.max_depth = self.tally.max_depth.max(depth);
-            self.tally.record_round(round, m, outcome.repaid);
+            let moved = if choice.redeem { None } else { Some((sale_pool, price_before)) };
+            self.record_liquidation(round, m, agent, outcome.repaid, outcome.seized, outcome.bad_debt, price, moved, nav, cause, None, movers);
             actions += 1;
         }
         self.scratch = scratch;
@@ -165,17 +256,16 @@ impl World {
     /// The first liquidator, in an order drawn per position and round, with the capital and a
     /// profit after price impact and gas.
     #[allow(clippy::too_many_arguments)]
-    fn pick_liquidator(&self, ctx: &StepContext, m: usize, i: usize, price: f64, nav: f64, wait_years: f64) -> Option<Choice> {
+    fn pick_isolated(&self, ctx: &StepContext, round: u32, m: usize, i: usize, price: f64, nav: f64, wait_years: f64) -> Option<Choice> {
         let n = self.liquidators.len();
         if n == 0 {
             return None;
         }
         let market = &self.markets[m];
-        let lrt = market.lrt;
-        let pool = &self.pools[self.lrt_pool[lrt]];
+        let lrt = market.isolated()?.lrt;
         let debt = market.debt(self.pop.borrow_shares[i]);
         let collateral = self.pop.collateral[i];
-        let mut rng = ctx.rng(RETAIL_NAMESPACE + i as u64, purpose::LIQUIDATOR_ORDER);
+        let mut rng = ctx.rng(RETAIL_NAMESPACE + i as u64, order_purpose(round));
         let start = rng.random_range(0..n);
         for k in 0..n {
             let li = (start + k) % n;
@@ -184,24 +274,172 @@ impl World {
             if budget <= 0.0 {
                 continue;
             }
-            let (repay, seized) = market.liquidation_amounts(collateral, self.pop.borrow_shares[i], debt.min(budget), price);
-            if repay <= 0.0 {
-                continue;
-            }
-            let sale = pool.quote_sell(seized);
-            let redeem_value = if liq.may_redeem && self.lrts[lrt].redemptions_open { seized * nav * (1.0 - liq.carry_rate * wait_years).max(0.0) } else { 0.0 };
-            let redeem = redeem_value > sale;
-            let profit = sale.max(redeem_value) - repay - liq.gas_eth;
-            if profit >= liq.min_profit {
-                return Some(Choice { liquidator: li, repay, redeem });
+            for f in SLICES {
+                let (repay, seized) = market.liquidation_amounts(collateral, self.pop.borrow_shares[i], debt.min(budget) * f, price);
+                if repay <= 0.0 {
+                    break;
+                }
+                let (value, redeem) = self.seizure_value(li, Asset::Lrt(lrt), seized, nav, wait_years);
+                if value - repay - liq.gas_eth >= liq.min_profit {
+                    return Some(Choice { liquidator: li, repay, redeem });
+                }
             }
         }
         None
     }
-}
 
-struct Choice {
-    liquidator: usize,
-    repay: f64,
-    redeem: bool,
+    // ---- pooled (Aave-v3-like) markets ----
+
+    fn liquidate_pooled(&mut self, ctx: &StepContext, round: u32, m: usize, movers: &mut [RoundMover]) -> Result<usize, WorldError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let n = self.borrowers[m].len();
+        {
+            let Book::Pooled(b) = &self.markets[m].book else { return Ok(0) };
+            let Scratch { hf, candidates, prices } = &mut scratch;
+            prices.clear();
+            prices.extend(b.feeds.iter().map(|f| f.round_price(&self.pools, ctx.step)));
+            hf.resize(n, f64::INFINITY);
+            let prices: &[f64] = prices;
+            par_fill(&mut hf[..n], |k| match b.inner.account_data(&b.accounts[k], prices) {
+                Ok(d) if d.total_debt > 1e-12 => d.health_factor,
+                _ => f64::INFINITY,
+            });
+            candidates.clear();
+            candidates.extend(hf[..n].iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(k, h)| (*h, k as u32)));
+            candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+
+        let mut actions = 0;
+        let eth_usd = self.eth.usd;
+        for c in 0..scratch.candidates.len() {
+            let k = scratch.candidates[c].1 as usize;
+            let agent = self.borrowers[m][k];
+            let Book::Pooled(b) = &self.markets[m].book else { unreachable!() };
+            // Oracles are read at execution: live pool-spot feeds see earlier sales.
+            for (r, f) in b.feeds.iter().enumerate() {
+                if f.is_live(ctx.step) {
+                    scratch.prices[r] = f.round_price(&self.pools, ctx.step);
+                }
+            }
+            let prices = &scratch.prices;
+            // The liquidator's pick of reserves: the largest collateral and the largest debt.
+            let acct = &b.accounts[k];
+            let value = |r: usize, debt: bool| if debt { b.inner.debt(acct, r) * prices[r] } else { b.inner.supplied(acct, r) * prices[r] };
+            let rc = (0..b.assets.len()).filter(|&r| b.inner.collateral_params(acct.emode, r).1 > 0.0 && b.inner.supplied(acct, r) > 0.0).max_by(|&x, &y| value(x, false).total_cmp(&value(y, false)).then(y.cmp(&x)));
+            let rd = (0..b.assets.len()).filter(|&r| b.inner.debt(acct, r) > 0.0).max_by(|&x, &y| value(x, true).total_cmp(&value(y, true)).then(y.cmp(&x)));
+            let (Some(rc), Some(rd)) = (rc, rd) else { continue };
+            let (coll_asset, debt_asset) = (b.assets[rc], b.assets[rd]);
+            let unit_cost = match debt_asset {
+                Asset::Eth => 1.0,
+                Asset::Usd => 1.0 / eth_usd,
+                Asset::Lrt(_) => continue, // not borrowable (validated)
+            };
+            let feed_pool = b.feeds[rc].pool;
+            let cause = match (coll_asset, debt_asset) {
+                (Asset::Eth, Asset::Usd) => self.eth_cause,
+                _ => self.price_cause(coll_asset, feed_pool),
+            };
+            let (nav, wait_years) = match coll_asset {
+                Asset::Lrt(l) => (self.nav(l), self.lrt_views[l].wait_years),
+                _ => (f64::NAN, 0.0),
+            };
+            let Some(choice) = self.pick_pooled(ctx, round, m, k, agent, rc, rd, unit_cost, prices, nav, wait_years) else { continue };
+            let Book::Pooled(b) = &mut self.markets[m].book else { unreachable!() };
+            let out = b
+                .inner
+                .liquidate(&mut b.accounts[k], rc, rd, choice.repay, &scratch.prices, eth_usd)
+                .map_err(|source| WorldError::Market { market: self.markets[m].id.clone(), source })?;
+            let no_collateral = out.no_collateral_left;
+            let o = out.outcome;
+            let li = choice.liquidator;
+            let gas = self.liquidators[li].gas_eth;
+            let cost = o.repaid * unit_cost;
+            self.liquidators[li].eth -= cost + gas;
+            self.ledger.gas_burned += gas;
+            if debt_asset == Asset::Usd {
+                // The liquidator buys the USD it repays on the ETH/USD market.
+                self.ledger.usd_market_eth -= cost;
+                self.ledger.usd_market_usd += o.repaid;
+            }
+            let sale_pool = match coll_asset {
+                Asset::Lrt(l) if !choice.redeem => Some((self.lrt_pool[l], self.pools[self.lrt_pool[l]].price())),
+                _ => None,
+            };
+            let eth_back = self.take_seizure(ctx, li, coll_asset, o.liquidator_seized, choice.redeem)?;
+            let liq = &mut self.liquidators[li];
+            liq.liquidations += 1;
+            liq.profit_eth += eth_back - cost - gas;
+            if no_collateral {
+                self.pop.status[agent as usize] = Status::Liquidated;
+            }
+            let label = {
+                let p = &self.markets[m].pooled().expect("pooled").inner.params().reserves;
+                Some(format!("{}/{} close factor {}", p[rc].name, p[rd].name, out.close_factor))
+            };
+            // The oracle price recorded is the collateral's in units of the debt asset (as
+            // Morpho's oracle reports it): rsETH in ETH, or ETH in USD.
+            let price = scratch.prices[rc] / scratch.prices[rd];
+            self.record_liquidation(round, m, agent, cost, o.seized, out.bad_debt_value, price, sale_pool, nav, cause, label, movers);
+            actions += 1;
+        }
+        self.scratch = scratch;
+        Ok(actions)
+    }
+
+    /// The first liquidator, in an order drawn per position and round, that can pay and profits
+    /// after the price impact of selling the seizure and gas. Aave's close factor and its
+    /// dust rule bound what it may repay; a liquidator short of capital repays what it can, or,
+    /// if that would leave dust, the whole position when it can afford it.
+    #[allow(clippy::too_many_arguments)]
+    fn pick_pooled(&self, ctx: &StepContext, round: u32, m: usize, k: usize, agent: u32, rc: usize, rd: usize, unit_cost: f64, prices: &[f64], nav: f64, wait_years: f64) -> Option<Choice> {
+        let n = self.liquidators.len();
+        if n == 0 {
+            return None;
+        }
+        let b = self.markets[m].pooled()?;
+        let acct = &b.accounts[k];
+        let eth_usd = self.eth.usd;
+        let mut rng = ctx.rng(RETAIL_NAMESPACE + agent as u64, order_purpose(round));
+        let start = rng.random_range(0..n);
+        for j in 0..n {
+            let li = (start + j) % n;
+            let liq = &self.liquidators[li];
+            let budget = liq.eth - liq.gas_eth;
+            if budget <= 0.0 {
+                continue;
+            }
+            // The most it may repay (close factor) within its capital, then smaller slices.
+            let most = match b.inner.preview_liquidation(acct, rc, rd, f64::INFINITY, prices, eth_usd) {
+                Ok(p) => p.outcome.repaid,
+                // No idle cash to pay the seizure in underlying: nobody can liquidate now.
+                Err(_) => return None,
+            };
+            for f in SLICES {
+                let mut request = (budget / unit_cost).min(most) * f;
+                let preview = match b.inner.preview_liquidation(acct, rc, rd, request, prices, eth_usd) {
+                    Ok(p) => p,
+                    // A slice that would leave dust: the whole position, if affordable.
+                    Err(LendingError::MustNotLeaveDust { .. }) => {
+                        request = f64::INFINITY;
+                        match b.inner.preview_liquidation(acct, rc, rd, request, prices, eth_usd) {
+                            Ok(p) if p.outcome.repaid * unit_cost <= budget => p,
+                            _ => continue,
+                        }
+                    }
+                    Err(_) => return None,
+                };
+                let o = preview.outcome;
+                if o.repaid <= 0.0 {
+                    break;
+                }
+                let (value, redeem) = self.seizure_value(li, b.assets[rc], o.liquidator_seized, nav, wait_years);
+                if value - o.repaid * unit_cost - liq.gas_eth >= liq.min_profit {
+                    // Execute the very request that was previewed (re-deriving it from `repaid`
+                    // could leave float dust of collateral and trip the dust rule).
+                    return Some(Choice { liquidator: li, repay: request, redeem });
+                }
+            }
+        }
+        None
+    }
 }

@@ -7,8 +7,12 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default)]
 pub struct MarketTally {
     pub liquidations: u32,
+    /// Debt repaid by liquidators, valued in ETH (USD debt at the step's ETH/USD).
     pub liquidated_debt: f64,
+    /// Bad debt booked, in ETH (pooled deficits valued at the oracle).
     pub bad_debt: f64,
+    /// Lenders' withdrawals, in ETH.
+    pub supplier_withdrawn_eth: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -76,6 +80,25 @@ pub struct LrtSummary {
     pub final_nav: f64,
     pub peak_queue_eth: f64,
     pub peak_wait_days: f64,
+    /// ETH of the LRT's assets lost to slashing.
+    pub slashed_eth: f64,
+    /// Assets at the start, for loss fractions.
+    pub initial_assets_eth: f64,
+    /// AVSs whose slashing can reach the LRT's stake (compounding risk), at the start.
+    pub slashing_conditions: u32,
+    /// Share of the LRT's restaked stake allocated to AVSs, summed over AVSs (the expected
+    /// fraction exposed per unit slash across all conditions).
+    pub allocated_exposure: f64,
+}
+
+/// Per native restaker run metrics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NativeSummary {
+    pub id: String,
+    pub initial_eth: f64,
+    pub slashed_eth: f64,
+    pub slashing_conditions: u32,
+    pub allocated_exposure: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -87,6 +110,19 @@ pub struct MarketSummary {
     /// Bad debt as a share of suppliers' assets at the start.
     pub supplier_loss_share: f64,
     pub peak_utilisation: f64,
+    /// Lenders' withdrawals over the run, in ETH.
+    pub supplier_withdrawn_eth: f64,
+    /// Largest value waiting in the market's withdrawal queues at the end of a step, in ETH.
+    pub peak_withdrawal_queue_eth: f64,
+}
+
+/// Liquidation rounds reported one by one in run summaries; later rounds are pooled in the last
+/// bin ("6+").
+pub const ROUND_BINS: usize = 6;
+
+/// The bin of liquidation round `round` (1-based): rounds 1-5 have their own, 6+ share the last.
+pub fn round_bin(round: u32) -> usize {
+    (round.max(1) as usize - 1).min(ROUND_BINS - 1)
 }
 
 /// Everything one row of `runs.parquet` holds about a run.
@@ -111,9 +147,44 @@ pub struct RunSummary {
     pub retail_loss_quantiles: Vec<(f64, f64)>,
     pub retail_mean_loss: f64,
     pub liquidated_agents: u64,
+    pub natives: Vec<NativeSummary>,
+    /// Attacks operators carried out, and the profit from corruption they took.
+    pub attacks: u32,
+    pub profit_from_corruption: f64,
+}
+
+/// (number of AVSs that can slash, allocated exposure) of a holder of `shares` per operator.
+pub fn exposure(shares: &[f64], operators: &[crate::restaking::Operator]) -> (u32, f64) {
+    let total: f64 = shares.iter().zip(operators).map(|(s, o)| s * o.share_value()).sum();
+    let mut avss = std::collections::BTreeSet::new();
+    let mut exposed = 0.0;
+    for (s, o) in shares.iter().zip(operators) {
+        if *s <= 0.0 {
+            continue;
+        }
+        for a in o.allocations.iter().filter(|a| a.magnitude > 0.0) {
+            avss.insert(a.avs);
+            if total > 0.0 {
+                exposed += s * o.share_value() / total * a.magnitude / o.max_magnitude.max(1e-300);
+            }
+        }
+    }
+    (avss.len() as u32, exposed)
 }
 
 impl RunSummary {
+    /// Liquidated debt (ETH) in rounds 1, 2, 3, 4, 5 and 6+ (summed over the run's steps), of
+    /// market `market` or of all markets.
+    pub fn liquidated_debt_by_round(&self, market: Option<u32>) -> [f64; ROUND_BINS] {
+        let mut out = [0.0; ROUND_BINS];
+        for (&(r, m), &x) in &self.by_round {
+            if market.is_none_or(|k| k == m) {
+                out[round_bin(r)] += x;
+            }
+        }
+        out
+    }
+
     pub fn tvl_drawdown(&self) -> f64 {
         if self.tvl_start > 0.0 { 1.0 - self.tvl_min / self.tvl_start } else { 0.0 }
     }
@@ -125,7 +196,27 @@ impl RunSummary {
             .lrts
             .iter()
             .enumerate()
-            .map(|(l, x)| LrtSummary { id: x.id.clone(), min_price: w.lrt_views[l].price, min_nav: w.lrt_views[l].nav, final_nav: w.lrt_views[l].nav, ..Default::default() })
+            .map(|(l, x)| {
+                let (conditions, exposed) = exposure(&x.shares, &w.operators);
+                LrtSummary {
+                    id: x.id.clone(),
+                    min_price: w.lrt_views[l].price,
+                    min_nav: w.lrt_views[l].nav,
+                    final_nav: w.lrt_views[l].nav,
+                    initial_assets_eth: x.total_assets(&w.operators),
+                    slashing_conditions: conditions,
+                    allocated_exposure: exposed,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        self.natives = w
+            .natives
+            .iter()
+            .map(|n| {
+                let (conditions, exposed) = exposure(&n.shares, &w.operators);
+                NativeSummary { id: n.id.clone(), initial_eth: n.initial_eth, slashing_conditions: conditions, allocated_exposure: exposed, ..Default::default() }
+            })
             .collect();
         self.markets = w
             .markets
@@ -142,6 +233,8 @@ impl RunSummary {
             s.bad_debt += mt.bad_debt;
             s.supplier_loss_share = s.bad_debt / w.markets[m].initial_supply().max(1e-12);
             s.peak_utilisation = s.peak_utilisation.max(w.markets[m].utilisation());
+            s.supplier_withdrawn_eth += mt.supplier_withdrawn_eth;
+            s.peak_withdrawal_queue_eth = s.peak_withdrawal_queue_eth.max(w.withdrawal_queue_eth(m));
             self.liquidations += mt.liquidations as u64;
             self.liquidated_debt += mt.liquidated_debt;
             self.bad_debt += mt.bad_debt;
@@ -186,6 +279,9 @@ impl World {
             s.retail_loss_quantiles = LOSS_QUANTILES.iter().map(|&q| (q, quantile_sorted(&losses, q))).collect();
         }
         s.liquidated_agents = self.pop.status.iter().filter(|&&x| x == crate::population::Status::Liquidated).count() as u64;
+        for (k, n) in self.natives.iter().enumerate() {
+            s.natives[k].slashed_eth = n.slashed_eth;
+        }
         s
     }
 }

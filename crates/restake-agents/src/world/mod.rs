@@ -7,6 +7,7 @@
 
 mod apply;
 pub mod batch;
+pub mod borrowers;
 mod build;
 mod decide;
 mod ledger;
@@ -14,9 +15,11 @@ mod liquidation;
 pub mod metrics;
 mod settle;
 mod shocks;
+mod suppliers;
+pub mod slashing;
 
 pub use build::BuildError;
-pub use metrics::{LOSS_QUANTILES, LrtSummary, LrtTally, MarketSummary, MarketTally, RunSummary, StepTally, quantile_sorted};
+pub use metrics::{LOSS_QUANTILES, LrtSummary, LrtTally, MarketSummary, MarketTally, ROUND_BINS, RunSummary, StepTally, quantile_sorted, round_bin};
 
 use crate::eth::EthMarket;
 use crate::events::EventLog;
@@ -36,12 +39,17 @@ pub mod purpose {
     pub const ATTENTION: Purpose = Purpose(2);
     pub const AVS_FAULT: Purpose = Purpose(3);
     pub const LIQUIDATOR_ORDER: Purpose = Purpose(4);
+    pub const VETO: Purpose = Purpose(5);
+    pub const COMMON_FAULT: Purpose = Purpose(6);
+    pub const COMMON_LOADING: Purpose = Purpose(7);
+    pub const OPERATOR_FAULT: Purpose = Purpose(8);
 }
 
 /// Entity-id namespaces in random streams (agents use `population::RETAIL_NAMESPACE`).
 pub mod entity {
     pub const WORLD: u64 = 0;
     pub const AVS: u64 = 1 << 32;
+    pub const OPERATOR: u64 = 2 << 32;
 }
 
 /// The beacon chain as seen by withdrawals: yield and the churn-limited exit queue.
@@ -51,6 +59,10 @@ pub struct Beacon {
     pub exit_churn_eth_per_day: f64,
     /// ETH waiting to exit.
     pub exit_queue_eth: f64,
+    pub fork: crate::beacon::Fork,
+    pub total_active_eth: f64,
+    /// Stake slashed in the correlation window (others' and this world's).
+    pub slashed_in_window_eth: f64,
 }
 
 impl Beacon {
@@ -116,11 +128,18 @@ pub struct World {
     pub liquidators: Vec<Liquidator>,
     pub arbitrageurs: Vec<Arbitrageur>,
     pub shocks: Vec<ScheduledShock>,
+    pub natives: Vec<crate::native::NativeRestaker>,
+    pub pending_slashes: Vec<slashing::PendingSlash>,
+    pub common_fault_events_per_year: f64,
+    /// Steps between operators' checks for a profitable attack (None: attacks off).
+    pub attack_check_steps: Option<u64>,
     pub events: EventLog,
     pub lrt_views: Vec<LrtView>,
     /// Last price-moving event per pool, and last NAV-moving event per LRT.
     pub pool_cause: Vec<CauseRef>,
     pub nav_cause: Vec<CauseRef>,
+    /// Last ETH/USD crash shock (the cause of USD-debt liquidations).
+    pub eth_cause: CauseRef,
     pub ledger: ledger::Ledger,
     pub tally: StepTally,
     pub summary: RunSummary,
@@ -139,21 +158,20 @@ impl World {
         self.lrts[lrt].nav(&self.operators)
     }
 
-    /// Debt of agent `i` in its cohort's market.
+    /// Debt of agent `i` in its cohort's market, valued in ETH at the oracle.
     pub fn debt_of(&self, i: usize) -> f64 {
-        match self.cohorts[self.pop.cohort[i] as usize].market {
-            Some(m) => self.markets[m].debt(self.pop.borrow_shares[i]),
-            None => 0.0,
-        }
+        self.position(i).map_or(0.0, |p| p.debt_value)
     }
 
-    /// Mark-to-market net wealth of agent `i` in ETH: wallet, collateral at the pool price,
-    /// queued tokens at NAV, minus debt.
+    /// Mark-to-market net wealth of agent `i` in ETH: wallet, LRT at the pool price, queued
+    /// tokens at NAV, and the equity of its position (collateral at market less debt at market).
     pub fn wealth_of(&self, i: usize) -> f64 {
         let c = &self.cohorts[self.pop.cohort[i] as usize];
-        let v = &self.lrt_views[c.lrt];
-        let price = self.pools[c.pool].price();
-        self.pop.eth[i] + (self.pop.lrt[i] + self.pop.collateral[i]) * price + self.pop.queued[i] * v.nav - self.debt_of(i)
+        let wallet = match self.lrt_views.get(c.lrt) {
+            Some(v) => self.pop.lrt[i] * v.price + self.pop.queued[i] * v.nav,
+            None => 0.0,
+        };
+        self.pop.eth[i] + wallet + self.position_equity(i)
     }
 
     /// Total value locked across LRTs, in ETH.

@@ -8,6 +8,8 @@ impl World {
     pub(super) fn settle_step(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
         self.arbitrage(ctx)?;
         self.process_withdrawals(ctx);
+        // Lenders run on utilisation or bad debt (`suppliers.rs`).
+        self.supplier_run(ctx);
         self.accrue_rewards(ctx);
         for m in &mut self.markets {
             m.accrue(ctx.dt_years());
@@ -49,7 +51,7 @@ impl World {
                 }
                 // Premium: mint at NAV and sell down to NAV / (1 - fee).
                 let ceiling = nav / (1.0 - fee);
-                if price > ceiling && self.arbitrageurs[a].eth > 0.0 {
+                if price > ceiling && self.arbitrageurs[a].eth > 0.0 && self.arbitrageurs[a].mint {
                     let tokens = self.pools[p].tokens_to_lower_price(ceiling).min(self.arbitrageurs[a].eth / nav);
                     if tokens > 1e-9 {
                         let eth_cost = tokens * nav;
@@ -141,7 +143,7 @@ impl World {
             let target = lrt.buffer_fraction * (assets - claims).max(0.0);
             let in_flight = lrt.withdrawing_eth(ops);
             let shortfall = claims + target - lrt.buffer_eth - in_flight;
-            let delay = self.protocols[lrt.protocol].withdrawal_delay_seconds;
+            let delay = self.protocols[lrt.protocol].withdrawal_delay_seconds(ctx.time_seconds());
             if shortfall > 1e-9 {
                 let wait = self.beacon.exit_wait_seconds(shortfall) + delay;
                 let mature = ctx.step + (wait / ctx.dt_seconds).ceil() as u64;
@@ -170,25 +172,36 @@ impl World {
     fn accrue_rewards(&mut self, ctx: &StepContext) {
         let dt_y = ctx.dt_years();
         for l in 0..self.lrts.len() {
-            let mut gross = 0.0;
-            let mut commission = 0.0;
-            for (o, op) in self.operators.iter().enumerate() {
-                let shares = self.lrts[l].shares[o];
-                if shares <= 0.0 {
-                    continue;
-                }
-                let stake = shares * op.share_value();
-                let base = self.beacon.staking_apr * stake * dt_y;
-                let fees: f64 = op.allocations.iter().map(|a| self.avss[a.avs].fee_apr * shares * a.magnitude * dt_y).sum();
-                gross += base + fees;
-                commission += fees * op.commission;
-            }
+            let (gross, commission) = self.rewards_on(&self.lrts[l].shares, dt_y);
             let lrt = &mut self.lrts[l];
             let protocol = (gross - commission) * lrt.protocol_fee;
             lrt.buffer_eth += gross - commission - protocol;
             self.ledger.rewards_in += gross;
             self.ledger.fees_out += commission + protocol;
         }
+        for n in 0..self.natives.len() {
+            let (gross, commission) = self.rewards_on(&self.natives[n].shares, dt_y);
+            self.natives[n].rewards_eth += gross - commission;
+            self.ledger.rewards_in += gross;
+            self.ledger.fees_out += commission;
+        }
+    }
+
+    /// (gross rewards, operator commission) over `dt_y` years on deposit `shares` per operator:
+    /// base staking yield on the stake, AVS fees on the stake allocated to each AVS.
+    fn rewards_on(&self, shares: &[f64], dt_y: f64) -> (f64, f64) {
+        let mut gross = 0.0;
+        let mut commission = 0.0;
+        for (o, op) in self.operators.iter().enumerate() {
+            if shares[o] <= 0.0 {
+                continue;
+            }
+            let base = self.beacon.staking_apr * shares[o] * op.share_value() * dt_y;
+            let fees: f64 = op.allocations.iter().map(|a| self.avss[a.avs].fee_apr * shares[o] * a.magnitude * op.beacon_factor * dt_y).sum();
+            gross += base + fees;
+            commission += fees * op.commission;
+        }
+        (gross, commission)
     }
 
     fn check_finite(&self) -> Result<(), WorldError> {
