@@ -632,3 +632,45 @@ impl Market {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Span;
+
+    fn run(feed: &mut PriceFeed, eth_usd: &[f64]) -> Vec<f64> {
+        eth_usd
+            .iter()
+            .enumerate()
+            .map(|(k, &u)| {
+                feed.update(&FeedInputs { pools: &[], navs: &[], eth_usd: u }, k as u64, 1.0 / 8760.0).unwrap();
+                feed.price
+            })
+            .collect()
+    }
+
+    #[test]
+    fn delay_and_stale_period_are_scenario_times() {
+        // A USD feed (1 / ETH_USD) two hours late on hourly steps: reports the value of two
+        // steps ago (the oldest while history is short).
+        let cfg = OracleConfig::EthUsd { delay: Some(Span::hours(2)), stale_after: None };
+        let mut f = PriceFeed::new("x", &cfg, Asset::Usd, None, 3600.0).unwrap();
+        let out = run(&mut f, &[1000.0, 2000.0, 4000.0, 5000.0]);
+        assert_eq!(out, vec![1e-3, 1e-3, 1e-3, 5e-4]);
+        // A feed that dies at hour 2 repeats what it reported at hour 1.
+        let cfg = OracleConfig::EthUsd { delay: None, stale_after: Some(Span::hours(2)) };
+        let mut f = PriceFeed::new("x", &cfg, Asset::Usd, None, 3600.0).unwrap();
+        let out = run(&mut f, &[1000.0, 2000.0, 4000.0, 5000.0]);
+        assert_eq!(out, vec![1e-3, 5e-4, 5e-4, 5e-4]);
+        // Neither is "live": liquidation rounds use the reported price.
+        assert!(!f.is_live(0));
+    }
+
+    #[test]
+    fn defaults_price_eth_at_one_and_usd_at_the_eth_usd_path() {
+        let mut eth = PriceFeed::default_for(Asset::Eth);
+        assert_eq!(run(&mut eth, &[3000.0, 1500.0]), vec![1.0, 1.0]);
+        let mut usd = PriceFeed::default_for(Asset::Usd);
+        assert_eq!(run(&mut usd, &[2000.0, 4000.0]), vec![5e-4, 2.5e-4]);
+    }
+}

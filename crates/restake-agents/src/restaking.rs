@@ -13,8 +13,8 @@
 pub enum WithdrawalRule {
     /// A fixed delay (EigenLayer: 14 days since April 2025, 7 before; Karak: 9 days).
     Fixed { seconds: f64 },
-    /// Symbiotic: a withdrawal requested in epoch k completes at the start of epoch k + 2, so
-    /// the wait lies in (E, 2E].
+    /// Symbiotic: a withdrawal completes at the end of the epoch after the one it was requested
+    /// in, so the wait lies in [E, 2E) (a request exactly at an epoch boundary waits one epoch).
     Epochs { epoch_seconds: f64 },
 }
 
@@ -35,7 +35,7 @@ impl RestakingProtocol {
     pub fn withdrawal_delay_seconds(&self, t: f64) -> f64 {
         match self.withdrawal {
             WithdrawalRule::Fixed { seconds } => seconds,
-            WithdrawalRule::Epochs { epoch_seconds } => ((t / epoch_seconds).floor() + 2.0) * epoch_seconds - t,
+            WithdrawalRule::Epochs { epoch_seconds } => ((t / epoch_seconds).ceil() + 1.0) * epoch_seconds - t,
         }
     }
 }
@@ -200,11 +200,13 @@ mod tests {
         let day = 86_400.0;
         let el = RestakingProtocol { id: "el".into(), withdrawal: WithdrawalRule::Fixed { seconds: 14.0 * day }, veto_window_seconds: 0.0 };
         assert_eq!(el.withdrawal_delay_seconds(3.5 * day), 14.0 * day);
-        // Symbiotic with 7-day epochs: requested on day 3.5 of epoch 0, completes at the start of
-        // epoch 2 (day 14): 10.5 days; requested at the very start of an epoch: 14 days.
+        // Symbiotic with 7-day epochs: requested on day 3.5 (epoch 0), completes at the end of
+        // epoch 1 (day 14): 10.5 days; requested exactly at an epoch boundary: one epoch; just
+        // after it: almost two. The wait always lies in [E, 2E).
         let sym = RestakingProtocol { id: "sym".into(), withdrawal: WithdrawalRule::Epochs { epoch_seconds: 7.0 * day }, veto_window_seconds: 0.0 };
         assert_eq!(sym.withdrawal_delay_seconds(3.5 * day), 10.5 * day);
-        assert_eq!(sym.withdrawal_delay_seconds(7.0 * day), 14.0 * day);
+        assert_eq!(sym.withdrawal_delay_seconds(7.0 * day), 7.0 * day);
+        assert!((sym.withdrawal_delay_seconds(7.01 * day) - 13.99 * day).abs() < 1e-6);
         assert!((sym.withdrawal_delay_seconds(13.99 * day) - 7.01 * day).abs() < 1e-6);
     }
 

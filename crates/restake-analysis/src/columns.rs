@@ -31,6 +31,8 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         col("liquidation_rounds", |w| w.tally.rounds as f64),
         col("cascade_depth", |w| w.tally.max_depth as f64),
         col("retail_sold_lrt", |w| w.tally.retail_sold_lrt),
+        // Liquidators' free capital (ETH not tied up in seized LRT waiting for redemption).
+        col("liquidator_eth", |w| w.liquidators.iter().map(|l| l.eth).sum()),
     ];
     for (l, lrt) in w.lrts.iter().enumerate() {
         let e = |m: &str| entity_column("lrt", &lrt.id, m);
@@ -54,14 +56,38 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
     }
     for (m, market) in w.markets.iter().enumerate() {
         let e = |x: &str| entity_column("market", &market.id, x);
-        c.push(col(e("oracle_price"), move |w| w.markets[m].oracle_price));
+        if market.isolated().is_some() {
+            c.push(col(e("oracle_price"), move |w| w.markets[m].oracle_price()));
+            c.push(col(e("borrow_rate"), move |w| w.markets[m].eth_borrow_rate()));
+        }
+        // Highest utilisation over the market's loan reserves.
         c.push(col(e("utilisation"), move |w| w.markets[m].utilisation()));
-        c.push(col(e("borrow_rate"), move |w| w.markets[m].inner.borrow_rate()));
-        c.push(col(e("total_borrow_eth"), move |w| w.markets[m].inner.total_borrow_assets()));
-        c.push(col(e("total_supply_eth"), move |w| w.markets[m].inner.total_supply_assets()));
+        c.push(col(e("total_borrow_eth"), move |w| w.markets[m].totals_eth().0));
+        c.push(col(e("total_supply_eth"), move |w| w.markets[m].totals_eth().1));
         c.push(col(e("liquidations"), move |w| w.tally.market[m].liquidations as f64));
         c.push(col(e("liquidated_debt_eth"), move |w| w.tally.market[m].liquidated_debt));
         c.push(col(e("bad_debt_eth"), move |w| w.tally.market[m].bad_debt));
+        c.push(col(e("supplier_withdrawn_eth"), move |w| w.tally.market[m].supplier_withdrawn_eth));
+        c.push(col(e("withdrawal_queue_eth"), move |w| w.withdrawal_queue_eth(m)));
+        // Pooled markets: one set per reserve, named `market.<id>.<asset>.<metric>`. Only LRT
+        // reserves get an `oracle_price` column, so the domino chart's price panel (ETH per LRT)
+        // shows every market's LRT oracle next to the pools and NAVs.
+        if let Some(b) = market.pooled() {
+            for (r, asset) in b.assets.iter().enumerate() {
+                let name = b.inner.params().reserves[r].name.clone();
+                let e = |x: &str| format!("market.{}.{name}.{x}", market.id);
+                if matches!(asset, restake_agents::market::Asset::Lrt(_)) {
+                    c.push(col(e("oracle_price"), move |w| w.markets[m].pooled().map_or(f64::NAN, |b| b.prices[r])));
+                }
+                if b.inner.params().reserves[r].borrowing_enabled {
+                    c.push(col(e("utilisation"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.utilisation())));
+                    c.push(col(e("borrow_rate"), move |w| w.markets[m].pooled().and_then(|b| b.inner.borrow_rate(r)).unwrap_or(0.0)));
+                }
+                c.push(col(e("total_supply"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_supply())));
+                c.push(col(e("total_debt"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_debt())));
+                c.push(col(e("deficit"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.deficit)));
+            }
+        }
     }
     for (o, op) in w.operators.iter().enumerate() {
         c.push(col(entity_column("operator", &op.id, "stake_eth"), move |w| w.operators[o].stake()));

@@ -9,6 +9,7 @@ pub mod columns;
 pub mod plots;
 pub mod recorder;
 pub mod report;
+pub mod risk;
 pub mod runs;
 pub mod table;
 

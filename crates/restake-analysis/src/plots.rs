@@ -38,6 +38,17 @@ fn str_values(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Analysi
     Ok(df.column(name)?.str()?.iter().map(|s| s.map(str::to_string)).collect())
 }
 
+/// Utilisation per isolated market (`market.<id>.utilisation`) and per loan reserve of pooled
+/// markets (`market.<id>.<asset>.utilisation`, which replace the pooled market's own maximum).
+fn utilisation_series(steps: &DataFrame, hours: &[f64]) -> Result<Vec<Series>, AnalysisError> {
+    let cols = entity_columns(steps, "market", "utilisation");
+    let ids: Vec<&String> = cols.iter().map(|(id, _)| id).collect();
+    cols.iter()
+        .filter(|(id, _)| !ids.iter().any(|other| other.len() > id.len() && other.starts_with(id.as_str()) && other.as_bytes()[id.len()] == b'.'))
+        .map(|(id, col)| series(steps, hours, col, id.clone()))
+        .collect()
+}
+
 /// Draws the domino and liquidity-crisis charts of run `run_id` from the files in `dir`.
 /// Returns the paths written.
 pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, AnalysisError> {
@@ -103,14 +114,19 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     let many = |kind: &str, metric: &str| -> Result<Vec<Series>, AnalysisError> {
         entity_columns(&steps, kind, metric).into_iter().map(|(id, col)| series(&steps, &hours, &col, id)).collect()
     };
+    // Redemption queues of LRTs and lenders' withdrawal queues of markets, both in ETH.
+    let mut queue = many("lrt", "queue_eth")?;
+    for (id, col) in entity_columns(&steps, "market", "withdrawal_queue_eth") {
+        queue.push(series(&steps, &hours, &col, format!("{id} lenders"))?);
+    }
     let crisis = LiquidityCrisisChart {
         title: format!("{title}: liquidity"),
         time_label: "time since start".into(),
         pool_imbalance: many("pool", "lrt_share")?,
-        queue: many("lrt", "queue_eth")?,
+        queue,
         queue_wait: many("lrt", "wait_days")?,
         buffer: many("lrt", "buffer_eth")?,
-        utilisation: many("market", "utilisation")?,
+        utilisation: utilisation_series(&steps, &hours)?,
         shocks,
     };
     let png = dir.join("liquidity.png");

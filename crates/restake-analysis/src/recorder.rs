@@ -170,6 +170,7 @@ pub fn entity_name(w: &World, e: Entity) -> (&'static str, String) {
         Entity::Market(i) => ("market", w.markets[i as usize].id.clone()),
         Entity::Liquidator(i) => ("liquidator", w.liquidators[i as usize].kind.clone()),
         Entity::Arbitrageur(i) => ("arbitrageur", w.arbitrageurs[i as usize].kind.clone()),
+        Entity::Native(i) => ("native", w.natives[i as usize].id.clone()),
     }
 }
 

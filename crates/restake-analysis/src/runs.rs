@@ -66,15 +66,42 @@ impl RunRow {
                 .push(e("min_nav"), f(l.min_nav))
                 .push(e("final_nav"), f(l.final_nav))
                 .push(e("peak_queue_eth"), f(l.peak_queue_eth))
-                .push(e("peak_wait_days"), f(l.peak_wait_days));
+                .push(e("peak_wait_days"), f(l.peak_wait_days))
+                .push(e("slashed_eth"), f(l.slashed_eth))
+                .push(e("slash_loss"), f(l.slashed_eth / l.initial_assets_eth.max(1e-300)))
+                .push(e("slashing_conditions"), Value::I64(l.slashing_conditions as i64))
+                .push(e("allocated_exposure"), f(l.allocated_exposure));
         }
+        for n in &s.natives {
+            let e = |m: &str| entity_column("native", &n.id, m);
+            self.push(e("slashed_eth"), f(n.slashed_eth))
+                .push(e("slash_loss"), f(n.slashed_eth / n.initial_eth.max(1e-300)))
+                .push(e("slashing_conditions"), Value::I64(n.slashing_conditions as i64))
+                .push(e("allocated_exposure"), f(n.allocated_exposure));
+        }
+        self.push("attacks", Value::I64(s.attacks as i64)).push("profit_from_corruption_eth", f(s.profit_from_corruption));
         for m in &s.markets {
             let e = |x: &str| entity_column("market", &m.id, x);
             self.push(e("liquidations"), Value::I64(m.liquidations as i64))
                 .push(e("liquidated_debt_eth"), f(m.liquidated_debt))
                 .push(e("bad_debt_eth"), f(m.bad_debt))
                 .push(e("supplier_loss_share"), f(m.supplier_loss_share))
-                .push(e("peak_utilisation"), f(m.peak_utilisation));
+                .push(e("peak_utilisation"), f(m.peak_utilisation))
+                .push(e("supplier_withdrawn_eth"), f(m.supplier_withdrawn_eth))
+                .push(e("peak_withdrawal_queue_eth"), f(m.peak_withdrawal_queue_eth));
+        }
+        // Liquidated debt by cascade round: a fixed set of columns (rounds 1-5 and 6+), for all
+        // markets and per market, so every run of a sweep has the same schema.
+        let names = round_bin_names();
+        for (name, (x, n)) in names.iter().zip(s.liquidated_debt_by_round(None).into_iter().zip(s.liquidations_by_round(None))) {
+            self.push(format!("liquidated_debt_eth_{name}"), f(x)).push(format!("liquidations_{name}"), Value::I64(n as i64));
+        }
+        for (k, m) in s.markets.iter().enumerate() {
+            let by_round = s.liquidated_debt_by_round(Some(k as u32)).into_iter().zip(s.liquidations_by_round(Some(k as u32)));
+            for (name, (x, n)) in names.iter().zip(by_round) {
+                self.push(entity_column("market", &m.id, &format!("liquidated_debt_eth_{name}")), f(x))
+                    .push(entity_column("market", &m.id, &format!("liquidations_{name}")), Value::I64(n as i64));
+            }
         }
         self
     }
@@ -83,6 +110,12 @@ impl RunRow {
     pub fn push_failure(&mut self, error: &str) -> &mut Self {
         self.push("status", Value::Str("failed".into())).push("error", Value::Str(error.to_string()))
     }
+}
+
+/// Suffixes of the per-round columns: `round_1` ... `round_5`, `round_6plus`.
+pub fn round_bin_names() -> Vec<String> {
+    use restake_agents::world::ROUND_BINS;
+    (1..=ROUND_BINS).map(|r| if r == ROUND_BINS { format!("round_{r}plus") } else { format!("round_{r}") }).collect()
 }
 
 /// Builds a table from rows: columns in order of first appearance, missing cells null.
@@ -123,6 +156,65 @@ pub fn runs_frame(rows: &[RunRow]) -> Result<DataFrame, AnalysisError> {
     Ok(DataFrame::new(rows.len(), cols)?)
 }
 
+/// The type of a `runs.parquet` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    F64,
+    I64,
+    Str,
+}
+
+impl Value {
+    /// The column type this value belongs in (None for null, which fits any).
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            Value::F64(_) => Some(Kind::F64),
+            Value::I64(_) => Some(Kind::I64),
+            Value::Str(_) => Some(Kind::Str),
+            Value::Null => None,
+        }
+    }
+}
+
+/// Builds a table with exactly the declared `columns` (name and type, in order), whatever the
+/// rows hold: missing cells are null. Parts of one dataset written this way share one schema,
+/// even a part whose runs all failed (so readers can treat a folder of parts as one table).
+/// A cell whose column is not declared, or whose value does not fit its type, is an error.
+pub fn runs_frame_typed(rows: &[RunRow], columns: &[(String, Kind)]) -> Result<DataFrame, AnalysisError> {
+    for r in rows {
+        for (n, v) in &r.cells {
+            let Some((_, k)) = columns.iter().find(|(c, _)| c == n) else {
+                return Err(AnalysisError::Data(format!("run row has column `{n}`, which the table does not declare")));
+            };
+            let fits = matches!((v, k), (Value::Null, _) | (Value::F64(_) | Value::I64(_), Kind::F64) | (Value::I64(_), Kind::I64) | (Value::Str(_), Kind::Str));
+            if !fits {
+                return Err(AnalysisError::Data(format!("column `{n}` is {k:?} but a run has {v:?}")));
+            }
+        }
+    }
+    let mut cols = Vec::with_capacity(columns.len());
+    for (name, kind) in columns {
+        let cells = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Null));
+        let col = match kind {
+            Kind::F64 => Column::new(name.into(), cells.map(|v| match v {
+                Value::F64(x) => Some(*x),
+                Value::I64(x) => Some(*x as f64),
+                _ => None,
+            }).collect::<Vec<_>>()),
+            Kind::I64 => Column::new(name.into(), cells.map(|v| match v {
+                Value::I64(x) => Some(*x),
+                _ => None,
+            }).collect::<Vec<_>>()),
+            Kind::Str => Column::new(name.into(), cells.map(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            }).collect::<Vec<Option<String>>>()),
+        };
+        cols.push(col);
+    }
+    Ok(DataFrame::new(rows.len(), cols)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +231,21 @@ mod tests {
         assert_eq!(x.get(0), Some(1.5));
         assert_eq!(x.get(1), None);
         assert_eq!(df.column("status").unwrap().str().unwrap().get(1), Some("failed"));
+    }
+
+    #[test]
+    fn typed_frames_share_one_schema_even_when_every_run_failed() {
+        let cols = vec![("run_id".to_string(), Kind::I64), ("x".to_string(), Kind::F64), ("status".to_string(), Kind::Str)];
+        let mut failed = RunRow::default();
+        failed.push("run_id", Value::I64(3)).push("status", Value::Str("failed".into()));
+        let mut ok = RunRow::default();
+        ok.push("run_id", Value::I64(4)).push("x", Value::I64(2)).push("status", Value::Str("ok".into()));
+        let a = runs_frame_typed(&[failed], &cols).unwrap();
+        let b = runs_frame_typed(&[ok], &cols).unwrap();
+        assert_eq!(a.schema(), b.schema());
+        assert_eq!(b.column("x").unwrap().f64().unwrap().get(0), Some(2.0));
+        let mut stray = RunRow::default();
+        stray.push("y", Value::F64(1.0));
+        assert!(runs_frame_typed(&[stray], &cols).is_err());
     }
 }

@@ -14,6 +14,7 @@ mod output;
 mod run_cmd;
 mod runner;
 mod security_cmd;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +58,13 @@ enum Command {
     Security(security_cmd::SecurityArgs),
     /// Measure agent-steps per second on the baseline at several population sizes.
     Bench(bench::BenchArgs),
+    /// Run an experiment (grid, random or Latin-hypercube design x replications) in parallel,
+    /// resumably, optionally one shard of it; results as a Parquet dataset.
+    Sweep(sweep::SweepArgs),
+    /// Merge a sweep's parts: runs.parquet (sorted), summary.parquet (risk per point), manifest.json.
+    Merge(sweep::merge::MergeArgs),
+    /// Write sbatch scripts that run a sweep as a Slurm job array plus a dependent merge job.
+    Slurm(sweep::slurm::SlurmArgs),
 }
 
 /// Input problems (bad scenario, bad arguments) exit with 2; failures while running with 1.
@@ -85,6 +93,9 @@ fn main() -> ExitCode {
         Command::Plot { dir, run } => plot(dir, run),
         Command::Bench(args) => bench::bench(args),
         Command::Security(args) => security_cmd::security(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge::merge_cmd(args),
+        Command::Slurm(args) => sweep::slurm::slurm(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

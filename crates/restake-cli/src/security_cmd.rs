@@ -2,7 +2,7 @@
 
 use crate::{Failure, input};
 use restake_agents::World;
-use restake_security::{RestakingGraph, Service, Validator, analyze};
+use restake_security::{RestakingGraph, analyze};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -22,23 +22,12 @@ pub struct SecurityArgs {
 /// each AVS is a service restaked by the operators that allocate to it.
 pub fn graph_of_scenario(loaded: &input::LoadedScenario) -> Result<RestakingGraph, Failure> {
     let s = &loaded.scenario;
-    let world = World::new(s, s.engine.seed).map_err(|e| Failure::Input(e.to_string()))?;
-    let validators: Vec<Validator> = world.operators.iter().filter(|o| o.stake() > 0.0).map(|o| Validator { id: o.id.clone(), stake: o.stake() }).collect();
-    let mut services = Vec::new();
-    for (a, cfg) in s.avss.iter().enumerate() {
-        let (Some(pi), Some(alpha)) = (cfg.profit_from_corruption, cfg.attack_threshold) else {
-            return Err(Failure::Input(format!(
-                "{}: avss[{a}] (`{}`) needs profit_from_corruption and attack_threshold for the security analysis",
-                loaded.path.as_ref().map_or("scenario".into(), |p| p.display().to_string()),
-                cfg.id
-            )));
-        };
-        let ops: Vec<String> = world.operators.iter().filter(|o| o.stake() > 0.0 && o.allocated_to(a) > 0.0).map(|o| o.id.clone()).collect();
-        if !ops.is_empty() {
-            services.push(Service { id: cfg.id.clone(), profit_from_corruption: pi, attack_threshold: alpha, validators: ops });
-        }
+    let name = loaded.path.as_ref().map_or("scenario".into(), |p| p.display().to_string());
+    if let Some((a, cfg)) = s.avss.iter().enumerate().find(|(_, a)| a.profit_from_corruption.is_none() || a.attack_threshold.is_none()) {
+        return Err(Failure::Input(format!("{name}: avss[{a}] (`{}`) needs profit_from_corruption and attack_threshold for the security analysis", cfg.id)));
     }
-    Ok(RestakingGraph { validators, services })
+    let world = World::new(s, s.engine.seed).map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(world.restaking_graph().expect("every AVS has security parameters"))
 }
 
 pub fn security(args: SecurityArgs) -> Result<(), Failure> {
@@ -63,7 +52,7 @@ pub fn security(args: SecurityArgs) -> Result<(), Failure> {
     say!("  EigenLayer condition   {}", report.eigenlayer_condition);
     say!("  gamma slack            {}", report.gamma_slack.map_or("unbounded".into(), |g| format!("{g:.4}")));
     if let (Some(psi), Some(r)) = (report.psi, report.worst_case_loss) {
-        say!("  worst-case loss R_psi  {r:.4} of total stake after a shock of {psi} (stake actually lost {:.4})", report.realized_loss.unwrap_or(f64::NAN));
+        say!("  worst-case loss R_psi  {r:.4} of total stake after a shock of {psi} (stake actually lost {:.4})", report.realized_loss.unwrap_or(f64::NAN) + 0.0);
         if let Some(b) = report.theorem1_bound {
             say!("  Theorem 1 bound        (1 + 1/gamma) psi = {b:.4}");
         }

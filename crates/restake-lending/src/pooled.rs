@@ -864,7 +864,8 @@ impl PooledMarket {
     /// repaid the debt that makes the withdrawal safe. Limited by the balance and the reserve's
     /// idle cash; NaN or negative amounts release nothing. Returns the amount released.
     pub fn release_collateral(&mut self, acct: &mut Account, r: usize, amount: f64) -> f64 {
-        if self.check_reserve(r).is_err() || self.check_account(acct).is_err() || !(amount > 0.0) {
+        // (`amount > 0.0` is false for NaN.)
+        if self.check_reserve(r).is_err() || self.check_account(acct).is_err() || amount.is_nan() || amount <= 0.0 {
             return 0.0;
         }
         let st = &mut self.reserves[r];

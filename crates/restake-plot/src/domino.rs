@@ -187,13 +187,20 @@ fn legend_for_bars(legend: &mut Vec<LegendEntry>, bars: &Bars) {
     legend.push(LegendEntry::heading("liquidations: market / round"));
     for (mi, m) in bars.markets.iter().enumerate() {
         legend.push(LegendEntry::text(m.clone()));
-        let items: Vec<(RGBAColor, String)> = bars
+        let mut items: Vec<(RGBAColor, String)> = bars
             .rounds
             .iter()
             .enumerate()
             .filter(|(ri, _)| bars.present.contains(&(mi, *ri)))
             .map(|(ri, r)| (shade(mi, ri, bars.rounds.len()).to_rgba(), format!("{r}")))
             .collect();
+        // Long cascades: rounds 1-5 one by one, the rest as one range (shades run on).
+        if items.len() > 8 {
+            let last = items[items.len() - 1].1.clone();
+            let first_rest = items[5].clone();
+            items.truncate(5);
+            items.push((first_rest.0, format!("{}-{last}", first_rest.1)));
+        }
         legend.push(LegendEntry::row(items));
     }
 }

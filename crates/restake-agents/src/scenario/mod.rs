@@ -193,8 +193,8 @@ pub struct RestakingProtocolConfig {
     /// Fixed withdrawal delay (after the beacon exit).
     #[serde(default)]
     pub withdrawal_delay: Option<Span>,
-    /// Epoch length for epoch-based withdrawals (Symbiotic): a withdrawal requested in epoch k
-    /// completes at the start of epoch k + 2.
+    /// Epoch length for epoch-based withdrawals (Symbiotic): a withdrawal completes at the end
+    /// of the epoch after the one it was requested in (a wait in [E, 2E)).
     #[serde(default)]
     pub epoch: Option<Span>,
     /// Time a slash waits before it executes, during which it can be vetoed.
@@ -210,7 +210,7 @@ pub enum ProtocolPreset {
     Eigenlayer,
     /// EigenLayer before April 2025: 7-day withdrawal delay.
     Eigenlayer2024,
-    /// Symbiotic: epoch-based delay in (E, 2E] with E = 7 days; a resolver veto is optional.
+    /// Symbiotic: epoch-based delay in [E, 2E) with E = 7 days; a resolver veto is optional.
     Symbiotic,
     /// Karak: 9-day withdrawal delay, 7-day slashing window, 2-day veto.
     Karak,

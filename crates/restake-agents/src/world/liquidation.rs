@@ -2,7 +2,9 @@
 //!
 //! A round scans every position of every market in parallel against the prices the market's
 //! oracles report now, then executes liquidations one by one in a fixed order (worst health
-//! factor first, then agent index): a liquidator repays debt, seizes collateral with the market's
+//! factor first, then agent index) at those prices: the oracle is read once per round (a
+//! pool-spot oracle with no delay reads the pool as earlier rounds left it; other oracles report
+//! the step's price). A liquidator repays debt, seizes collateral with the market's
 //! incentive (Morpho: the LLTV's incentive factor; Aave: the reserve's or e-mode's bonus, less the
 //! protocol's fee, within the close factor) and sells it (LRT into the pool, USD on the ETH/USD
 //! market; ETH is kept), moving the price the next round's scan sees. Every liquidation names its
@@ -183,7 +185,7 @@ impl World {
         let Book::Isolated(b) = &self.markets[m].book else { return Ok(0) };
         let (lrt, lltv) = (b.lrt, b.lltv);
         let sale_pool = self.lrt_pool[lrt];
-        let scan_price = b.feed.round_price(&self.pools, ctx.step);
+        let price = b.feed.round_price(&self.pools, ctx.step);
         let cause = self.price_cause(Asset::Lrt(lrt), b.feed.pool);
 
         // Scan the market's borrowers in parallel.
@@ -198,7 +200,7 @@ impl World {
                 if debt <= 1e-12 {
                     return f64::INFINITY;
                 }
-                pop.collateral[i] * scan_price * lltv / debt
+                pop.collateral[i] * price * lltv / debt
             });
         }
         scratch.candidates.clear();
@@ -210,9 +212,6 @@ impl World {
         let wait_years = self.lrt_views[lrt].wait_years;
         for &(_, agent) in &scratch.candidates {
             let i = agent as usize;
-            // The oracle is read when the liquidation executes: a live pool-spot feed sees the
-            // sales of the liquidations before it (in this round too); others report the step's.
-            let price = self.markets[m].isolated().map_or(scan_price, |b| b.feed.round_price(&self.pools, ctx.step));
             if self.pop.collateral[i] <= 1e-12 {
                 // Nothing left to seize: the remaining debt is bad debt now.
                 let bad = self.markets[m].realize_bad_debt(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], price);
@@ -315,12 +314,6 @@ impl World {
             let k = scratch.candidates[c].1 as usize;
             let agent = self.borrowers[m][k];
             let Book::Pooled(b) = &self.markets[m].book else { unreachable!() };
-            // Oracles are read at execution: live pool-spot feeds see earlier sales.
-            for (r, f) in b.feeds.iter().enumerate() {
-                if f.is_live(ctx.step) {
-                    scratch.prices[r] = f.round_price(&self.pools, ctx.step);
-                }
-            }
             let prices = &scratch.prices;
             // The liquidator's pick of reserves: the largest collateral and the largest debt.
             let acct = &b.accounts[k];

@@ -31,8 +31,8 @@ pub struct StepTally {
     pub max_depth: u32,
     pub slashed_eth: f64,
     pub retail_sold_lrt: f64,
-    /// Liquidated debt by (round, market) in this step.
-    pub by_round: Vec<(u32, u32, f64)>,
+    /// Liquidated debt (ETH) and number of liquidations by (round, market) in this step.
+    pub by_round: Vec<(u32, u32, f64, u32)>,
     /// Lowest price each pool reached during the step (sales inside the step included).
     pub pool_min_price: Vec<f64>,
 }
@@ -60,9 +60,12 @@ impl StepTally {
     }
 
     pub fn record_round(&mut self, round: u32, market: usize, repaid: f64) {
-        match self.by_round.iter_mut().find(|(r, m, _)| *r == round && *m == market as u32) {
-            Some(x) => x.2 += repaid,
-            None => self.by_round.push((round, market as u32, repaid)),
+        match self.by_round.iter_mut().find(|(r, m, _, _)| *r == round && *m == market as u32) {
+            Some(x) => {
+                x.2 += repaid;
+                x.3 += 1;
+            }
+            None => self.by_round.push((round, market as u32, repaid, 1)),
         }
     }
 }
@@ -143,6 +146,8 @@ pub struct RunSummary {
     pub markets: Vec<MarketSummary>,
     /// Liquidated debt by (round, market index) over the run.
     pub by_round: BTreeMap<(u32, u32), f64>,
+    /// Liquidations by (round, market index) over the run.
+    pub count_by_round: BTreeMap<(u32, u32), u64>,
     /// Retail loss quantiles (fraction of initial wealth), filled by [`World::final_summary`].
     pub retail_loss_quantiles: Vec<(f64, f64)>,
     pub retail_mean_loss: f64,
@@ -180,6 +185,17 @@ impl RunSummary {
         for (&(r, m), &x) in &self.by_round {
             if market.is_none_or(|k| k == m) {
                 out[round_bin(r)] += x;
+            }
+        }
+        out
+    }
+
+    /// Liquidations in rounds 1, 2, 3, 4, 5 and 6+, of market `market` or of all markets.
+    pub fn liquidations_by_round(&self, market: Option<u32>) -> [u64; ROUND_BINS] {
+        let mut out = [0; ROUND_BINS];
+        for (&(r, m), &n) in &self.count_by_round {
+            if market.is_none_or(|k| k == m) {
+                out[round_bin(r)] += n;
             }
         }
         out
@@ -239,8 +255,9 @@ impl RunSummary {
             self.liquidated_debt += mt.liquidated_debt;
             self.bad_debt += mt.bad_debt;
         }
-        for &(r, m, x) in &t.by_round {
+        for &(r, m, x, n) in &t.by_round {
             *self.by_round.entry((r, m)).or_default() += x;
+            *self.count_by_round.entry((r, m)).or_default() += n as u64;
         }
         self.slashed_eth += t.slashed_eth;
         self.cascade_rounds = self.cascade_rounds.max(t.rounds);

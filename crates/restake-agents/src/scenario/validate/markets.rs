@@ -32,10 +32,10 @@ fn check_oracle(c: &mut Checker, s: &Scenario, path: &str, o: &OracleConfig, ass
                     _ => c.push(p, "pools trade LRTs against ETH: a pool oracle can only price an LRT"),
                 }
             }
-            if let OracleConfig::Twap { window, .. } = o {
-                if window.seconds() < s.time.step.seconds() {
-                    c.push(format!("{path}.window"), format!("must be at least one step ({})", s.time.step));
-                }
+            if let OracleConfig::Twap { window, .. } = o
+                && window.seconds() < s.time.step.seconds()
+            {
+                c.push(format!("{path}.window"), format!("must be at least one step ({})", s.time.step));
             }
         }
         OracleConfig::ExchangeRate { max_growth_per_year, .. } => {
@@ -54,15 +54,11 @@ fn check_oracle(c: &mut Checker, s: &Scenario, path: &str, o: &OracleConfig, ass
         OracleConfig::Fixed { price, .. } => c.range(format!("{path}.price"), *price, 0.0, f64::INFINITY, true, true),
     }
     let (delay, stale) = o.timing();
-    if let Some(d) = delay {
-        if d.seconds() > duration {
-            c.push(format!("{path}.delay"), format!("must be within time.duration ({})", s.time.duration));
-        }
+    if delay.is_some_and(|d| d.seconds() > duration) {
+        c.push(format!("{path}.delay"), format!("must be within time.duration ({})", s.time.duration));
     }
-    if let Some(t) = stale {
-        if t.seconds() >= duration {
-            c.push(format!("{path}.stale_after"), format!("must be before the end of the run ({})", s.time.duration));
-        }
+    if stale.is_some_and(|t| t.seconds() >= duration) {
+        c.push(format!("{path}.stale_after"), format!("must be before the end of the run ({})", s.time.duration));
     }
 }
 
@@ -237,10 +233,10 @@ pub(super) fn validate_retail_market(c: &mut Checker, s: &Scenario, i: usize, r:
             let mk = s.markets.iter().find(|x| &x.id == m).expect("checked");
             match mk.kind {
                 MarketKind::Isolated => {
-                    if let Some(coll) = &mk.collateral {
-                        if coll != &r.lrt {
-                            c.push(p("market"), format!("market `{m}` takes `{coll}` as collateral, not the cohort's LRT `{}`", r.lrt));
-                        }
+                    if let Some(coll) = &mk.collateral
+                        && coll != &r.lrt
+                    {
+                        c.push(p("market"), format!("market `{m}` takes `{coll}` as collateral, not the cohort's LRT `{}`", r.lrt));
                     }
                     if r.emode.is_some() {
                         c.push(p("emode"), "e-mode exists on pooled markets only");

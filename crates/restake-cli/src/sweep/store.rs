@@ -1,0 +1,425 @@
+//! A sweep's output directory: a dataset of Parquet parts that appear whole or not at all.
+//!
+//! ```text
+//! OUT/sweep.json                        the experiment (texts, fingerprint, design size); written once
+//! OUT/runs/shard=K/part-00000.parquet   one row per run (ok or failed), every parameter a column
+//! OUT/steps/shard=K/part-00000.parquet  time series of the part's runs (if kept)
+//! OUT/events/shard=K/part-00000.parquet events of the part's runs (if kept)
+//! OUT/manifest/shard=K/part-00000.json  status, error, host and timings of each run of the part
+//! OUT/.work/                            per-shard locks, scratch recordings and staged parts
+//! OUT/runs.parquet, summary.parquet, manifest.json   written by `restake merge`
+//! ```
+//!
+//! A shard commits its finished runs in batches. A batch's parts are written in `.work`, then
+//! renamed into the dataset folders, the runs part last: a runs part exists only when the parts
+//! it vouches for are complete, so the run ids in runs parts are exactly the finished runs. A
+//! process killed at any moment leaves only `.work` files and, at worst, steps/events/manifest
+//! parts without their runs part; the next process to take that shard's lock deletes both before
+//! it starts. A shard's folders are written only by the holder of its lock (an OS file lock,
+//! released by the kernel when the holder dies), so concurrent shards never touch each other's
+//! files.
+
+use super::experiment::Experiment;
+use crate::Failure;
+use anyhow::{Context, Result, anyhow};
+use polars::prelude::{DataType, ParquetReader, SerReader};
+use restake_analysis::RunRow;
+use restake_analysis::runs::{Kind, runs_frame_typed};
+use restake_analysis::table::{StreamingParquet, parquet_schema, write_parquet};
+use serde_json::json;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const SWEEP_FILE: &str = "sweep.json";
+/// Dataset folders; `runs` is the commit marker and is renamed last.
+pub const RUNS: &str = "runs";
+pub const STEPS: &str = "steps";
+pub const EVENTS: &str = "events";
+pub const MANIFEST: &str = "manifest";
+const WORK: &str = ".work";
+
+/// Rows copied per slice when a run's recording is appended to a part.
+const COPY_ROWS: usize = restake_analysis::recorder::ROW_GROUP;
+
+#[derive(Clone, Debug)]
+pub struct SweepDir {
+    pub root: PathBuf,
+}
+
+fn shard_folder(shard: u32) -> String {
+    format!("shard={shard}")
+}
+
+fn part_stem(part: u32) -> String {
+    format!("part-{part:05}")
+}
+
+/// The part number of a file named `part-NNNNN.<ext>`.
+fn part_number(name: &str) -> Option<u32> {
+    name.strip_prefix("part-")?.split('.').next()?.parse().ok()
+}
+
+/// Files directly in `dir` (none if it does not exist), sorted by name.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The shard numbers that have a folder under `root/kind`.
+fn shard_numbers(root: &Path, kind: &str) -> Vec<u32> {
+    let mut v: Vec<u32> = std::fs::read_dir(root.join(kind))
+        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.strip_prefix("shard=")?.parse().ok()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+impl SweepDir {
+    pub fn shard_dir(&self, kind: &str, shard: u32) -> PathBuf {
+        self.root.join(kind).join(shard_folder(shard))
+    }
+
+    pub fn work_dir(&self, shard: u32) -> PathBuf {
+        self.root.join(WORK).join(shard_folder(shard))
+    }
+
+    /// Every committed runs part, across all shards, sorted.
+    pub fn runs_parts(&self) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        for s in shard_numbers(&self.root, RUNS) {
+            v.extend(files_in(&self.shard_dir(RUNS, s)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")));
+        }
+        v
+    }
+
+    /// Every committed manifest part, across all shards.
+    pub fn manifest_parts(&self) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        for s in shard_numbers(&self.root, MANIFEST) {
+            for p in files_in(&self.shard_dir(MANIFEST, s)) {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if p.extension().is_some_and(|e| e == "json") && self.shard_dir(RUNS, s).join(format!("{}.parquet", name.trim_end_matches(".json"))).exists() {
+                    v.push(p);
+                }
+            }
+        }
+        v
+    }
+
+    /// Run ids with committed results (ok or failed), as a bit set over the design.
+    pub fn done_runs(&self, total: u64) -> Result<DoneSet> {
+        let mut done = DoneSet::new(total);
+        for part in self.runs_parts() {
+            let df = ParquetReader::new(File::open(&part).with_context(|| format!("cannot open {}", part.display()))?)
+                .with_columns(Some(vec!["run_id".into()]))
+                .finish()
+                .with_context(|| format!("cannot read {}", part.display()))?;
+            for id in df.column("run_id")?.cast(&DataType::UInt64)?.u64()?.iter().flatten() {
+                done.insert(id);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Deletes what a killed writer of `shard` may have left: its `.work` folder, and parts that
+    /// have no runs part (written before the commit's last rename). Only under the shard's lock.
+    fn clean_shard(&self, shard: u32, _lock: &ShardLock) -> Result<()> {
+        let work = self.work_dir(shard);
+        if work.exists() {
+            std::fs::remove_dir_all(&work).with_context(|| format!("cannot clear {}", work.display()))?;
+        }
+        let runs = self.shard_dir(RUNS, shard);
+        for kind in [STEPS, EVENTS, MANIFEST] {
+            for p in files_in(&self.shard_dir(kind, shard)) {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let committed = part_number(name).is_some_and(|n| runs.join(format!("{}.parquet", part_stem(n))).exists());
+                if !committed {
+                    std::fs::remove_file(&p).with_context(|| format!("cannot remove uncommitted {}", p.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes shard `shard`'s lock and cleans up after any killed writer of it; also cleans every
+    /// other shard whose lock is free (a whole-sweep resume after a killed sharded run).
+    pub fn claim_shard(&self, shard: u32) -> Result<ShardLock, Failure> {
+        let lock = ShardLock::try_acquire(self, shard).map_err(Failure::Run)?.ok_or_else(|| {
+            Failure::Input(format!(
+                "{}: shard {shard} is being written by another restake process (lock {}); run a different --shard, or wait for it",
+                self.root.display(),
+                ShardLock::path(self, shard).display()
+            ))
+        })?;
+        self.clean_shard(shard, &lock)?;
+        let mut others: Vec<u32> = [RUNS, STEPS, EVENTS, MANIFEST].iter().flat_map(|k| shard_numbers(&self.root, k)).collect();
+        others.sort();
+        others.dedup();
+        for s in others.into_iter().filter(|&s| s != shard) {
+            if let Some(l) = ShardLock::try_acquire(self, s).map_err(Failure::Run)? {
+                self.clean_shard(s, &l)?;
+            }
+        }
+        Ok(lock)
+    }
+}
+
+/// Finished run ids, one bit each (memory: total / 8 bytes).
+pub struct DoneSet {
+    bits: Vec<u64>,
+    count: u64,
+    duplicates: u64,
+}
+
+impl DoneSet {
+    fn new(total: u64) -> Self {
+        DoneSet { bits: vec![0; total.div_ceil(64) as usize], count: 0, duplicates: 0 }
+    }
+
+    fn insert(&mut self, id: u64) {
+        let (w, b) = ((id / 64) as usize, id % 64);
+        if w >= self.bits.len() {
+            return; // not in this design (cannot happen for a matching fingerprint)
+        }
+        if self.bits[w] & (1 << b) != 0 {
+            self.duplicates += 1;
+        } else {
+            self.bits[w] |= 1 << b;
+            self.count += 1;
+        }
+    }
+
+    pub fn contains(&self, id: u64) -> bool {
+        self.bits.get((id / 64) as usize).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+}
+
+/// An exclusive lock on one shard's folders, held for the life of the writer.
+pub struct ShardLock {
+    _file: File,
+}
+
+impl ShardLock {
+    fn path(dir: &SweepDir, shard: u32) -> PathBuf {
+        dir.root.join(WORK).join(format!("{}.lock", shard_folder(shard)))
+    }
+
+    fn try_acquire(dir: &SweepDir, shard: u32) -> Result<Option<ShardLock>> {
+        let path = Self::path(dir, shard);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(ShardLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(anyhow!("cannot lock {}: {e}", path.display())),
+        }
+    }
+}
+
+/// The sweep.json of an experiment: what a later process compares itself against.
+fn sweep_record(exp: &Experiment) -> serde_json::Value {
+    json!({
+        "restake_version": env!("CARGO_PKG_VERSION"),
+        "kind": "restake-sweep",
+        "name": exp.name,
+        "description": exp.description,
+        "fingerprint": exp.fingerprint,
+        "experiment_file": exp.file.display().to_string(),
+        "experiment_text": exp.text,
+        "base_scenario": exp.base_source,
+        "base_scenario_text": exp.base_text,
+        "points": exp.points(),
+        "replications": exp.replications,
+        "runs": exp.runs(),
+        "master_seed": exp.master_seed.to_string(),
+        "seeds": exp.seeds.as_str(),
+        "parameters": exp.columns.iter().map(|c| c.path.clone()).collect::<Vec<_>>(),
+        "outputs": { "steps": exp.record.steps, "steps_every": exp.record.every, "events": exp.record.events },
+    })
+}
+
+/// Reads `root/sweep.json`, if there is one.
+pub fn read_sweep_record(root: &Path) -> Result<Option<serde_json::Value>> {
+    let p = root.join(SWEEP_FILE);
+    if !p.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+    Ok(Some(serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?))
+}
+
+/// Opens `root` as the output of `exp`: creates it with sweep.json, or checks that the sweep it
+/// holds is this experiment (same fingerprint). Refuses a directory that holds anything else.
+pub fn open(root: &Path, exp: &Experiment) -> Result<SweepDir, Failure> {
+    let dir = SweepDir { root: root.to_path_buf() };
+    let shown = root.display();
+    if root.exists() && !root.is_dir() {
+        return Err(Failure::Input(format!("{shown}: exists and is not a directory; choose another --out")));
+    }
+    if let Some(rec) = read_sweep_record(root)? {
+        let theirs = rec["fingerprint"].as_str().unwrap_or("");
+        if theirs != exp.fingerprint {
+            return Err(Failure::Input(format!(
+                "{shown}: holds the sweep `{}` (fingerprint {theirs}) from {}, not this experiment (fingerprint {}); the experiment, its base scenario or its table changed since. Choose another --out",
+                rec["name"].as_str().unwrap_or("?"),
+                rec["experiment_file"].as_str().unwrap_or("?"),
+                exp.fingerprint
+            )));
+        }
+        return Ok(dir);
+    }
+    let empty = std::fs::read_dir(root).map(|mut d| d.next().is_none()).unwrap_or(true);
+    if !empty {
+        return Err(Failure::Input(format!("{shown}: exists and does not hold a restake sweep (no {SWEEP_FILE}); choose another --out or remove it")));
+    }
+    std::fs::create_dir_all(root).with_context(|| format!("cannot create {shown}"))?;
+    // Create-if-absent atomically (a hard link fails if the name exists), so shards starting
+    // together agree on one record.
+    let tmp = root.join(format!(".{SWEEP_FILE}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_string_pretty(&sweep_record(exp)).context("sweep record")?).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let linked = std::fs::hard_link(&tmp, root.join(SWEEP_FILE));
+    std::fs::remove_file(&tmp).ok();
+    match linked {
+        Ok(()) => Ok(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => open(root, exp),
+        Err(e) => Err(Failure::Run(anyhow!("cannot create {}: {e}", root.join(SWEEP_FILE).display()))),
+    }
+}
+
+/// Scratch folder (under a shard's work dir) where run `run_id` records its steps and events
+/// until its batch commits.
+pub fn scratch_path(work_dir: &Path, run_id: u32) -> PathBuf {
+    work_dir.join(format!("run-{run_id:010}"))
+}
+
+/// One run's result waiting in a batch.
+pub struct Finished {
+    pub row: RunRow,
+    /// Scratch folder holding the run's steps.parquet / events.parquet (ok runs that record).
+    pub recording: Option<PathBuf>,
+    pub log: serde_json::Value,
+}
+
+/// Runs finished since the last commit.
+pub struct Batch {
+    pub runs: Vec<(u32, Finished)>,
+    pub opened: Instant,
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Batch { runs: Vec::new(), opened: Instant::now() }
+    }
+}
+
+/// Writes one shard's parts. Holds the shard's lock.
+pub struct ShardWriter {
+    pub dir: SweepDir,
+    pub shard: u32,
+    pub shards: u32,
+    _lock: ShardLock,
+    next_part: u32,
+    columns: Vec<(String, Kind)>,
+    host: String,
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()))
+}
+
+impl ShardWriter {
+    /// `columns`: the runs table's columns (one schema for every part).
+    pub fn new(dir: SweepDir, shard: u32, shards: u32, lock: ShardLock, columns: Vec<(String, Kind)>) -> Result<Self> {
+        let next_part = files_in(&dir.shard_dir(RUNS, shard)).iter().filter_map(|p| part_number(p.file_name()?.to_str()?)).max().map_or(0, |n| n + 1);
+        std::fs::create_dir_all(dir.work_dir(shard)).with_context(|| format!("cannot create {}", dir.work_dir(shard).display()))?;
+        Ok(ShardWriter { dir, shard, shards, _lock: lock, next_part, columns, host: hostname() })
+    }
+
+    /// Commits a batch as one part per output (see the module docs for the order).
+    pub fn commit(&mut self, batch: Batch) -> Result<usize> {
+        if batch.runs.is_empty() {
+            return Ok(0);
+        }
+        let mut runs = batch.runs;
+        runs.sort_by_key(|(id, _)| *id);
+        let part = self.next_part;
+        let stem = part_stem(part);
+        let work = self.dir.work_dir(self.shard);
+        let staged = |kind: &str, ext: &str| work.join(format!("{stem}.{kind}.{ext}"));
+
+        let rows: Vec<RunRow> = runs.iter().map(|(_, f)| f.row.clone()).collect();
+        let mut df = runs_frame_typed(&rows, &self.columns)?;
+        write_parquet(&staged(RUNS, "parquet"), &mut df)?;
+        let mut renames = Vec::new();
+        for kind in [STEPS, EVENTS] {
+            let files: Vec<PathBuf> = runs.iter().filter_map(|(_, f)| f.recording.as_ref()).map(|d| d.join(format!("{kind}.parquet"))).filter(|p| p.exists()).collect();
+            let Some(first) = files.first() else { continue };
+            let target = staged(kind, "parquet");
+            let mut out = StreamingParquet::create(&target, &parquet_schema(first)?)?;
+            for f in &files {
+                out.append_file(f, COPY_ROWS)?;
+            }
+            out.finish()?;
+            renames.push((target, self.dir.shard_dir(kind, self.shard).join(format!("{stem}.parquet"))));
+        }
+        let log = json!({
+            "shard": self.shard, "shards": self.shards, "part": part,
+            "host": self.host, "pid": std::process::id(),
+            "committed_unix": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            "runs": runs.iter().map(|(_, f)| f.log.clone()).collect::<Vec<_>>(),
+        });
+        let log_path = staged(MANIFEST, "json");
+        std::fs::write(&log_path, serde_json::to_string(&log)?).with_context(|| format!("cannot write {}", log_path.display()))?;
+        renames.push((log_path, self.dir.shard_dir(MANIFEST, self.shard).join(format!("{stem}.json"))));
+        // The runs part last: it is the commit.
+        renames.push((staged(RUNS, "parquet"), self.dir.shard_dir(RUNS, self.shard).join(format!("{stem}.parquet"))));
+        for (from, to) in &renames {
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::rename(from, to).with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+        }
+        for (_, f) in &runs {
+            if let Some(d) = &f.recording {
+                std::fs::remove_dir_all(d).ok();
+            }
+        }
+        self.next_part += 1;
+        Ok(runs.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_numbers_parse_from_any_extension() {
+        assert_eq!(part_number("part-00012.parquet"), Some(12));
+        assert_eq!(part_number("part-00003.json"), Some(3));
+        assert_eq!(part_number("other.parquet"), None);
+    }
+
+    #[test]
+    fn the_done_set_counts_duplicates_once() {
+        let mut d = DoneSet::new(130);
+        for id in [0, 64, 129, 64] {
+            d.insert(id);
+        }
+        assert_eq!(d.count(), 3);
+        assert_eq!(d.duplicates(), 1);
+        assert!(d.contains(129) && !d.contains(128));
+    }
+}

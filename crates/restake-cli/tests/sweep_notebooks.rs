@@ -1,0 +1,42 @@
+//! The notebooks run against fresh results, and a sharded sweep folder reads as one table in
+//! polars, DuckDB and pyarrow (notebooks/tests/check_results.py).
+//!
+//! Needs python3 with notebooks/requirements.txt (`bash .ci/run` installs it). Without them the
+//! test fails and says how to install them; RESTAKE_SKIP_PYTHON=1 skips it on purpose.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+#[test]
+fn notebooks_execute_and_python_reads_the_sharded_dataset() {
+    if std::env::var("RESTAKE_SKIP_PYTHON").is_ok_and(|v| v == "1") {
+        eprintln!("skipped: RESTAKE_SKIP_PYTHON=1");
+        return;
+    }
+    let probe = Command::new("python3").args(["-c", "import polars, pyarrow, duckdb, nbclient, nbformat, ipykernel, matplotlib"]).output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "python3 lacks the notebook packages: `python3 -m pip install -r notebooks/requirements.txt` (or RESTAKE_SKIP_PYTHON=1 to skip):\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("python3 not found ({e}): install Python 3 and notebooks/requirements.txt, or set RESTAKE_SKIP_PYTHON=1 to skip"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exp = repo_root().join("experiments/tiny.toml");
+    let exp = exp.to_str().unwrap();
+    for k in 0..2 {
+        let o = restake(&["sweep", exp, "--out", "sweep", "--shard", &format!("{k}/2"), "--threads", "2"], dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = restake(&["merge", "sweep"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = restake(&["run", "--out", "run", "--no-plot", "--set", "retail[0].agents=300", "--set", "time.duration=\"2d\""], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let script = repo_root().join("notebooks/tests/check_results.py");
+    let o = Command::new("python3").arg(&script).args(["--sweep", "sweep", "--run", "run"]).current_dir(dir.path()).output().expect("python3 runs");
+    println!("{}", stdout(&o));
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+}
