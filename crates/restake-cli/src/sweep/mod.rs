@@ -2,12 +2,11 @@
 //! committed batches, resumable, and splittable into shards for a cluster.
 //!
 //! Memory does not grow with the number of runs: at most `--threads` runs are in flight
-//! ([`driver`]), the runs to do are a list of ids (4 bytes each), finished runs are held only
+//! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each), finished runs are held only
 //! until their batch commits (`outputs.batch_runs`), and each run streams its steps and events to
 //! a scratch file in bounded row groups ([`restake_analysis::recorder::ROW_GROUP`]); a commit
 //! copies them into the part in slices.
 
-mod driver;
 pub mod experiment;
 mod job;
 pub mod merge;
@@ -180,7 +179,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let (record, batching, fail_fast) = (exp.record, exp.batching, args.fail_fast);
     let exp_ref = &exp;
 
-    let result = driver::run_bounded(
+    let result = restake_engine::ensemble::run_bounded(
         &pool,
         threads,
         &todo,
