@@ -89,6 +89,14 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 
+# A controller or node daemon left running by an earlier, interrupted run of this test holds our
+# ports (16817/16818) and answers sbatch with its own, deleted state: stop it first.
+if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
+  say "stopping Slurm daemons left from an earlier run"
+  pkill -x slurmd || true
+  pkill -x slurmctld || true
+  for _ in $(seq 50); do pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null || break; sleep 0.1; done
+fi
 say "starting slurmctld and slurmd"
 slurmctld -c || fail "slurmctld did not start"
 slurmd || fail "slurmd did not start"
