@@ -238,6 +238,7 @@ fn compounding_risk_grows_with_avs_count_and_follows_allocated_exposure_not_its_
     let l3 = losses(&compounding(3, true), n);
     let l6 = losses(&compounding(6, true), n);
     let (m1, m3, m6) = (mean(&l1), mean(&l3), mean(&l6));
+    eprintln!("mean slash loss with 1, 3, 6 AVSs: {m1:.4} {m3:.4} {m6:.4}");
     assert!(m1 < m3 && m3 < m6, "mean loss grows with AVS count: {m1} {m3} {m6}");
     assert!(m6 / m1 > 4.0 && m6 / m1 < 8.0, "roughly linear: {m1} {m6}");
     let p_any = |v: &[f64]| v.iter().filter(|&&x| x > 0.0).count() as f64 / v.len() as f64;
@@ -250,6 +251,8 @@ fn compounding_risk_grows_with_avs_count_and_follows_allocated_exposure_not_its_
     // or six operators allocate 0.9 to one each. Splitting the same allocated exposure across
     // operators does not change the loss distribution (means within 4 standard errors).
     let d6 = losses(&compounding(6, false), n);
+    let mut d6s = d6.clone();
+    eprintln!("99% loss: 1 AVS {:.4}, 6 AVSs {:.4} (one operator), {:.4} (six operators); mean split {:.4}", quantile(&mut c1, 0.99), quantile(&mut c6, 0.99), quantile(&mut d6s, 0.99), mean(&d6));
     let se = (sd(&l6).powi(2) / n as f64 + sd(&d6).powi(2) / n as f64).sqrt();
     assert!((mean(&d6) - m6).abs() < 4.0 * se, "means {} vs {m6} (se {se})", mean(&d6));
 }

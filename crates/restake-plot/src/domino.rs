@@ -192,7 +192,7 @@ fn legend_for_bars(legend: &mut Vec<LegendEntry>, bars: &Bars) {
             .iter()
             .enumerate()
             .filter(|(ri, _)| bars.present.contains(&(mi, *ri)))
-            .map(|(ri, r)| (shade(mi, ri, bars.rounds.len()).to_rgba(), format!("{r}")))
+            .map(|(ri, r)| (round_shade(mi, ri, bars.rounds.len()).to_rgba(), format!("{r}")))
             .collect();
         // Long cascades: rounds 1-5 one by one, the rest as one range (shades run on).
         if items.len() > 8 {
@@ -345,7 +345,7 @@ impl Bars {
             let mut base = 0.0;
             for (mi, ri, vol) in v {
                 let top = base + vol;
-                let col = shade(*mi, *ri, n);
+                let col = round_shade(*mi, *ri, n);
                 let (a, b) = ((t - half).max(x.lo), (t + half).min(x.hi));
                 chart
                     .plotting_area()

@@ -123,6 +123,13 @@ pub(crate) fn shade(family: usize, k: usize, n: usize) -> RGBColor {
     }
 }
 
+/// Colour of round index `k` of `n` in market family `family`. Long cascades get distinct shades
+/// for rounds 1-5 and one light shade for every later round (matching the legend's "6-n"), so
+/// early rounds stay distinguishable however many rounds follow.
+pub(crate) fn round_shade(family: usize, k: usize, n: usize) -> RGBColor {
+    if n > 8 { shade(family, k.min(5), 6) } else { shade(family, k, n) }
+}
+
 /// Perceptually ordered sequential colour map (viridis, piecewise linear through 9 anchors).
 pub(crate) fn viridis(t: f64) -> RGBColor {
     const A: [(u8, u8, u8); 9] = [
