@@ -85,3 +85,18 @@ fn the_baseline_validates() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ok:"));
 }
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(repo_root().join("configs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = restake(&["validate", &path.display().to_string()], dir.path());
+            assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
+            n += 1;
+        }
+    }
+    assert!(n >= 7, "found {n} scenarios");
+}
