@@ -26,6 +26,9 @@ pub enum EventKind {
     BeaconSlash,
     /// Operators attacked an AVS because it paid (`amount_eth` = profit from corruption).
     Attack,
+    /// A smart-contract exploit of an LRT (`amount_eth` = assets stolen, `amount_token` =
+    /// unbacked tokens minted).
+    Exploit,
     /// Holders of an LRT sold into its pool this step (aggregated batch).
     RetailSell,
     /// Loopers sold collateral to deleverage or unwind (aggregated batch).
@@ -61,6 +64,7 @@ impl EventKind {
             EventKind::SlashVetoed => "slash_vetoed",
             EventKind::BeaconSlash => "beacon_slash",
             EventKind::Attack => "attack",
+            EventKind::Exploit => "exploit",
             EventKind::RetailSell => "retail_sell",
             EventKind::Deleverage => "deleverage",
             EventKind::RedemptionRequest => "redemption_request",

@@ -256,3 +256,50 @@ fn compounding_risk_grows_with_avs_count_and_follows_allocated_exposure_not_its_
     let se = (sd(&l6).powi(2) / n as f64 + sd(&d6).powi(2) / n as f64).sqrt();
     assert!((mean(&d6) - m6).abs() < 4.0 * se, "means {} vs {m6} (se {se})", mean(&d6));
 }
+
+#[test]
+fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
+    let mut s = correlated();
+    let at = 6u64;
+    s.shocks = vec![ShockConfig::Exploit { at: Span::hours(at), lrt: "ezETH".into(), stolen_fraction: 0.1, minted: 0.0, dump: true }];
+    let nav_around = |s: &Scenario| {
+        let mut w = World::new(s, 11).unwrap();
+        let mut intents = w.new_intents();
+        let mut before = 0.0;
+        for step in 0..=at {
+            let ctx = StepContext { step, steps: w.steps, dt_seconds: w.dt_seconds, seed: 11 };
+            if step == at {
+                before = w.nav(1);
+                w.exogenous(&ctx).unwrap();
+                return (before, w.nav(1), w.lrts[1].supply, w.events.current().to_vec());
+            }
+            w.exogenous(&ctx).unwrap();
+            w.decide(&ctx, &mut intents);
+            w.apply(&ctx, &intents).unwrap();
+            while w.resolve_round(&ctx, 1).unwrap() > 0 {}
+            w.settle(&ctx).unwrap();
+        }
+        unreachable!("{before}")
+    };
+    // 10% of every asset stolen: NAV x 0.9, and the NAV loss equals the ETH stolen.
+    let (before, after, supply, events) = nav_around(&s);
+    assert!((after / before - 0.9).abs() < 1e-12, "{before} -> {after}");
+    let stolen = events.iter().find(|e| e.kind == EventKind::Exploit).unwrap().amount_eth;
+    let loss = events.iter().find(|e| e.kind == EventKind::NavLoss).unwrap().amount_eth;
+    assert!((stolen - loss).abs() < 1e-9 * stolen && (stolen - 0.1 * before * supply).abs() < 1e-6, "{stolen} {loss}");
+    // Unbacked tokens equal to 10% of supply: NAV / 1.1, dumped into the pool (a pool sale caused
+    // by the exploit), books balanced after every step.
+    let supply0 = World::new(&s, 11).unwrap().lrts[1].supply;
+    s.shocks = vec![ShockConfig::Exploit { at: Span::hours(at), lrt: "ezETH".into(), stolen_fraction: 0.0, minted: 0.1 * supply0, dump: true }];
+    let (before, after, supply_after, events) = nav_around(&s);
+    // Same assets over S + m tokens: NAV x S / (S + m), S the supply just before (redemptions
+    // moved it a little from the start).
+    let m = 0.1 * supply0;
+    assert!((after / before - (supply_after - m) / supply_after).abs() < 1e-12, "{before} -> {after}");
+    assert!((after / before - 1.0 / 1.1).abs() < 0.01);
+    let exploit = events.iter().find(|e| e.kind == EventKind::Exploit).unwrap();
+    let sale = events.iter().find(|e| e.kind == EventKind::PoolSell).unwrap();
+    assert_eq!(sale.cause, Some(exploit.id));
+    let (_, all) = run_collecting(&s, 11);
+    assert!(all.iter().any(|e| e.kind == EventKind::PoolSell));
+}

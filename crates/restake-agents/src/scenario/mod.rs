@@ -474,6 +474,19 @@ pub enum ShockConfig {
     /// Beacon-chain slashing of `validators` (fraction) of an operator's validators, with the
     /// initial and correlation penalties of the consensus specs.
     BeaconSlash { at: Span, operator: String, validators: f64 },
+    /// A smart-contract exploit of an LRT: `stolen_fraction` of its assets (buffer and restaked
+    /// stake alike) is taken, and/or `minted` tokens are minted without backing and, if `dump`,
+    /// sold into the LRT's pool at once.
+    Exploit {
+        at: Span,
+        lrt: String,
+        #[serde(default)]
+        stolen_fraction: f64,
+        #[serde(default)]
+        minted: f64,
+        #[serde(default = "yes")]
+        dump: bool,
+    },
 }
 
 impl ShockConfig {
@@ -484,7 +497,8 @@ impl ShockConfig {
             | ShockConfig::PoolSell { at, .. }
             | ShockConfig::Redemptions { at, .. }
             | ShockConfig::CorrelatedSlash { at, .. }
-            | ShockConfig::BeaconSlash { at, .. } => *at,
+            | ShockConfig::BeaconSlash { at, .. }
+            | ShockConfig::Exploit { at, .. } => *at,
         }
     }
 }

@@ -308,6 +308,14 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
                 }
                 c.range(p("fraction"), *fraction, 0.0, 1.0, false, false);
             }
+            ShockConfig::Exploit { lrt, stolen_fraction, minted, .. } => {
+                c.exists(p("lrt"), lrt, &lrts, "LRT");
+                c.range(p("stolen_fraction"), *stolen_fraction, 0.0, 1.0, false, false);
+                c.range(p("minted"), *minted, 0.0, f64::INFINITY, false, true);
+                if *stolen_fraction == 0.0 && *minted == 0.0 {
+                    c.push(p("stolen_fraction"), "an exploit needs stolen_fraction > 0 or minted > 0");
+                }
+            }
             ShockConfig::BeaconSlash { operator, validators, .. } => {
                 c.exists(p("operator"), operator, &operators, "operator");
                 c.range(p("validators"), *validators, 0.0, 1.0, false, false);

@@ -43,6 +43,13 @@ impl World {
                     self.slash_avs(ctx, a, *fraction, id);
                 }
             }
+            ShockConfig::Exploit { lrt, stolen_fraction, minted, dump, .. } => {
+                let l = self.lrts.iter().position(|x| &x.id == lrt).expect("validated");
+                e.entity = Entity::Lrt(l as u32);
+                e.label = Some(format!("exploit of {lrt}: {:.0}% of assets stolen, {minted} unbacked tokens minted", stolen_fraction * 100.0));
+                let id = self.events.push(e);
+                self.exploit(l, *stolen_fraction, *minted, *dump, id)?;
+            }
             ShockConfig::BeaconSlash { operator, validators, .. } => {
                 let o = self.operators.iter().position(|x| &x.id == operator).expect("validated");
                 e.entity = Entity::Operator(o as u32);
@@ -83,6 +90,62 @@ impl World {
                 self.lrts[l].redemptions_open = *enabled;
                 self.events.push(e);
             }
+        }
+        Ok(())
+    }
+
+    /// An LRT exploit: assets leave to the attacker (outside the world) in proportion across the
+    /// buffer and every operator position; unbacked tokens dilute every holder; a dump sells
+    /// them into the LRT's pool. NAV falls by exactly the value taken from holders.
+    fn exploit(&mut self, l: usize, stolen_fraction: f64, minted: f64, dump: bool, cause: u64) -> Result<(), WorldError> {
+        let nav_before = self.nav(l);
+        let supply_before = self.lrts[l].supply;
+        let mut stolen = 0.0;
+        if stolen_fraction > 0.0 {
+            let lrt = &mut self.lrts[l];
+            let from_buffer = lrt.buffer_eth * stolen_fraction;
+            lrt.buffer_eth -= from_buffer;
+            stolen += from_buffer;
+            for (o, op) in self.operators.iter_mut().enumerate() {
+                let s = lrt.shares[o] * stolen_fraction;
+                if s > 0.0 {
+                    lrt.shares[o] -= s;
+                    op.shares -= s;
+                    stolen += s * op.share_value();
+                }
+            }
+            self.ledger.external_eth += stolen;
+        }
+        if minted > 0.0 {
+            self.lrts[l].supply += minted;
+            self.lrts[l].passive_holdings += minted;
+        }
+        let mut ex = Event::new(EventKind::Exploit, Entity::Lrt(l as u32));
+        ex.amount_eth = stolen;
+        ex.amount_token = minted;
+        ex.cause = Some(cause);
+        let ex_id = self.events.push(ex);
+        let nav_after = self.nav(l);
+        let mut ne = Event::new(EventKind::NavLoss, Entity::Lrt(l as u32));
+        ne.amount_eth = (nav_before - nav_after) * supply_before;
+        ne.nav = nav_after;
+        ne.cause = Some(ex_id);
+        let nav_event = self.events.push(ne);
+        self.nav_cause[l] = CauseRef { event: Some(nav_event), depth: 0 };
+        let p = self.lrt_pool[l];
+        if dump && minted > 0.0 && p != usize::MAX {
+            let eth = self.pools[p].sell(minted).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+            self.lrts[l].passive_holdings -= minted;
+            self.ledger.external_eth += eth;
+            self.tally.saw_price(p, self.pools[p].price());
+            let mut s = Event::new(EventKind::PoolSell, Entity::Pool(p as u32));
+            s.amount_token = minted;
+            s.amount_eth = eth;
+            s.price_pool = self.pools[p].price();
+            s.nav = nav_after;
+            s.cause = Some(ex_id);
+            let id = self.events.push(s);
+            self.pool_cause[p] = CauseRef { event: Some(id), depth: 0 };
         }
         Ok(())
     }
