@@ -150,18 +150,11 @@ impl Population {
         let herd = cfg.herd_sensitivity.sampler().map_err(|e| bad("herd_sensitivity", e))?;
         let disc = cfg.queue_discount_rate.sampler().map_err(|e| bad("queue_discount_rate", e))?;
         let slip = cfg.slippage_tolerance.sampler().map_err(|e| bad("slippage_tolerance", e))?;
-        let weights = LogNormal::new(0.0, cfg.wealth_sigma).map_err(|e| bad("wealth_sigma", e.to_string()))?;
         let start = self.len();
         let n = cfg.agents as usize;
-        let mut w = Vec::with_capacity(n);
-        for k in 0..n {
-            let entity = RETAIL_NAMESPACE + (start + k) as u64;
-            w.push(weights.sample(&mut stream(seed, entity, 0, INIT_WEALTH)));
-        }
-        // Fixed-order sum: same bits at any thread count.
-        let total: f64 = w.iter().sum();
+        let wealth = wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
         let loopers = (cfg.looper_share * n as f64).round() as usize;
-        for (k, wk) in w.into_iter().enumerate() {
+        for (k, wealth) in wealth.into_iter().enumerate() {
             let entity = RETAIL_NAMESPACE + (start + k) as u64;
             let mut rng = stream(seed, entity, 0, INIT_PARAMS);
             // Loopers are spread evenly over the cohort (every n/loopers-th agent), so wealth
@@ -170,7 +163,7 @@ impl Population {
             self.cohort.push(index as u16);
             self.strategy.push(strategy);
             self.status.push(Status::Active);
-            self.initial_wealth.push(cfg.wealth_total * wk / total);
+            self.initial_wealth.push(wealth);
             let t = target.sample(&mut rng);
             self.target_hf.push(t);
             self.deleverage_hf.push(t * delev.sample(&mut rng));
@@ -195,22 +188,16 @@ impl Population {
         let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
         let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
         let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
-        let weights = LogNormal::new(0.0, cfg.wealth_sigma).map_err(|e| bad("wealth_sigma", e.to_string()))?;
         let start = self.len();
         let n = cfg.agents as usize;
-        let mut w = Vec::with_capacity(n);
-        for k in 0..n {
-            let entity = RETAIL_NAMESPACE + (start + k) as u64;
-            w.push(weights.sample(&mut stream(seed, entity, 0, INIT_WEALTH)));
-        }
-        let total: f64 = w.iter().sum();
-        for (k, wk) in w.into_iter().enumerate() {
+        let wealth = wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
+        for (k, wealth) in wealth.into_iter().enumerate() {
             let entity = RETAIL_NAMESPACE + (start + k) as u64;
             let mut rng = stream(seed, entity, 0, INIT_PARAMS);
             self.cohort.push(index as u16);
             self.strategy.push(Strategy::Borrower);
             self.status.push(Status::Active);
-            self.initial_wealth.push(cfg.wealth_total * wk / total);
+            self.initial_wealth.push(wealth);
             let t = target.sample(&mut rng);
             self.target_hf.push(t);
             self.deleverage_hf.push(t * delev.sample(&mut rng));
@@ -227,4 +214,15 @@ impl Population {
         }
         Ok(start..self.len())
     }
+}
+
+/// Splits `total` ETH over agents `start..start + n` by lognormal weights (sigma of log wealth),
+/// so the number of agents changes resolution, not the size of the economy. Each weight comes
+/// from the agent's own stream; the normalising sum runs in agent order (same bits at any
+/// thread count).
+fn wealth_split(start: usize, n: usize, sigma: f64, total: f64, seed: u64) -> Result<Vec<f64>, String> {
+    let weights = LogNormal::new(0.0, sigma).map_err(|e| e.to_string())?;
+    let w: Vec<f64> = (0..n).map(|k| weights.sample(&mut stream(seed, RETAIL_NAMESPACE + (start + k) as u64, 0, INIT_WEALTH))).collect();
+    let sum: f64 = w.iter().sum();
+    Ok(w.into_iter().map(|wk| total * wk / sum).collect())
 }
