@@ -256,23 +256,12 @@ impl World {
     /// profit after price impact and gas.
     #[allow(clippy::too_many_arguments)]
     fn pick_isolated(&self, ctx: &StepContext, round: u32, m: usize, i: usize, price: f64, nav: f64, wait_years: f64) -> Option<Choice> {
-        let n = self.liquidators.len();
-        if n == 0 {
-            return None;
-        }
         let market = &self.markets[m];
         let lrt = market.isolated()?.lrt;
         let debt = market.debt(self.pop.borrow_shares[i]);
         let collateral = self.pop.collateral[i];
-        let mut rng = ctx.rng(RETAIL_NAMESPACE + i as u64, order_purpose(round));
-        let start = rng.random_range(0..n);
-        for k in 0..n {
-            let li = (start + k) % n;
+        for (li, budget) in self.liquidator_order(ctx, round, i as u32) {
             let liq = &self.liquidators[li];
-            let budget = liq.eth - liq.gas_eth;
-            if budget <= 0.0 {
-                continue;
-            }
             for f in SLICES {
                 let (repay, seized) = market.liquidation_amounts(collateral, self.pop.borrow_shares[i], debt.min(budget) * f, price);
                 if repay <= 0.0 {
@@ -285,6 +274,18 @@ impl World {
             }
         }
         None
+    }
+
+    /// Liquidators with capital left after gas, with that budget, in the order drawn for
+    /// `agent`'s position in `round` (the stand-in for a gas auction between bots).
+    fn liquidator_order(&self, ctx: &StepContext, round: u32, agent: u32) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let n = self.liquidators.len();
+        let start = if n == 0 { 0 } else { ctx.rng(RETAIL_NAMESPACE + agent as u64, order_purpose(round)).random_range(0..n) };
+        (0..n).map(move |k| (start + k) % n).filter_map(move |li| {
+            let liq = &self.liquidators[li];
+            let budget = liq.eth - liq.gas_eth;
+            (budget > 0.0).then_some((li, budget))
+        })
     }
 
     // ---- pooled (Aave-v3-like) markets ----
@@ -385,22 +386,11 @@ impl World {
     /// if that would leave dust, the whole position when it can afford it.
     #[allow(clippy::too_many_arguments)]
     fn pick_pooled(&self, ctx: &StepContext, round: u32, m: usize, k: usize, agent: u32, rc: usize, rd: usize, unit_cost: f64, prices: &[f64], nav: f64, wait_years: f64) -> Option<Choice> {
-        let n = self.liquidators.len();
-        if n == 0 {
-            return None;
-        }
         let b = self.markets[m].pooled()?;
         let acct = &b.accounts[k];
         let eth_usd = self.eth.usd;
-        let mut rng = ctx.rng(RETAIL_NAMESPACE + agent as u64, order_purpose(round));
-        let start = rng.random_range(0..n);
-        for j in 0..n {
-            let li = (start + j) % n;
+        for (li, budget) in self.liquidator_order(ctx, round, agent) {
             let liq = &self.liquidators[li];
-            let budget = liq.eth - liq.gas_eth;
-            if budget <= 0.0 {
-                continue;
-            }
             // The most it may repay (close factor) within its capital, then smaller slices.
             let most = match b.inner.preview_liquidation(acct, rc, rd, f64::INFINITY, prices, eth_usd) {
                 Ok(p) => p.outcome.repaid,
