@@ -6,7 +6,7 @@
 //! have closed forms; nothing iterates.
 
 use crate::error::{
-    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive,
+    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata,
 };
 use crate::pool::{Swap, forward_amm};
 
@@ -149,9 +149,7 @@ impl ConstantProduct {
 
     /// Deposits both coins pro rata and mints `lp_amount` shares; returns the deposits.
     pub fn add_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
-        check_amount("lp_amount", lp_amount)?;
-        let share = lp_amount / self.lp_supply;
-        let amounts: Vec<f64> = self.balances.iter().map(|b| b * share).collect();
+        let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, false)?;
         let new = [self.balances[0] + amounts[0], self.balances[1] + amounts[1]];
         check_balances("balances after deposit", &new)?;
         self.balances = new;
@@ -162,17 +160,7 @@ impl ConstantProduct {
     /// Burns `lp_amount` shares for a pro-rata share of both reserves; burning the whole
     /// supply is refused (no empty pools in this model).
     pub fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
-        check_amount("lp_amount", lp_amount)?;
-        if lp_amount >= self.lp_supply {
-            return Err(AmmError::InsufficientLiquidity {
-                reason: format!(
-                    "burning {lp_amount} LP shares of a supply of {} would empty the pool",
-                    self.lp_supply
-                ),
-            });
-        }
-        let share = lp_amount / self.lp_supply;
-        let amounts: Vec<f64> = self.balances.iter().map(|b| b * share).collect();
+        let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, true)?;
         let new = [self.balances[0] - amounts[0], self.balances[1] - amounts[1]];
         check_balances("balances after withdrawal", &new)?;
         self.balances = new;

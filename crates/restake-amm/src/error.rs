@@ -141,3 +141,17 @@ mod tests {
         assert!(check_balances("balances", &[1.0, -1.0]).is_err());
     }
 }
+
+/// Pro-rata amounts of every coin for `lp_amount` of `lp_supply` LP shares, shared by balanced
+/// deposits and withdrawals of both pool kinds. A withdrawal of the whole supply is refused:
+/// this model has no empty pools.
+pub(crate) fn pro_rata(balances: &[f64], lp_supply: f64, lp_amount: f64, withdrawal: bool) -> Result<Vec<f64>> {
+    check_amount("lp_amount", lp_amount)?;
+    if withdrawal && lp_amount >= lp_supply {
+        return Err(AmmError::InsufficientLiquidity {
+            reason: format!("burning {lp_amount} LP shares of a supply of {lp_supply} would empty the pool"),
+        });
+    }
+    let share = lp_amount / lp_supply;
+    Ok(balances.iter().map(|b| b * share).collect())
+}

@@ -14,7 +14,7 @@
 //!   on-chain admin-fee share is not modelled (the reference does not model it either).
 
 use crate::error::{
-    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive,
+    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata,
 };
 use crate::pool::{Swap, forward_amm};
 
@@ -364,9 +364,7 @@ impl StableSwap {
     /// needs no imbalance fee. Curve's imbalanced `add_liquidity` (which charges a fee on the
     /// imbalance) is not.
     pub fn add_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
-        check_amount("lp_amount", lp_amount)?;
-        let share = lp_amount / self.lp_supply;
-        let amounts: Vec<f64> = self.balances.iter().map(|b| b * share).collect();
+        let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, false)?;
         let new: Vec<f64> = self
             .balances
             .iter()
@@ -384,17 +382,7 @@ impl StableSwap {
     /// Burning all shares is refused: this model has no empty pools. Single-coin withdrawals
     /// (`remove_liquidity_one_coin`) are not modelled; sell the coins instead.
     pub fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
-        check_amount("lp_amount", lp_amount)?;
-        if lp_amount >= self.lp_supply {
-            return Err(AmmError::InsufficientLiquidity {
-                reason: format!(
-                    "burning {lp_amount} LP shares of a supply of {} would empty the pool",
-                    self.lp_supply
-                ),
-            });
-        }
-        let share = lp_amount / self.lp_supply;
-        let amounts: Vec<f64> = self.balances.iter().map(|b| b * share).collect();
+        let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, true)?;
         let new: Vec<f64> = self
             .balances
             .iter()
