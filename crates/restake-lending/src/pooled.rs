@@ -102,6 +102,24 @@ pub struct ReserveParams {
     pub borrowing_enabled: bool,
 }
 
+/// The checks reserves and e-mode categories share: LTV at most the liquidation threshold, a
+/// bonus in [0, 1), and LT x (1 + bonus) <= 100% (PoolConfigurator: so that a liquidation at
+/// HF 1 does not seize more than the collateral).
+fn check_risk_parameters(p: &str, ltv: f64, liquidation_threshold: f64, liquidation_bonus: f64) -> Result<(), LendingError> {
+    if ltv > liquidation_threshold {
+        return Err(param_err(format!("{p}.ltv"), "<= liquidation_threshold", ltv));
+    }
+    check_half_open(&format!("{p}.liquidation_bonus"), liquidation_bonus, 0.0, 1.0, "in [0, 1)")?;
+    if liquidation_threshold * (1.0 + liquidation_bonus) > 1.0 {
+        return Err(param_err(
+            format!("{p}.liquidation_bonus"),
+            "such that liquidation_threshold * (1 + liquidation_bonus) <= 1",
+            liquidation_bonus,
+        ));
+    }
+    Ok(())
+}
+
 impl ReserveParams {
     /// Check one reserve on its own (field paths start with `reserve.`).
     pub fn validate(&self) -> Result<(), LendingError> {
@@ -117,29 +135,7 @@ impl ReserveParams {
             "in [0, 1)",
         )?;
         check_half_open(&format!("{p}.ltv"), self.ltv, 0.0, 1.0, "in [0, 1)")?;
-        if self.ltv > self.liquidation_threshold {
-            return Err(param_err(
-                format!("{p}.ltv"),
-                "<= liquidation_threshold",
-                self.ltv,
-            ));
-        }
-        check_half_open(
-            &format!("{p}.liquidation_bonus"),
-            self.liquidation_bonus,
-            0.0,
-            1.0,
-            "in [0, 1)",
-        )?;
-        // PoolConfigurator.configureReserveAsCollateral: LT * bonus <= 100%, so that a liquidation
-        // at HF 1 does not seize more than the collateral.
-        if self.liquidation_threshold * (1.0 + self.liquidation_bonus) > 1.0 {
-            return Err(param_err(
-                format!("{p}.liquidation_bonus"),
-                "such that liquidation_threshold * (1 + liquidation_bonus) <= 1",
-                self.liquidation_bonus,
-            ));
-        }
+        check_risk_parameters(p, self.ltv, self.liquidation_threshold, self.liquidation_bonus)?;
         check_closed(
             &format!("{p}.liquidation_protocol_fee"),
             self.liquidation_protocol_fee,
@@ -230,27 +226,7 @@ impl EMode {
             1.0,
             "in (0, 1)",
         )?;
-        if self.ltv > self.liquidation_threshold {
-            return Err(param_err(
-                format!("{p}.ltv"),
-                "<= liquidation_threshold",
-                self.ltv,
-            ));
-        }
-        check_half_open(
-            &format!("{p}.liquidation_bonus"),
-            self.liquidation_bonus,
-            0.0,
-            1.0,
-            "in [0, 1)",
-        )?;
-        if self.liquidation_threshold * (1.0 + self.liquidation_bonus) > 1.0 {
-            return Err(param_err(
-                format!("{p}.liquidation_bonus"),
-                "such that liquidation_threshold * (1 + liquidation_bonus) <= 1",
-                self.liquidation_bonus,
-            ));
-        }
+        check_risk_parameters(p, self.ltv, self.liquidation_threshold, self.liquidation_bonus)?;
         for (name, list) in [
             ("collateral_assets", &self.collateral_assets),
             ("borrowable_assets", &self.borrowable_assets),
