@@ -157,13 +157,7 @@ impl World {
         e.depth = depth;
         let id = self.events.push(e);
         if bad_debt > 0.0 {
-            let mut b = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
-            b.round = round;
-            b.agent = Some(agent);
-            b.bad_debt = bad_debt;
-            b.price_oracle = price;
-            b.cause = Some(id);
-            self.events.push(b);
+            self.push_bad_debt(m, round, agent, bad_debt, price, Some(id));
         }
         if let Some((p, before)) = sale_pool {
             let impact = before - self.pools[p].price();
@@ -216,13 +210,7 @@ impl World {
                 // Nothing left to seize: the remaining debt is bad debt now.
                 let bad = self.markets[m].realize_bad_debt(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], price);
                 if bad > 0.0 {
-                    let mut e = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
-                    e.round = round;
-                    e.agent = Some(agent);
-                    e.bad_debt = bad;
-                    e.price_oracle = price;
-                    e.cause = cause.event;
-                    self.events.push(e);
+                    self.push_bad_debt(m, round, agent, bad, price, cause.event);
                     self.tally.market[m].bad_debt += bad;
                     actions += 1;
                 }
@@ -274,6 +262,17 @@ impl World {
             }
         }
         None
+    }
+
+    /// A bad-debt event on market `m` for `agent`'s position, following `cause`.
+    fn push_bad_debt(&mut self, m: usize, round: u32, agent: u32, bad_debt: f64, price: f64, cause: Option<u64>) {
+        let mut e = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
+        e.round = round;
+        e.agent = Some(agent);
+        e.bad_debt = bad_debt;
+        e.price_oracle = price;
+        e.cause = cause;
+        self.events.push(e);
     }
 
     /// Liquidators with capital left after gas, with that budget, in the order drawn for
