@@ -4,32 +4,31 @@
 use restake_agents::events::{Event, EventKind};
 use restake_agents::scenario::{ProtocolPreset, Scenario, ShockConfig, Span};
 use restake_agents::World;
-use restake_engine::{Model, NullRecorder, RunPlan, StepContext, run};
+use restake_engine::{Model, NullRecorder, Recorder, RunPlan, StepContext, run};
 use std::collections::HashMap;
 
 fn correlated() -> Scenario {
     toml::from_str(include_str!("../../../configs/correlated-fault.toml")).unwrap()
 }
 
-/// Runs `s` step by step with invariants checked, returning all events.
+/// Keeps every event of a run.
+struct Collect(Vec<Event>);
+
+impl Recorder<World> for Collect {
+    type Error = std::convert::Infallible;
+    fn record_step(&mut self, _: &StepContext, _: u32, w: &World) -> Result<(), Self::Error> {
+        self.0.extend(w.events.current().iter().cloned());
+        Ok(())
+    }
+}
+
+/// Runs `s` with invariants checked after every step, returning all events.
 fn run_collecting(s: &Scenario, seed: u64) -> (World, Vec<Event>) {
     let mut w = World::new(s, seed).unwrap();
-    let mut intents = w.new_intents();
-    let mut all = Vec::new();
-    for step in 0..w.steps {
-        let ctx = StepContext { step, steps: w.steps, dt_seconds: w.dt_seconds, seed };
-        w.exogenous(&ctx).unwrap();
-        w.decide(&ctx, &mut intents);
-        w.apply(&ctx, &intents).unwrap();
-        let mut r = 1;
-        while r <= 50 && w.resolve_round(&ctx, r).unwrap() > 0 {
-            r += 1;
-        }
-        w.settle(&ctx).unwrap();
-        w.check_invariants().unwrap_or_else(|e| panic!("step {step}: {e}"));
-        all.extend(w.events.current().iter().cloned());
-    }
-    (w, all)
+    let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed, max_rounds: 50, check_invariants: true };
+    let mut events = Collect(Vec::new());
+    run(&mut w, &plan, &mut events).unwrap_or_else(|e| panic!("{e}"));
+    (w, events.0)
 }
 
 fn chain(events: &[Event], id: u64) -> Vec<EventKind> {
