@@ -35,7 +35,12 @@ pub fn initial_penalty_gwei(effective_balance_gwei: u128, fork: Fork) -> u128 {
 /// Correlation penalty of `process_slashings`, in Gwei, for a validator with
 /// `effective_balance_gwei` when `slashed_in_window_gwei` were slashed in the window out of
 /// `total_active_gwei`.
-pub fn correlation_penalty_gwei(effective_balance_gwei: u128, slashed_in_window_gwei: u128, total_active_gwei: u128, fork: Fork) -> u128 {
+pub fn correlation_penalty_gwei(
+    effective_balance_gwei: u128,
+    slashed_in_window_gwei: u128,
+    total_active_gwei: u128,
+    fork: Fork,
+) -> u128 {
     let increment = GWEI_PER_ETH;
     let adjusted = (slashed_in_window_gwei * PROPORTIONAL_SLASHING_MULTIPLIER_BELLATRIX).min(total_active_gwei);
     match fork {
@@ -48,7 +53,12 @@ pub fn correlation_penalty_gwei(effective_balance_gwei: u128, slashed_in_window_
 }
 
 /// Fraction of a slashed validator's balance lost to both penalties.
-pub fn slashed_fraction(effective_balance_eth: f64, slashed_in_window_eth: f64, total_active_eth: f64, fork: Fork) -> f64 {
+pub fn slashed_fraction(
+    effective_balance_eth: f64,
+    slashed_in_window_eth: f64,
+    total_active_eth: f64,
+    fork: Fork,
+) -> f64 {
     let g = |eth: f64| (eth.max(0.0) * GWEI_PER_ETH as f64).round() as u128;
     let eb = g(effective_balance_eth);
     if eb == 0 {

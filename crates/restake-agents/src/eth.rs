@@ -114,7 +114,10 @@ mod tests {
         let n = 2000;
         let mut finals = Vec::new();
         for p in 0..n {
-            let mut m = EthMarket::new(3000.0, EthPath::Gbm { drift: mu, volatility: sigma, jumps_per_year: 0.0, jump_mean: 0.0, jump_std: 0.0 });
+            let mut m = EthMarket::new(
+                3000.0,
+                EthPath::Gbm { drift: mu, volatility: sigma, jumps_per_year: 0.0, jump_mean: 0.0, jump_std: 0.0 },
+            );
             for s in 0..8760u64 {
                 let mut rng = stream(9, p, s, Purpose(1));
                 m.step(s as f64 * 3600.0, 3600.0, &mut rng);

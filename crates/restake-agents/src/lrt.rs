@@ -62,11 +62,7 @@ pub struct Lrt {
 impl Lrt {
     /// Value of restaked assets (active and withdrawing) in ETH.
     pub fn restaked_eth(&self, operators: &[Operator]) -> f64 {
-        operators
-            .iter()
-            .enumerate()
-            .map(|(o, op)| (self.shares[o] + self.withdrawing[o]) * op.share_value())
-            .sum()
+        operators.iter().enumerate().map(|(o, op)| (self.shares[o] + self.withdrawing[o]) * op.share_value()).sum()
     }
 
     pub fn withdrawing_eth(&self, operators: &[Operator]) -> f64 {

@@ -142,7 +142,12 @@ impl Population {
     /// Adds a cohort of agents with parameters drawn from the scenario's distributions.
     /// Wealth follows lognormal weights normalised to the cohort's total, so the number of
     /// agents changes resolution, not the size of the economy.
-    pub fn add_cohort(&mut self, index: usize, cfg: &RetailCohortConfig, seed: u64) -> Result<std::ops::Range<usize>, Issue> {
+    pub fn add_cohort(
+        &mut self,
+        index: usize,
+        cfg: &RetailCohortConfig,
+        seed: u64,
+    ) -> Result<std::ops::Range<usize>, Issue> {
         let bad = |field: &str, e: String| Issue { path: format!("retail[{index}].{field}"), message: e };
         let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
         let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
@@ -152,14 +157,19 @@ impl Population {
         let slip = cfg.slippage_tolerance.sampler().map_err(|e| bad("slippage_tolerance", e))?;
         let start = self.len();
         let n = cfg.agents as usize;
-        let wealth = wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
+        let wealth =
+            wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
         let loopers = (cfg.looper_share * n as f64).round() as usize;
         for (k, wealth) in wealth.into_iter().enumerate() {
             let entity = RETAIL_NAMESPACE + (start + k) as u64;
             let mut rng = stream(seed, entity, 0, INIT_PARAMS);
             // Loopers are spread evenly over the cohort (every n/loopers-th agent), so wealth
             // and strategy are independent.
-            let strategy = if loopers > 0 && (k * loopers) / n != ((k + 1) * loopers) / n { Strategy::Looper } else { Strategy::Holder };
+            let strategy = if loopers > 0 && (k * loopers) / n != ((k + 1) * loopers) / n {
+                Strategy::Looper
+            } else {
+                Strategy::Holder
+            };
             self.cohort.push(index as u16);
             self.strategy.push(strategy);
             self.status.push(Status::Active);
@@ -183,14 +193,21 @@ impl Population {
 
     /// Adds a cohort of ETH-collateral USD borrowers (`index` is its cohort index; `config_index`
     /// its place in `[[borrowers]]`, for error paths).
-    pub fn add_borrower_cohort(&mut self, index: usize, config_index: usize, cfg: &BorrowerCohortConfig, seed: u64) -> Result<std::ops::Range<usize>, Issue> {
+    pub fn add_borrower_cohort(
+        &mut self,
+        index: usize,
+        config_index: usize,
+        cfg: &BorrowerCohortConfig,
+        seed: u64,
+    ) -> Result<std::ops::Range<usize>, Issue> {
         let bad = |field: &str, e: String| Issue { path: format!("borrowers[{config_index}].{field}"), message: e };
         let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
         let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
         let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
         let start = self.len();
         let n = cfg.agents as usize;
-        let wealth = wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
+        let wealth =
+            wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
         for (k, wealth) in wealth.into_iter().enumerate() {
             let entity = RETAIL_NAMESPACE + (start + k) as u64;
             let mut rng = stream(seed, entity, 0, INIT_PARAMS);
@@ -222,7 +239,9 @@ impl Population {
 /// thread count).
 fn wealth_split(start: usize, n: usize, sigma: f64, total: f64, seed: u64) -> Result<Vec<f64>, String> {
     let weights = LogNormal::new(0.0, sigma).map_err(|e| e.to_string())?;
-    let w: Vec<f64> = (0..n).map(|k| weights.sample(&mut stream(seed, RETAIL_NAMESPACE + (start + k) as u64, 0, INIT_WEALTH))).collect();
+    let w: Vec<f64> = (0..n)
+        .map(|k| weights.sample(&mut stream(seed, RETAIL_NAMESPACE + (start + k) as u64, 0, INIT_WEALTH)))
+        .collect();
     let sum: f64 = w.iter().sum();
     Ok(w.into_iter().map(|wk| total * wk / sum).collect())
 }

@@ -89,7 +89,11 @@ impl Operator {
     pub fn beacon_slash(&mut self, fraction: f64) -> SlashResult {
         let before = self.share_value();
         self.beacon_factor *= 1.0 - fraction.clamp(0.0, 1.0);
-        SlashResult { eth_slashed: self.shares * (before - self.share_value()), share_value_before: before, share_value_after: self.share_value() }
+        SlashResult {
+            eth_slashed: self.shares * (before - self.share_value()),
+            share_value_before: before,
+            share_value_after: self.share_value(),
+        }
     }
 
     /// Slashes `fraction` of the stake allocated to `avs`. Returns the ETH slashed and the
@@ -100,7 +104,11 @@ impl Operator {
         a.magnitude -= delta;
         let before = self.share_value();
         self.max_magnitude -= delta;
-        Some(SlashResult { eth_slashed: self.shares * delta * self.beacon_factor, share_value_before: before, share_value_after: self.share_value() })
+        Some(SlashResult {
+            eth_slashed: self.shares * delta * self.beacon_factor,
+            share_value_before: before,
+            share_value_after: self.share_value(),
+        })
     }
 }
 
@@ -198,12 +206,20 @@ mod tests {
     #[test]
     fn withdrawal_rules() {
         let day = 86_400.0;
-        let el = RestakingProtocol { id: "el".into(), withdrawal: WithdrawalRule::Fixed { seconds: 14.0 * day }, veto_window_seconds: 0.0 };
+        let el = RestakingProtocol {
+            id: "el".into(),
+            withdrawal: WithdrawalRule::Fixed { seconds: 14.0 * day },
+            veto_window_seconds: 0.0,
+        };
         assert_eq!(el.withdrawal_delay_seconds(3.5 * day), 14.0 * day);
         // Symbiotic with 7-day epochs: requested on day 3.5 (epoch 0), completes at the end of
         // epoch 1 (day 14): 10.5 days; requested exactly at an epoch boundary: one epoch; just
         // after it: almost two. The wait always lies in [E, 2E).
-        let sym = RestakingProtocol { id: "sym".into(), withdrawal: WithdrawalRule::Epochs { epoch_seconds: 7.0 * day }, veto_window_seconds: 0.0 };
+        let sym = RestakingProtocol {
+            id: "sym".into(),
+            withdrawal: WithdrawalRule::Epochs { epoch_seconds: 7.0 * day },
+            veto_window_seconds: 0.0,
+        };
         assert_eq!(sym.withdrawal_delay_seconds(3.5 * day), 10.5 * day);
         assert_eq!(sym.withdrawal_delay_seconds(7.0 * day), 7.0 * day);
         assert!((sym.withdrawal_delay_seconds(7.01 * day) - 13.99 * day).abs() < 1e-6);

@@ -19,7 +19,13 @@ fn config(name: &str) -> Scenario {
 /// Runs `s` with the invariants checked after every step; returns the world and its summary.
 fn run_checked(s: &Scenario) -> (World, RunSummary) {
     let mut w = World::new(s, s.engine.seed).unwrap_or_else(|e| panic!("{}: {e}", s.name));
-    let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed: s.engine.seed, max_rounds: s.engine.max_liquidation_rounds, check_invariants: true };
+    let plan = RunPlan {
+        steps: w.steps,
+        dt_seconds: w.dt_seconds,
+        seed: s.engine.seed,
+        max_rounds: s.engine.max_liquidation_rounds,
+        check_invariants: true,
+    };
     run(&mut w, &plan, &mut NullRecorder).unwrap_or_else(|e| panic!("{}: {e}", s.name));
     let sum = w.final_summary();
     (w, sum)
@@ -37,7 +43,10 @@ fn with_slash(mut s: Scenario) -> Scenario {
 fn a_dex_only_depeg_liquidates_under_the_market_oracle_only() {
     let (_, mp) = run_checked(&config("oracle-market-price"));
     let (_, er) = run_checked(&config("oracle-exchange-rate"));
-    eprintln!("DEX depeg: market-price {} liquidations ({:.1} ETH), exchange-rate {}", mp.liquidations, mp.liquidated_debt, er.liquidations);
+    eprintln!(
+        "DEX depeg: market-price {} liquidations ({:.1} ETH), exchange-rate {}",
+        mp.liquidations, mp.liquidated_debt, er.liquidations
+    );
     assert!(mp.liquidations > 0, "the pool-spot oracle passes the depeg to health factors");
     assert_eq!(er.liquidations, 0, "the exchange-rate oracle ignores a DEX-only depeg");
     assert_eq!(er.bad_debt, 0.0);
@@ -47,7 +56,10 @@ fn a_dex_only_depeg_liquidates_under_the_market_oracle_only() {
 fn a_slash_liquidates_under_the_exchange_rate_oracle_only() {
     let (_, mp) = run_checked(&with_slash(config("oracle-market-price")));
     let (_, er) = run_checked(&with_slash(config("oracle-exchange-rate")));
-    eprintln!("slash: market-price {} liquidations, exchange-rate {} ({:.1} ETH, bad debt {:.1})", mp.liquidations, er.liquidations, er.liquidated_debt, er.bad_debt);
+    eprintln!(
+        "slash: market-price {} liquidations, exchange-rate {} ({:.1} ETH, bad debt {:.1})",
+        mp.liquidations, er.liquidations, er.liquidated_debt, er.bad_debt
+    );
     assert!(mp.slashed_eth > 0.0 && er.slashed_eth > 0.0);
     assert!(er.liquidations > 0, "NAV falls and the exchange-rate oracle follows at once");
     assert_eq!(mp.liquidations, 0, "nobody trades the pool, so its price (and the oracle) stays");
@@ -77,8 +89,16 @@ fn cascade_deepens_as_the_pool_thins() {
         );
     }
     for k in 1..runs.len() {
-        assert!(runs[k].cascade_rounds > runs[k - 1].cascade_rounds, "rounds grow as the pool thins: {:?}", runs.iter().map(|s| s.cascade_rounds).collect::<Vec<_>>());
-        assert!(runs[k].cascade_depth > runs[k - 1].cascade_depth, "depth grows as the pool thins: {:?}", runs.iter().map(|s| s.cascade_depth).collect::<Vec<_>>());
+        assert!(
+            runs[k].cascade_rounds > runs[k - 1].cascade_rounds,
+            "rounds grow as the pool thins: {:?}",
+            runs.iter().map(|s| s.cascade_rounds).collect::<Vec<_>>()
+        );
+        assert!(
+            runs[k].cascade_depth > runs[k - 1].cascade_depth,
+            "depth grows as the pool thins: {:?}",
+            runs.iter().map(|s| s.cascade_depth).collect::<Vec<_>>()
+        );
         assert!(runs[k].liquidated_debt > runs[k - 1].liquidated_debt);
     }
     // Rounds 1..5 and 6+ add up to the total.
@@ -91,7 +111,14 @@ fn cascade_deepens_as_the_pool_thins() {
 #[test]
 fn the_domino_scenario_keeps_the_books_on_two_markets() {
     let (_, s) = run_checked(&config("domino"));
-    eprintln!("domino: {} liquidations ({:?} by market), bad debt {:.1}, rounds {}, depth {}", s.liquidations, s.markets.iter().map(|m| m.liquidations).collect::<Vec<_>>(), s.bad_debt, s.cascade_rounds, s.cascade_depth);
+    eprintln!(
+        "domino: {} liquidations ({:?} by market), bad debt {:.1}, rounds {}, depth {}",
+        s.liquidations,
+        s.markets.iter().map(|m| m.liquidations).collect::<Vec<_>>(),
+        s.bad_debt,
+        s.cascade_rounds,
+        s.cascade_depth
+    );
     assert!(s.markets.iter().all(|m| m.liquidations > 0), "both markets liquidate");
     assert!(s.cascade_rounds > 5);
 }
@@ -102,7 +129,13 @@ fn the_domino_scenario_keeps_the_books_on_two_markets() {
 fn an_eth_crash_liquidates_usd_borrowers_books_deficits_and_starts_a_lender_run() {
     let s = config("eth-crash");
     let mut w = World::new(&s, s.engine.seed).unwrap();
-    let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed: s.engine.seed, max_rounds: 50, check_invariants: true };
+    let plan = RunPlan {
+        steps: w.steps,
+        dt_seconds: w.dt_seconds,
+        seed: s.engine.seed,
+        max_rounds: 50,
+        check_invariants: true,
+    };
     let mut rec = Collect::default();
     run(&mut w, &plan, &mut rec).unwrap();
     let sum = w.final_summary();
@@ -159,7 +192,13 @@ fn new_scenarios_give_the_same_results_at_one_and_four_threads() {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
                 let mut w = World::new(&s, s.engine.seed).unwrap();
-                let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed: s.engine.seed, max_rounds: 50, check_invariants: false };
+                let plan = RunPlan {
+                    steps: w.steps,
+                    dt_seconds: w.dt_seconds,
+                    seed: s.engine.seed,
+                    max_rounds: 50,
+                    check_invariants: false,
+                };
                 let mut rec = Collect::default();
                 run(&mut w, &plan, &mut rec).unwrap();
                 (w.final_summary(), rec.events)
@@ -340,7 +379,12 @@ fn pooled_small_positions_are_liquidated_in_full() {
     assert!(close(ev[0].amount_eth, d), "HF 0.99 but under $2,000: 100% close factor");
     assert_eq!(pooled_position(&w, 1, 0).1, 0.0);
     // The same position with the v3.3 rule switched off: 50%.
-    let mut w = unit_world(&format!("{}{}{}", UNIT_POOLED.replace("kind = \"pooled\"", "kind = \"pooled\"\nsmall_position_usd = 0.0\nmin_leftover_usd = 0.0"), looper("m", 0.1), liquidator(1e6)));
+    let mut w = unit_world(&format!(
+        "{}{}{}",
+        UNIT_POOLED.replace("kind = \"pooled\"", "kind = \"pooled\"\nsmall_position_usd = 0.0\nmin_leftover_usd = 0.0"),
+        looper("m", 0.1),
+        liquidator(1e6)
+    ));
     set_pooled_price(&mut w, 1, 0.99 * d / (c * 0.75));
     let ev = round(&mut w, 1);
     assert!(close(ev[0].amount_eth, 0.5 * d));
@@ -420,7 +464,11 @@ attention_per_day = 1.0
     let fee = (seized - seized / 1.05) * 0.10;
     // (Differences of balances of 1e6 ETH: rounding at 1e-16 x 1e6.)
     let got = w.liquidators[0].eth - liq_eth;
-    assert!((got - (seized - fee - d_usd / 2100.0)).abs() < 1e-9, "liquidator gained {got}, want {}", seized - fee - d_usd / 2100.0);
+    assert!(
+        (got - (seized - fee - d_usd / 2100.0)).abs() < 1e-9,
+        "liquidator gained {got}, want {}",
+        seized - fee - d_usd / 2100.0
+    );
     assert!(w.ledger.usd_market_usd > 0.0 && w.ledger.usd_market_eth < 0.0);
 }
 
@@ -484,7 +532,12 @@ fn pooled_configs_are_validated_with_paths() {
     let base = format!("{UNIT}{UNIT_POOLED}{}", looper("m", 10.0));
     let err = |text: String| -> String {
         let s: Scenario = toml::from_str(&text).unwrap();
-        restake_agents::scenario::validate::validate(&s).unwrap_err().iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n")
+        restake_agents::scenario::validate::validate(&s)
+            .unwrap_err()
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let e = err(base.replace("oracle = { kind = \"fixed\", price = 1.0 }", ""));
     assert!(e.contains("markets[0].reserves[1].oracle: an LRT reserve needs an `oracle`"), "{e}");
@@ -498,6 +551,9 @@ fn pooled_configs_are_validated_with_paths() {
     assert!(e.contains("markets[0].lltv: a pooled market sets this per reserve"), "{e}");
     let e = err(base.replace("oracle = { kind = \"fixed\", price = 1.0 }", "oracle = { kind = \"eth-usd\" }"));
     assert!(e.contains("prices the USD stablecoin only"), "{e}");
-    let e = err(base.replace("oracle = { kind = \"fixed\", price = 1.0 }", "oracle = { kind = \"pool-spot\", pool = \"p\", stale_after = \"2d\" }"));
+    let e = err(base.replace(
+        "oracle = { kind = \"fixed\", price = 1.0 }",
+        "oracle = { kind = \"pool-spot\", pool = \"p\", stale_after = \"2d\" }",
+    ));
     assert!(e.contains("markets[0].reserves[1].oracle.stale_after"), "{e}");
 }

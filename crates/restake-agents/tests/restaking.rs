@@ -1,9 +1,9 @@
 //! The restaking layer end to end: correlated slashing through shared operators, veto windows,
 //! beacon-chain slashing, attacks by operators, and compounding risk.
 
+use restake_agents::World;
 use restake_agents::events::{Event, EventKind};
 use restake_agents::scenario::{ProtocolPreset, Scenario, ShockConfig, Span};
-use restake_agents::World;
 use restake_engine::{Model, NullRecorder, Recorder, RunPlan, StepContext, run};
 use std::collections::HashMap;
 
@@ -55,19 +55,25 @@ fn a_correlated_fault_reaches_every_party_through_its_operators() {
     //                             -> natives lose 25,000 x 0.7 x 0.25        =  4,375
     //   op-c: DA 0.4              -> ezETH loses 130,000 x 0.98 x 0.6 x 0.4 x 0.25 = 7,644
     //   op-d: sequencer only      -> nothing
-    let lrt_loss: HashMap<u32, f64> = events.iter().filter(|e| e.kind == EventKind::NavLoss).fold(HashMap::new(), |mut m, e| {
-        if let restake_agents::events::Entity::Lrt(l) = e.entity {
-            *m.entry(l).or_default() += e.amount_eth;
-        }
-        m
-    });
+    let lrt_loss: HashMap<u32, f64> =
+        events.iter().filter(|e| e.kind == EventKind::NavLoss).fold(HashMap::new(), |mut m, e| {
+            if let restake_agents::events::Entity::Lrt(l) = e.entity {
+                *m.entry(l).or_default() += e.amount_eth;
+            }
+            m
+        });
     assert!((lrt_loss[&0] - 25_602.5).abs() < 1e-6, "{lrt_loss:?}");
     assert!((lrt_loss[&1] - 7_644.0).abs() < 1e-6, "{lrt_loss:?}");
     let native: f64 = events.iter().filter(|e| e.kind == EventKind::NativeLoss).map(|e| e.amount_eth).sum();
     assert!((native - 4_375.0).abs() < 1e-9);
     // Every loss traces back, through an operator slash and an AVS slash, to the one shock.
     for e in events.iter().filter(|e| matches!(e.kind, EventKind::NavLoss | EventKind::NativeLoss)) {
-        assert_eq!(&chain(&events, e.id)[1..], &[EventKind::OperatorSlash, EventKind::AvsSlash, EventKind::Shock], "event {}", e.id);
+        assert_eq!(
+            &chain(&events, e.id)[1..],
+            &[EventKind::OperatorSlash, EventKind::AvsSlash, EventKind::Shock],
+            "event {}",
+            e.id
+        );
     }
     // op-d is not slashed; every other operator is.
     let slashed_ops: std::collections::BTreeSet<String> = events
@@ -208,7 +214,8 @@ fn losses(s: &Scenario, seeds: u64) -> Vec<f64> {
     (0..seeds)
         .map(|seed| {
             let mut w = World::new(s, seed).unwrap();
-            let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed, max_rounds: 10, check_invariants: false };
+            let plan =
+                RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed, max_rounds: 10, check_invariants: false };
             run(&mut w, &plan, &mut NullRecorder).unwrap();
             let l = &w.final_summary().lrts[0];
             l.slashed_eth / l.initial_assets_eth
@@ -251,7 +258,13 @@ fn compounding_risk_grows_with_avs_count_and_follows_allocated_exposure_not_its_
     // operators does not change the loss distribution (means within 4 standard errors).
     let d6 = losses(&compounding(6, false), n);
     let mut d6s = d6.clone();
-    eprintln!("99% loss: 1 AVS {:.4}, 6 AVSs {:.4} (one operator), {:.4} (six operators); mean split {:.4}", quantile(&mut c1, 0.99), quantile(&mut c6, 0.99), quantile(&mut d6s, 0.99), mean(&d6));
+    eprintln!(
+        "99% loss: 1 AVS {:.4}, 6 AVSs {:.4} (one operator), {:.4} (six operators); mean split {:.4}",
+        quantile(&mut c1, 0.99),
+        quantile(&mut c6, 0.99),
+        quantile(&mut d6s, 0.99),
+        mean(&d6)
+    );
     let se = (sd(&l6).powi(2) / n as f64 + sd(&d6).powi(2) / n as f64).sqrt();
     assert!((mean(&d6) - m6).abs() < 4.0 * se, "means {} vs {m6} (se {se})", mean(&d6));
 }
@@ -260,7 +273,13 @@ fn compounding_risk_grows_with_avs_count_and_follows_allocated_exposure_not_its_
 fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
     let mut s = correlated();
     let at = 6u64;
-    s.shocks = vec![ShockConfig::Exploit { at: Span::hours(at), lrt: "ezETH".into(), stolen_fraction: 0.1, minted: 0.0, dump: true }];
+    s.shocks = vec![ShockConfig::Exploit {
+        at: Span::hours(at),
+        lrt: "ezETH".into(),
+        stolen_fraction: 0.1,
+        minted: 0.0,
+        dump: true,
+    }];
     let nav_around = |s: &Scenario| {
         let mut w = World::new(s, 11).unwrap();
         let mut intents = w.new_intents();
@@ -289,7 +308,13 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
     // Unbacked tokens equal to 10% of supply: NAV / 1.1, dumped into the pool (a pool sale caused
     // by the exploit), books balanced after every step.
     let supply0 = World::new(&s, 11).unwrap().lrts[1].supply;
-    s.shocks = vec![ShockConfig::Exploit { at: Span::hours(at), lrt: "ezETH".into(), stolen_fraction: 0.0, minted: 0.1 * supply0, dump: true }];
+    s.shocks = vec![ShockConfig::Exploit {
+        at: Span::hours(at),
+        lrt: "ezETH".into(),
+        stolen_fraction: 0.0,
+        minted: 0.1 * supply0,
+        dump: true,
+    }];
     let (before, after, supply_after, events) = nav_around(&s);
     // Same assets over S + m tokens: NAV x S / (S + m), S the supply just before (redemptions
     // moved it a little from the start).

@@ -5,9 +5,7 @@
 //! to the reserve, so the fee stays in the pool and `k` grows with every trade. All quantities
 //! have closed forms; nothing iterates.
 
-use crate::error::{
-    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata,
-};
+use crate::error::{AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata};
 use crate::pool::{Swap, forward_amm};
 
 /// A two-coin constant-product pool.
@@ -27,15 +25,9 @@ impl ConstantProduct {
         check_balances("balances", &balances)?;
         let lp_supply = (balances[0] * balances[1]).sqrt();
         if !(lp_supply.is_finite() && lp_supply > 0.0) {
-            return Err(AmmError::NumericalRange {
-                what: "constant product k",
-            });
+            return Err(AmmError::NumericalRange { what: "constant product k" });
         }
-        Ok(Self {
-            fee,
-            balances,
-            lp_supply,
-        })
+        Ok(Self { fee, balances, lp_supply })
     }
 
     /// Always 2.
@@ -106,11 +98,7 @@ impl ConstantProduct {
         }
         self.balances[i] += dx;
         self.balances[j] = new_j;
-        Ok(Swap {
-            dy,
-            fee: dx * self.fee,
-            fee_coin: i,
-        })
+        Ok(Swap { dy, fee: dx * self.fee, fee_coin: i })
     }
 
     /// Marginal price before fee: `y / x` units of `j` per unit of `i`.
@@ -140,9 +128,7 @@ impl ConstantProduct {
         let c = x * x - x * y / target; // < 0 here
         let dx = -2.0 * c / (b + (b * b - 4.0 * g * c).sqrt());
         if !dx.is_finite() {
-            return Err(AmmError::NumericalRange {
-                what: "constant product dx for target",
-            });
+            return Err(AmmError::NumericalRange { what: "constant product dx for target" });
         }
         Ok(dx)
     }

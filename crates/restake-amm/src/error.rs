@@ -74,11 +74,7 @@ pub(crate) fn check_amount(name: &'static str, value: f64) -> Result<()> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
-        Err(AmmError::InvalidParameter {
-            name,
-            value: value.to_string(),
-            allowed: "finite and >= 0",
-        })
+        Err(AmmError::InvalidParameter { name, value: value.to_string(), allowed: "finite and >= 0" })
     }
 }
 
@@ -87,11 +83,7 @@ pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(AmmError::InvalidParameter {
-            name,
-            value: value.to_string(),
-            allowed: "finite and > 0",
-        })
+        Err(AmmError::InvalidParameter { name, value: value.to_string(), allowed: "finite and > 0" })
     }
 }
 
@@ -130,10 +122,7 @@ mod tests {
     fn messages_name_the_problem() {
         let e = check_fee(1.5).unwrap_err();
         assert!(e.to_string().contains("fee = 1.5"), "{e}");
-        assert_eq!(
-            check_pair(0, 3, 2),
-            Err(AmmError::IndexOutOfRange { index: 3, n: 2 })
-        );
+        assert_eq!(check_pair(0, 3, 2), Err(AmmError::IndexOutOfRange { index: 3, n: 2 }));
         assert_eq!(check_pair(1, 1, 2), Err(AmmError::SameCoin { index: 1 }));
         assert!(check_amount("dx", f64::NAN).is_err());
         assert!(check_amount("dx", 0.0).is_ok());

@@ -181,14 +181,8 @@ mod tests {
         let ss = StableSwap::new(100.0, 0.0004, vec![1000.0, 1200.0]).unwrap();
         let cp = ConstantProduct::new(0.003, [1000.0, 1200.0]).unwrap();
         let mut pools: Vec<Pool> = vec![ss.clone().into(), cp.clone().into()];
-        assert_eq!(
-            pools[0].get_dy(0, 1, 10.0).unwrap(),
-            ss.get_dy(0, 1, 10.0).unwrap()
-        );
-        assert_eq!(
-            pools[1].get_dy(0, 1, 10.0).unwrap(),
-            cp.get_dy(0, 1, 10.0).unwrap()
-        );
+        assert_eq!(pools[0].get_dy(0, 1, 10.0).unwrap(), ss.get_dy(0, 1, 10.0).unwrap());
+        assert_eq!(pools[1].get_dy(0, 1, 10.0).unwrap(), cp.get_dy(0, 1, 10.0).unwrap());
         for p in &mut pools {
             let before = p.spot_price(0, 1).unwrap();
             let swap = p.exchange(0, 1, 10.0).unwrap();

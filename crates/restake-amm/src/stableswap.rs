@@ -13,9 +13,7 @@
 //!   trade. That growth is how LPs are paid ([`StableSwap::virtual_price`] rises). Curve's
 //!   on-chain admin-fee share is not modelled (the reference does not model it either).
 
-use crate::error::{
-    AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata,
-};
+use crate::error::{AmmError, Result, check_amount, check_balances, check_fee, check_pair, check_positive, pro_rata};
 use crate::pool::{Swap, forward_amm};
 
 /// Iteration budget of every Newton loop (Curve's contracts use 255 too).
@@ -87,14 +85,7 @@ impl StableSwap {
         check_balances("balances", &balances)?;
         check_balances("rates", &rates)?;
         let d = compute_d(amp * balances.len() as f64, &balances, &rates)?;
-        Ok(Self {
-            amp,
-            fee,
-            balances,
-            rates,
-            lp_supply: d,
-            d,
-        })
+        Ok(Self { amp, fee, balances, rates, lp_supply: d, d })
     }
 
     /// Number of coins.
@@ -186,11 +177,7 @@ impl StableSwap {
         let mut c = d;
         let mut s = 0.0;
         for k in (0..self.n()).filter(|&k| k != j) {
-            let xk = if k == i {
-                x_new * self.rates[i]
-            } else {
-                self.balances[k] * self.rates[k]
-            };
+            let xk = if k == i { x_new * self.rates[i] } else { self.balances[k] * self.rates[k] };
             s += xk;
             c = c * d / (xk * n);
         }
@@ -201,31 +188,18 @@ impl StableSwap {
             let y_prev = y;
             y = (y * y + c) / (2.0 * y + b);
             if !(y.is_finite() && y > 0.0) {
-                return Err(AmmError::NumericalRange {
-                    what: "StableSwap y",
-                });
+                return Err(AmmError::NumericalRange { what: "StableSwap y" });
             }
             if (y - y_prev).abs() <= NEWTON_REL_TOL * y {
                 return Ok(y / self.rates[j]);
             }
         }
-        Err(AmmError::DidNotConverge {
-            what: "StableSwap y",
-            iterations: MAX_ITERATIONS,
-        })
+        Err(AmmError::DidNotConverge { what: "StableSwap y", iterations: MAX_ITERATIONS })
     }
 
     /// Solves the trade without applying it.
     fn trade(&self, i: usize, j: usize, dx: f64) -> Result<Trade> {
-        let (delta, y) = solve_out(
-            self.ann(),
-            self.d,
-            &self.balances,
-            &self.rates,
-            i,
-            j,
-            dx * self.rates[i],
-        )?;
+        let (delta, y) = solve_out(self.ann(), self.d, &self.balances, &self.rates, i, j, dx * self.rates[i])?;
         if y.is_nan() || y <= 0.0 {
             return Err(AmmError::InsufficientLiquidity {
                 reason: format!("selling {dx} of coin {i} would drain coin {j}"),
@@ -268,15 +242,7 @@ impl StableSwap {
             });
         }
         // Same quadratic with the roles swapped: coin j shrinks, solve for coin i's change.
-        let (delta_i, _) = solve_out(
-            self.ann(),
-            self.d,
-            &self.balances,
-            &self.rates,
-            j,
-            i,
-            -dy_before_fee,
-        )?;
+        let (delta_i, _) = solve_out(self.ann(), self.d, &self.balances, &self.rates, j, i, -dy_before_fee)?;
         Ok((-delta_i).max(0.0) / self.rates[i])
     }
 
@@ -298,11 +264,7 @@ impl StableSwap {
                 return Err(e);
             }
         }
-        Ok(Swap {
-            dy: t.dy,
-            fee: t.fee,
-            fee_coin: j,
-        })
+        Ok(Swap { dy: t.dy, fee: t.fee, fee_coin: j })
     }
 
     /// Marginal price at zero size, before fee: units of `j` received per unit of `i`.
@@ -351,10 +313,7 @@ impl StableSwap {
         }
         let ln_target = target.ln();
         let mut scratch = self.balances.clone();
-        let mut f = |dx: f64| {
-            self.log_price_after(i, j, dx, &mut scratch)
-                .map(|lp| lp - ln_target)
-        };
+        let mut f = |dx: f64| self.log_price_after(i, j, dx, &mut scratch).map(|lp| lp - ln_target);
         solve_decreasing(&mut f, p0.ln() - ln_target, self.balances[i])
     }
 
@@ -365,12 +324,7 @@ impl StableSwap {
     /// imbalance) is not.
     pub fn add_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
         let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, false)?;
-        let new: Vec<f64> = self
-            .balances
-            .iter()
-            .zip(&amounts)
-            .map(|(b, a)| b + a)
-            .collect();
+        let new: Vec<f64> = self.balances.iter().zip(&amounts).map(|(b, a)| b + a).collect();
         check_balances("balances after deposit", &new)?;
         self.d = compute_d(self.ann(), &new, &self.rates)?;
         self.balances = new;
@@ -383,12 +337,7 @@ impl StableSwap {
     /// (`remove_liquidity_one_coin`) are not modelled; sell the coins instead.
     pub fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
         let amounts = pro_rata(&self.balances, self.lp_supply, lp_amount, true)?;
-        let new: Vec<f64> = self
-            .balances
-            .iter()
-            .zip(&amounts)
-            .map(|(b, a)| b - a)
-            .collect();
+        let new: Vec<f64> = self.balances.iter().zip(&amounts).map(|(b, a)| b - a).collect();
         check_balances("balances after withdrawal", &new)?;
         self.d = compute_d(self.ann(), &new, &self.rates)?;
         self.balances = new;
@@ -410,28 +359,20 @@ fn compute_d(ann: f64, balances: &[f64], rates: &[f64]) -> Result<f64> {
         let d_prev = d;
         d = (ann * s + d_p * n) * d / ((ann - 1.0) * d + (n + 1.0) * d_p);
         if !(d.is_finite() && d > 0.0) {
-            return Err(AmmError::NumericalRange {
-                what: "StableSwap D",
-            });
+            return Err(AmmError::NumericalRange { what: "StableSwap D" });
         }
         if (d - d_prev).abs() <= NEWTON_REL_TOL * d {
             return Ok(d);
         }
     }
-    Err(AmmError::DidNotConverge {
-        what: "StableSwap D",
-        iterations: MAX_ITERATIONS,
-    })
+    Err(AmmError::DidNotConverge { what: "StableSwap D", iterations: MAX_ITERATIONS })
 }
 
 /// `D^(n+1) / (n^n prod xp)`, accumulated factor by factor as the reference does to keep the
 /// intermediate values in range.
 fn p_term(d: f64, balances: &[f64], rates: &[f64]) -> f64 {
     let n = balances.len() as f64;
-    balances
-        .iter()
-        .zip(rates)
-        .fold(d, |acc, (b, r)| acc * d / (n * b * r))
+    balances.iter().zip(rates).fold(d, |acc, (b, r)| acc * d / (n * b * r))
 }
 
 /// Marginal price of `i` in `j` (token units) at the state `(balances, d)`.
@@ -486,27 +427,17 @@ fn solve_out(
     let big_b = x_j + (s - d) + delta_in + d / ann;
     let big_c = delta_in * (x_j + c / x_i_new);
     let root = (big_b * big_b - 4.0 * big_c).max(0.0).sqrt();
-    let delta = if big_b > 0.0 {
-        2.0 * big_c / (big_b + root)
-    } else {
-        (big_b - root) / 2.0
-    };
+    let delta = if big_b > 0.0 { 2.0 * big_c / (big_b + root) } else { (big_b - root) / 2.0 };
     let y = if delta <= 0.5 * x_j {
         x_j - delta
     } else {
         let c_new = c * (x_i / x_i_new);
         let b_new = (s - x_j) + delta_in + d / ann - d;
         let root = (b_new * b_new + 4.0 * c_new).sqrt();
-        if b_new >= 0.0 {
-            2.0 * c_new / (b_new + root)
-        } else {
-            (root - b_new) / 2.0
-        }
+        if b_new >= 0.0 { 2.0 * c_new / (b_new + root) } else { (root - b_new) / 2.0 }
     };
     if !(delta.is_finite() && y.is_finite()) {
-        return Err(AmmError::NumericalRange {
-            what: "StableSwap trade",
-        });
+        return Err(AmmError::NumericalRange { what: "StableSwap trade" });
     }
     Ok((delta, y))
 }
@@ -526,10 +457,7 @@ fn solve_decreasing(f: &mut impl FnMut(f64) -> Option<f64>, f0: f64, scale: f64)
                 (a, fa) = (b, v);
                 b *= 4.0;
                 if !b.is_finite() || b > scale * 1e60 {
-                    return Err(AmmError::DidNotConverge {
-                        what: WHAT,
-                        iterations: 0,
-                    });
+                    return Err(AmmError::DidNotConverge { what: WHAT, iterations: 0 });
                 }
             }
             Some(v) => break v,
@@ -540,11 +468,7 @@ fn solve_decreasing(f: &mut impl FnMut(f64) -> Option<f64>, f0: f64, scale: f64)
     for _ in 0..MAX_ITERATIONS {
         // Regula falsi when both ends are evaluable and it lands inside, else bisection.
         let falsi = b - fb * (b - a) / (fb - fa);
-        let c = if fb.is_finite() && falsi > a && falsi < b {
-            falsi
-        } else {
-            0.5 * (a + b)
-        };
+        let c = if fb.is_finite() && falsi > a && falsi < b { falsi } else { 0.5 * (a + b) };
         match f(c) {
             Some(v) if v.abs() <= PRICE_LOG_TOL => return Ok(c),
             Some(v) if v > 0.0 => {
@@ -568,17 +492,10 @@ fn solve_decreasing(f: &mut impl FnMut(f64) -> Option<f64>, f0: f64, scale: f64)
         }
         if b - a <= 4.0 * f64::EPSILON * b {
             // The price cannot be resolved finer than an ulp of dx: return the better end.
-            return Ok(if fb.is_finite() && fb.abs() < fa.abs() {
-                b
-            } else {
-                a
-            });
+            return Ok(if fb.is_finite() && fb.abs() < fa.abs() { b } else { a });
         }
     }
-    Err(AmmError::DidNotConverge {
-        what: WHAT,
-        iterations: MAX_ITERATIONS,
-    })
+    Err(AmmError::DidNotConverge { what: WHAT, iterations: MAX_ITERATIONS })
 }
 
 #[cfg(test)]
@@ -627,8 +544,7 @@ mod tests {
 
     #[test]
     fn get_dx_inverts_get_dy() {
-        let p = StableSwap::with_rates(200.0, 0.0004, vec![1e6, 2e6, 5e5], vec![1.0, 1.02, 0.97])
-            .unwrap();
+        let p = StableSwap::with_rates(200.0, 0.0004, vec![1e6, 2e6, 5e5], vec![1.0, 1.02, 0.97]).unwrap();
         for &dy in &[1e-3, 1.0, 1e4, 4e5] {
             let dx = p.get_dx(2, 0, dy).unwrap();
             assert!(rel(p.get_dy(2, 0, dx).unwrap(), dy) < 1e-12);

@@ -79,12 +79,7 @@ impl StableSwapInt {
 
     /// `Curve(A, D, n, p)` with a scalar total deposit: `x = [D // n * 10**18 // p_k]`.
     /// `rates = None` means `p = [10**18] * n`.
-    pub fn from_total_deposit(
-        a: u64,
-        d: &BigUint,
-        n: usize,
-        rates: Option<Vec<BigUint>>,
-    ) -> Result<Self> {
+    pub fn from_total_deposit(a: u64, d: &BigUint, n: usize, rates: Option<Vec<BigUint>>) -> Result<Self> {
         let rates = rates.unwrap_or_else(|| vec![BigUint::from(10u64.pow(18)); n]);
         Self::check_shape(a, n, &rates)?;
         let share = d / BigUint::from(n) * BigUint::from(10u64.pow(18));
@@ -94,18 +89,10 @@ impl StableSwapInt {
 
     fn check_shape(a: u64, n: usize, rates: &[BigUint]) -> Result<()> {
         if n < 2 {
-            return Err(AmmError::InvalidParameter {
-                name: "n",
-                value: n.to_string(),
-                allowed: "at least 2 coins",
-            });
+            return Err(AmmError::InvalidParameter { name: "n", value: n.to_string(), allowed: "at least 2 coins" });
         }
         if a == 0 {
-            return Err(AmmError::InvalidParameter {
-                name: "A",
-                value: "0".into(),
-                allowed: "an integer >= 1",
-            });
+            return Err(AmmError::InvalidParameter { name: "A", value: "0".into(), allowed: "an integer >= 1" });
         }
         if rates.len() != n {
             return Err(AmmError::InvalidParameter {
@@ -169,11 +156,7 @@ impl StableSwapInt {
 
     fn xp_int(&self) -> Vec<BigInt> {
         let prec = precision();
-        self.x
-            .iter()
-            .zip(&self.p)
-            .map(|(x, p)| x * p / &prec)
-            .collect()
+        self.x.iter().zip(&self.p).map(|(x, p)| x * p / &prec).collect()
     }
 
     fn n_int(&self) -> BigInt {
@@ -201,20 +184,14 @@ impl StableSwapInt {
         while (&d - &d_prev).abs() > one {
             iterations += 1;
             if iterations > MAX_ITERATIONS {
-                return Err(AmmError::DidNotConverge {
-                    what: "StableSwapInt D",
-                    iterations,
-                });
+                return Err(AmmError::DidNotConverge { what: "StableSwapInt D", iterations });
             }
             let mut d_p = d.clone();
             for x in &xp {
                 d_p = floor_div(&(&d_p * &d), &(&n * x))?;
             }
             d_prev = d.clone();
-            d = floor_div(
-                &((&ann * &s + &d_p * &n) * &d),
-                &((&ann - &one) * &d + (&n + &one) * &d_p),
-            )?;
+            d = floor_div(&((&ann * &s + &d_p * &n) * &d), &((&ann - &one) * &d + (&n + &one) * &d_p))?;
         }
         Ok(d)
     }
@@ -223,20 +200,14 @@ impl StableSwapInt {
     /// (underlying units), `D` fixed.
     pub fn y(&self, i: usize, j: usize, x: &BigUint) -> Result<BigUint> {
         check_pair(i, j, self.n())?;
-        self.y_int(i, j, &BigInt::from(x.clone()))
-            .map(|y| to_unsigned(&y))
+        self.y_int(i, j, &BigInt::from(x.clone())).map(|y| to_unsigned(&y))
     }
 
     fn y_int(&self, i: usize, j: usize, x: &BigInt) -> Result<BigInt> {
         let d = self.d_int()?;
         let mut xx = self.xp_int();
         xx[i] = x.clone();
-        let xx: Vec<BigInt> = xx
-            .into_iter()
-            .enumerate()
-            .filter(|&(k, _)| k != j)
-            .map(|(_, v)| v)
-            .collect();
+        let xx: Vec<BigInt> = xx.into_iter().enumerate().filter(|&(k, _)| k != j).map(|(_, v)| v).collect();
         let n = self.n_int();
         let ann = self.ann();
         let mut c = d.clone();
@@ -253,10 +224,7 @@ impl StableSwapInt {
         while (&y - &y_prev).abs() > one {
             iterations += 1;
             if iterations > MAX_ITERATIONS {
-                return Err(AmmError::DidNotConverge {
-                    what: "StableSwapInt y",
-                    iterations,
-                });
+                return Err(AmmError::DidNotConverge { what: "StableSwapInt y", iterations });
             }
             y_prev = y.clone();
             y = floor_div(&(&y * &y + &c), &(&two * &y + &b))?;
@@ -282,10 +250,7 @@ impl StableSwapInt {
         let x = &xp[i] + BigInt::from(dx.clone());
         let y = self.y_int(i, j, &x)?;
         let dy = &xp[j] - &y;
-        let fee = floor_div(
-            &(&dy * BigInt::from(self.fee)),
-            &BigInt::from(Self::FEE_DENOMINATOR),
-        )?;
+        let fee = floor_div(&(&dy * BigInt::from(self.fee)), &BigInt::from(Self::FEE_DENOMINATOR))?;
         if !dy.is_positive() {
             return Err(AmmError::InvalidParameter {
                 name: "dx",
@@ -316,17 +281,11 @@ impl StableSwapInt {
 /// Python's `a // b`: the quotient rounded toward minus infinity.
 fn floor_div(a: &BigInt, b: &BigInt) -> Result<BigInt> {
     if b.is_zero() {
-        return Err(AmmError::NumericalRange {
-            what: "StableSwapInt (division by zero)",
-        });
+        return Err(AmmError::NumericalRange { what: "StableSwapInt (division by zero)" });
     }
     let q = a / b; // truncates toward zero
     let r = a - &q * b;
-    if !r.is_zero() && (r.sign() == Sign::Minus) != (b.sign() == Sign::Minus) {
-        Ok(q - 1)
-    } else {
-        Ok(q)
-    }
+    if !r.is_zero() && (r.sign() == Sign::Minus) != (b.sign() == Sign::Minus) { Ok(q - 1) } else { Ok(q) }
 }
 
 /// Values the reference keeps non-negative (balances, `D`, `y`), as `BigUint`.
@@ -345,14 +304,7 @@ mod tests {
     #[test]
     fn floor_div_is_pythons() {
         // Python: 7 // 2 = 3, -7 // 2 = -4, 7 // -2 = -4, -7 // -2 = 3, -6 // 2 = -3
-        for (a, b, q) in [
-            (7, 2, 3),
-            (-7, 2, -4),
-            (7, -2, -4),
-            (-7, -2, 3),
-            (-6, 2, -3),
-            (0, 5, 0),
-        ] {
+        for (a, b, q) in [(7, 2, 3), (-7, 2, -4), (7, -2, -4), (-7, -2, 3), (-6, 2, -3), (0, 5, 0)] {
             assert_eq!(floor_div(&int(a), &int(b)).unwrap(), int(q), "{a} // {b}");
         }
         assert!(floor_div(&int(1), &int(0)).is_err());

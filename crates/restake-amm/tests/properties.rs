@@ -7,15 +7,13 @@ use restake_amm::{ConstantProduct, StableSwap, StableSwapInt};
 /// A random StableSwap: 2..=4 coins, A log-uniform in [1, 5000], fee in [0, 1%], balances
 /// around a depth of 1e3..1e7 with up to ~30x imbalance between coins.
 fn stableswap() -> impl Strategy<Value = StableSwap> {
-    (2usize..=4, 0.0f64..3.7, 0.0f64..0.01, 3.0f64..7.0).prop_flat_map(
-        |(n, log_amp, fee, log_depth)| {
-            prop::collection::vec(-0.75f64..0.75, n).prop_map(move |tilts| {
-                let depth = 10f64.powf(log_depth);
-                let balances = tilts.iter().map(|t| depth * 10f64.powf(*t)).collect();
-                StableSwap::new(10f64.powf(log_amp), fee, balances).unwrap()
-            })
-        },
-    )
+    (2usize..=4, 0.0f64..3.7, 0.0f64..0.01, 3.0f64..7.0).prop_flat_map(|(n, log_amp, fee, log_depth)| {
+        prop::collection::vec(-0.75f64..0.75, n).prop_map(move |tilts| {
+            let depth = 10f64.powf(log_depth);
+            let balances = tilts.iter().map(|t| depth * 10f64.powf(*t)).collect();
+            StableSwap::new(10f64.powf(log_amp), fee, balances).unwrap()
+        })
+    })
 }
 
 /// Two distinct coin indices of an `n`-coin pool from one random number.

@@ -29,17 +29,11 @@ fn june_2022_trough_price_is_0_9374() {
     // Trading 1e-3 stETH moves the price by ~1e-9 relative; the quote must agree with the
     // derivative to that order.
     let fd = finite_difference_price(&p, 1e-3);
-    assert!(
-        (fd / price - 1.0).abs() < 1e-8,
-        "finite difference {fd} vs spot {price}"
-    );
+    assert!((fd / price - 1.0).abs() < 1e-8, "finite difference {fd} vs spot {price}");
     // The Python reference sells 1 stETH for 0.937381235358800596 ETH before fee
     // (tests/curve_reference.rs, pool steth_june2022): consistent with 0.93738 marginal.
     let one = p.get_dy(STETH, ETH, 1.0).unwrap() / (1.0 - FEE);
-    assert!(
-        (one - 0.937_381_235_358_800_6).abs() < 1e-12,
-        "1 stETH -> {one} ETH"
-    );
+    assert!((one - 0.937_381_235_358_800_6).abs() < 1e-12, "1 stETH -> {one} ETH");
     assert!((p.spot_price_after_fee(STETH, ETH).unwrap() - price * (1.0 - FEE)).abs() < 1e-15);
 }
 
@@ -49,10 +43,7 @@ fn june_2022_partial_recovery_price_is_0_9610_before_fee() {
     let price = p.spot_price(STETH, ETH).unwrap();
     assert!((price - 0.9610).abs() < 5e-5, "spot {price}");
     let fd = finite_difference_price(&p, 1e-3);
-    assert!(
-        (fd / price - 1.0).abs() < 1e-8,
-        "finite difference {fd} vs spot {price}"
-    );
+    assert!((fd / price - 1.0).abs() < 1e-8, "finite difference {fd} vs spot {price}");
     // After the 4 bp fee a seller gets 0.9606.
     let after_fee = p.spot_price_after_fee(STETH, ETH).unwrap();
     assert!((after_fee - 0.9606).abs() < 5e-5, "after fee {after_fee}");

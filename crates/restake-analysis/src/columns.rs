@@ -80,12 +80,22 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
                     c.push(col(e("oracle_price"), move |w| w.markets[m].pooled().map_or(f64::NAN, |b| b.prices[r])));
                 }
                 if b.inner.params().reserves[r].borrowing_enabled {
-                    c.push(col(e("utilisation"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.utilisation())));
-                    c.push(col(e("borrow_rate"), move |w| w.markets[m].pooled().and_then(|b| b.inner.borrow_rate(r)).unwrap_or(0.0)));
+                    c.push(col(e("utilisation"), move |w| {
+                        w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.utilisation())
+                    }));
+                    c.push(col(e("borrow_rate"), move |w| {
+                        w.markets[m].pooled().and_then(|b| b.inner.borrow_rate(r)).unwrap_or(0.0)
+                    }));
                 }
-                c.push(col(e("total_supply"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_supply())));
-                c.push(col(e("total_debt"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_debt())));
-                c.push(col(e("deficit"), move |w| w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.deficit)));
+                c.push(col(e("total_supply"), move |w| {
+                    w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_supply())
+                }));
+                c.push(col(e("total_debt"), move |w| {
+                    w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.total_debt())
+                }));
+                c.push(col(e("deficit"), move |w| {
+                    w.markets[m].pooled().and_then(|b| b.inner.reserve(r)).map_or(0.0, |s| s.deficit)
+                }));
             }
         }
     }
@@ -94,7 +104,9 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
     }
     for (a, avs) in w.avss.iter().enumerate() {
         c.push(col(entity_column("avs", &avs.id, "slashed_eth"), move |w| w.avss[a].slashed_eth));
-        c.push(col(entity_column("avs", &avs.id, "incentive_apr"), move |w| w.avss[a].incentive_apr_at(w.step as f64 * w.dt_seconds)));
+        c.push(col(entity_column("avs", &avs.id, "incentive_apr"), move |w| {
+            w.avss[a].incentive_apr_at(w.step as f64 * w.dt_seconds)
+        }));
     }
     c
 }

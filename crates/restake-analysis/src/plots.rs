@@ -44,7 +44,11 @@ fn utilisation_series(steps: &DataFrame, hours: &[f64]) -> Result<Vec<Series>, A
     let cols = entity_columns(steps, "market", "utilisation");
     let ids: Vec<&String> = cols.iter().map(|(id, _)| id).collect();
     cols.iter()
-        .filter(|(id, _)| !ids.iter().any(|other| other.len() > id.len() && other.starts_with(id.as_str()) && other.as_bytes()[id.len()] == b'.'))
+        .filter(|(id, _)| {
+            !ids.iter().any(|other| {
+                other.len() > id.len() && other.starts_with(id.as_str()) && other.as_bytes()[id.len()] == b'.'
+            })
+        })
         .map(|(id, col)| series(steps, hours, col, id.clone()))
         .collect()
 }
@@ -84,7 +88,9 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
                 round: rounds[k],
                 debt_repaid: repaid[k],
             }),
-            Some("shock") => shocks.push(ShockMarker { t: ev_hours[k], label: labels[k].clone().unwrap_or_else(|| "shock".into()) }),
+            Some("shock") => {
+                shocks.push(ShockMarker { t: ev_hours[k], label: labels[k].clone().unwrap_or_else(|| "shock".into()) })
+            }
             _ => {}
         }
     }
@@ -95,7 +101,17 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         }
     }
     let mut cum = 0.0;
-    let bad_debt = Series::new("cumulative bad debt (ETH)", hours.iter().zip(&bad).map(|(&h, &b)| { cum += b; (h, cum) }).collect());
+    let bad_debt = Series::new(
+        "cumulative bad debt (ETH)",
+        hours
+            .iter()
+            .zip(&bad)
+            .map(|(&h, &b)| {
+                cum += b;
+                (h, cum)
+            })
+            .collect(),
+    );
 
     let domino = DominoChart {
         title: format!("{title}: liquidation dominoes"),
@@ -108,7 +124,8 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     };
     let mut written = Vec::new();
     let png = dir.join("domino.png");
-    restake_plot::domino_chart(&domino, &png, &dir.join("domino.svg")).map_err(|e| AnalysisError::Plot(e.to_string()))?;
+    restake_plot::domino_chart(&domino, &png, &dir.join("domino.svg"))
+        .map_err(|e| AnalysisError::Plot(e.to_string()))?;
     written.push(png);
 
     let many = |kind: &str, metric: &str| -> Result<Vec<Series>, AnalysisError> {
@@ -130,7 +147,8 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         shocks,
     };
     let png = dir.join("liquidity.png");
-    restake_plot::liquidity_crisis_chart(&crisis, &png, &dir.join("liquidity.svg")).map_err(|e| AnalysisError::Plot(e.to_string()))?;
+    restake_plot::liquidity_crisis_chart(&crisis, &png, &dir.join("liquidity.svg"))
+        .map_err(|e| AnalysisError::Plot(e.to_string()))?;
     written.push(png);
     Ok(written)
 }

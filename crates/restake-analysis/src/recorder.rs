@@ -72,15 +72,27 @@ impl ParquetRecorder {
     pub fn create(dir: &Path, run_id: u32, world: &World, plan: RecordPlan) -> Result<Self, AnalysisError> {
         let columns = step_columns(world);
         let steps = if plan.steps {
-            let mut fields = vec![Field::new("run_id".into(), DataType::UInt32), Field::new("step".into(), DataType::UInt32), Field::new("hours".into(), DataType::Float64)];
+            let mut fields = vec![
+                Field::new("run_id".into(), DataType::UInt32),
+                Field::new("step".into(), DataType::UInt32),
+                Field::new("hours".into(), DataType::Float64),
+            ];
             fields.extend(columns.iter().map(|c| Field::new(c.name.as_str().into(), DataType::Float64)));
             let schema = Schema::from_iter(fields);
-            let buf = StepBuffer { step: Vec::with_capacity(ROW_GROUP), hours: Vec::with_capacity(ROW_GROUP), values: columns.iter().map(|_| Vec::with_capacity(ROW_GROUP)).collect() };
+            let buf = StepBuffer {
+                step: Vec::with_capacity(ROW_GROUP),
+                hours: Vec::with_capacity(ROW_GROUP),
+                values: columns.iter().map(|_| Vec::with_capacity(ROW_GROUP)).collect(),
+            };
             Some((StreamingParquet::create(&dir.join(files::STEPS), &schema)?, buf))
         } else {
             None
         };
-        let events = if plan.events { Some((StreamingParquet::create(&dir.join(files::EVENTS), &event_schema())?, EventBuffer::default())) } else { None };
+        let events = if plan.events {
+            Some((StreamingParquet::create(&dir.join(files::EVENTS), &event_schema())?, EventBuffer::default()))
+        } else {
+            None
+        };
         Ok(ParquetRecorder { run_id, plan, columns, steps, events })
     }
 
@@ -135,28 +147,30 @@ impl ParquetRecorder {
 /// Schema of `events.parquet`.
 pub fn event_schema() -> Schema {
     use DataType::*;
-    Schema::from_iter([
-        ("run_id", UInt32),
-        ("event_id", UInt64),
-        ("step", UInt32),
-        ("hours", Float64),
-        ("round", UInt32),
-        ("kind", String),
-        ("entity_kind", String),
-        ("entity", String),
-        ("agent", UInt32),
-        ("label", String),
-        ("amount_eth", Float64),
-        ("amount_token", Float64),
-        ("bad_debt_eth", Float64),
-        ("price_oracle", Float64),
-        ("price_pool", Float64),
-        ("nav", Float64),
-        ("cause", UInt64),
-        ("depth", UInt32),
-    ]
-    .into_iter()
-    .map(|(n, t)| Field::new(n.into(), t)))
+    Schema::from_iter(
+        [
+            ("run_id", UInt32),
+            ("event_id", UInt64),
+            ("step", UInt32),
+            ("hours", Float64),
+            ("round", UInt32),
+            ("kind", String),
+            ("entity_kind", String),
+            ("entity", String),
+            ("agent", UInt32),
+            ("label", String),
+            ("amount_eth", Float64),
+            ("amount_token", Float64),
+            ("bad_debt_eth", Float64),
+            ("price_oracle", Float64),
+            ("price_pool", Float64),
+            ("nav", Float64),
+            ("cause", UInt64),
+            ("depth", UInt32),
+        ]
+        .into_iter()
+        .map(|(n, t)| Field::new(n.into(), t)),
+    )
 }
 
 /// (kind, id) of an event's entity.

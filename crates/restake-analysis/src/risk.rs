@@ -140,7 +140,11 @@ pub struct TailRisk {
 /// Tail risk of ascending `sorted` at `level` on `tail`.
 pub fn tail_risk(sorted: &[f64], level: f64, tail: Tail) -> TailRisk {
     match tail {
-        Tail::Upper => TailRisk { var: quantile(sorted, level), var_ci: quantile_ci(sorted, level, CONFIDENCE), cvar: upper_cvar(sorted, level) },
+        Tail::Upper => TailRisk {
+            var: quantile(sorted, level),
+            var_ci: quantile_ci(sorted, level, CONFIDENCE),
+            cvar: upper_cvar(sorted, level),
+        },
         Tail::Lower => {
             // The loss is -x; its ascending order is the reverse of x's.
             let losses: Vec<f64> = sorted.iter().rev().map(|x| -x).collect();
@@ -205,7 +209,8 @@ const ID_COLUMNS: [&str; 6] = ["run_id", "scenario", "seed", "replicate", "point
 /// every other numeric column. Failed runs (`status != "ok"`) are counted in `failed` and left out
 /// of the statistics.
 pub fn summary_frame(runs: &DataFrame, params: &[String]) -> Result<DataFrame, AnalysisError> {
-    let point: Vec<u64> = runs.column("point")?.cast(&DataType::UInt64)?.u64()?.iter().map(|p| p.unwrap_or(0)).collect();
+    let point: Vec<u64> =
+        runs.column("point")?.cast(&DataType::UInt64)?.u64()?.iter().map(|p| p.unwrap_or(0)).collect();
     let ok: Vec<bool> = match runs.column("status") {
         Ok(c) => c.str()?.iter().map(|s| s == Some("ok")).collect(),
         Err(_) => vec![true; runs.height()],
@@ -223,8 +228,10 @@ pub fn summary_frame(runs: &DataFrame, params: &[String]) -> Result<DataFrame, A
         points.entry(p).or_default().push(i);
     }
     let mut out = SummaryColumns::default();
-    let metric_values: Vec<Vec<Option<f64>>> =
-        metrics.iter().map(|m| Ok(runs.column(m)?.cast(&DataType::Float64)?.f64()?.iter().collect())).collect::<Result<_, AnalysisError>>()?;
+    let metric_values: Vec<Vec<Option<f64>>> = metrics
+        .iter()
+        .map(|m| Ok(runs.column(m)?.cast(&DataType::Float64)?.f64()?.iter().collect()))
+        .collect::<Result<_, AnalysisError>>()?;
     let mut param_rows: Vec<usize> = Vec::new();
     for (&p, rows) in &points {
         let failed = rows.iter().filter(|&&i| !ok[i]).count();

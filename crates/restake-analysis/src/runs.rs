@@ -55,7 +55,11 @@ impl RunRow {
             .push("liquidated_agents", Value::I64(s.liquidated_agents as i64))
             .push("retail_loss_mean", f(s.retail_mean_loss));
         for &(q, v) in &s.retail_loss_quantiles {
-            let name = if q == 1.0 { "retail_loss_max".to_string() } else { format!("retail_loss_p{}", (q * 100.0).round() as u32) };
+            let name = if q == 1.0 {
+                "retail_loss_max".to_string()
+            } else {
+                format!("retail_loss_p{}", (q * 100.0).round() as u32)
+            };
             self.push(name, f(v));
         }
         for l in &s.lrts {
@@ -79,7 +83,8 @@ impl RunRow {
                 .push(e("slashing_conditions"), Value::I64(n.slashing_conditions as i64))
                 .push(e("allocated_exposure"), f(n.allocated_exposure));
         }
-        self.push("attacks", Value::I64(s.attacks as i64)).push("profit_from_corruption_eth", f(s.profit_from_corruption));
+        self.push("attacks", Value::I64(s.attacks as i64))
+            .push("profit_from_corruption_eth", f(s.profit_from_corruption));
         for m in &s.markets {
             let e = |x: &str| entity_column("market", &m.id, x);
             self.push(e("liquidations"), Value::I64(m.liquidations as i64))
@@ -93,11 +98,15 @@ impl RunRow {
         // Liquidated debt by cascade round: a fixed set of columns (rounds 1-5 and 6+), for all
         // markets and per market, so every run of a sweep has the same schema.
         let names = round_bin_names();
-        for (name, (x, n)) in names.iter().zip(s.liquidated_debt_by_round(None).into_iter().zip(s.liquidations_by_round(None))) {
-            self.push(format!("liquidated_debt_eth_{name}"), f(x)).push(format!("liquidations_{name}"), Value::I64(n as i64));
+        for (name, (x, n)) in
+            names.iter().zip(s.liquidated_debt_by_round(None).into_iter().zip(s.liquidations_by_round(None)))
+        {
+            self.push(format!("liquidated_debt_eth_{name}"), f(x))
+                .push(format!("liquidations_{name}"), Value::I64(n as i64));
         }
         for (k, m) in s.markets.iter().enumerate() {
-            let by_round = s.liquidated_debt_by_round(Some(k as u32)).into_iter().zip(s.liquidations_by_round(Some(k as u32)));
+            let by_round =
+                s.liquidated_debt_by_round(Some(k as u32)).into_iter().zip(s.liquidations_by_round(Some(k as u32)));
             for (name, (x, n)) in names.iter().zip(by_round) {
                 self.push(entity_column("market", &m.id, &format!("liquidated_debt_eth_{name}")), f(x))
                     .push(entity_column("market", &m.id, &format!("liquidations_{name}")), Value::I64(n as i64));
@@ -133,22 +142,40 @@ pub fn runs_frame(rows: &[RunRow]) -> Result<DataFrame, AnalysisError> {
         let cells: Vec<&Value> = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Null)).collect();
         let kind = cells.iter().find(|v| !matches!(v, Value::Null));
         let col = match kind {
-            Some(Value::Str(_)) | None => Column::new(name.into(), cells.iter().map(|v| match v {
-                Value::Str(s) => Some(s.clone()),
-                Value::Null => None,
-                Value::F64(x) => Some(x.to_string()),
-                Value::I64(x) => Some(x.to_string()),
-            }).collect::<Vec<_>>()),
-            Some(Value::I64(_)) => Column::new(name.into(), cells.iter().map(|v| match v {
-                Value::I64(x) => Some(*x),
-                Value::F64(x) => Some(*x as i64),
-                _ => None,
-            }).collect::<Vec<_>>()),
-            Some(Value::F64(_)) => Column::new(name.into(), cells.iter().map(|v| match v {
-                Value::F64(x) => Some(*x),
-                Value::I64(x) => Some(*x as f64),
-                _ => None,
-            }).collect::<Vec<_>>()),
+            Some(Value::Str(_)) | None => Column::new(
+                name.into(),
+                cells
+                    .iter()
+                    .map(|v| match v {
+                        Value::Str(s) => Some(s.clone()),
+                        Value::Null => None,
+                        Value::F64(x) => Some(x.to_string()),
+                        Value::I64(x) => Some(x.to_string()),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Some(Value::I64(_)) => Column::new(
+                name.into(),
+                cells
+                    .iter()
+                    .map(|v| match v {
+                        Value::I64(x) => Some(*x),
+                        Value::F64(x) => Some(*x as i64),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Some(Value::F64(_)) => Column::new(
+                name.into(),
+                cells
+                    .iter()
+                    .map(|v| match v {
+                        Value::F64(x) => Some(*x),
+                        Value::I64(x) => Some(*x as f64),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             Some(Value::Null) => unreachable!(),
         };
         cols.push(col);
@@ -186,7 +213,13 @@ pub fn runs_frame_typed(rows: &[RunRow], columns: &[(String, Kind)]) -> Result<D
             let Some((_, k)) = columns.iter().find(|(c, _)| c == n) else {
                 return Err(AnalysisError::Data(format!("run row has column `{n}`, which the table does not declare")));
             };
-            let fits = matches!((v, k), (Value::Null, _) | (Value::F64(_) | Value::I64(_), Kind::F64) | (Value::I64(_), Kind::I64) | (Value::Str(_), Kind::Str));
+            let fits = matches!(
+                (v, k),
+                (Value::Null, _)
+                    | (Value::F64(_) | Value::I64(_), Kind::F64)
+                    | (Value::I64(_), Kind::I64)
+                    | (Value::Str(_), Kind::Str)
+            );
             if !fits {
                 return Err(AnalysisError::Data(format!("column `{n}` is {k:?} but a run has {v:?}")));
             }
@@ -196,19 +229,34 @@ pub fn runs_frame_typed(rows: &[RunRow], columns: &[(String, Kind)]) -> Result<D
     for (name, kind) in columns {
         let cells = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Null));
         let col = match kind {
-            Kind::F64 => Column::new(name.into(), cells.map(|v| match v {
-                Value::F64(x) => Some(*x),
-                Value::I64(x) => Some(*x as f64),
-                _ => None,
-            }).collect::<Vec<_>>()),
-            Kind::I64 => Column::new(name.into(), cells.map(|v| match v {
-                Value::I64(x) => Some(*x),
-                _ => None,
-            }).collect::<Vec<_>>()),
-            Kind::Str => Column::new(name.into(), cells.map(|v| match v {
-                Value::Str(s) => Some(s.clone()),
-                _ => None,
-            }).collect::<Vec<Option<String>>>()),
+            Kind::F64 => Column::new(
+                name.into(),
+                cells
+                    .map(|v| match v {
+                        Value::F64(x) => Some(*x),
+                        Value::I64(x) => Some(*x as f64),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Kind::I64 => Column::new(
+                name.into(),
+                cells
+                    .map(|v| match v {
+                        Value::I64(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Kind::Str => Column::new(
+                name.into(),
+                cells
+                    .map(|v| match v {
+                        Value::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<String>>>(),
+            ),
         };
         cols.push(col);
     }
@@ -235,7 +283,8 @@ mod tests {
 
     #[test]
     fn typed_frames_share_one_schema_even_when_every_run_failed() {
-        let cols = vec![("run_id".to_string(), Kind::I64), ("x".to_string(), Kind::F64), ("status".to_string(), Kind::Str)];
+        let cols =
+            vec![("run_id".to_string(), Kind::I64), ("x".to_string(), Kind::F64), ("status".to_string(), Kind::Str)];
         let mut failed = RunRow::default();
         failed.push("run_id", Value::I64(3)).push("status", Value::Str("failed".into()));
         let mut ok = RunRow::default();

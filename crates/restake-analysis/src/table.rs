@@ -65,7 +65,9 @@ impl StreamingParquet {
         let total = ParquetReader::new(File::open(path).map_err(io_err(path))?).num_rows()?;
         let mut offset = 0;
         while offset < total {
-            let df = ParquetReader::new(File::open(path).map_err(io_err(path))?).with_slice(Some((offset, rows.max(1)))).finish()?;
+            let df = ParquetReader::new(File::open(path).map_err(io_err(path))?)
+                .with_slice(Some((offset, rows.max(1))))
+                .finish()?;
             self.write(&df)?;
             offset += df.height().max(1);
         }

@@ -23,7 +23,15 @@ pub struct BenchArgs {
 pub fn bench(args: BenchArgs) -> Result<(), Failure> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build().map_err(|e| anyhow!(e))?;
-    say!("{:>10} {:>7} {:>9} {:>9} {:>16} {:>20}", "agents", "steps", "build s", "run s", "agent-steps/s", "agent-steps/s/core");
+    say!(
+        "{:>10} {:>7} {:>9} {:>9} {:>16} {:>20}",
+        "agents",
+        "steps",
+        "build s",
+        "run s",
+        "agent-steps/s",
+        "agent-steps/s/core"
+    );
     for &n in &args.agents {
         // Same economy at every size: the cohort's total wealth is fixed, agents split it.
         let loaded = input::load(None, &[format!("retail[0].agents={n}")])?;
@@ -32,7 +40,13 @@ pub fn bench(args: BenchArgs) -> Result<(), Failure> {
         let mut w = World::new(&s, s.engine.seed).map_err(|e| anyhow!("{e}"))?;
         let build = t0.elapsed().as_secs_f64();
         let steps = args.steps.unwrap_or(w.steps).min(w.steps);
-        let plan = RunPlan { steps, dt_seconds: w.dt_seconds, seed: s.engine.seed, max_rounds: s.engine.max_liquidation_rounds, check_invariants: false };
+        let plan = RunPlan {
+            steps,
+            dt_seconds: w.dt_seconds,
+            seed: s.engine.seed,
+            max_rounds: s.engine.max_liquidation_rounds,
+            check_invariants: false,
+        };
         let t1 = Instant::now();
         pool.install(|| run(&mut w, &plan, &mut NullRecorder)).map_err(|e| anyhow!("{e}"))?;
         let secs = t1.elapsed().as_secs_f64();

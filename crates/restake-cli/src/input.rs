@@ -39,7 +39,9 @@ fn source_name(path: Option<&Path>) -> String {
 pub fn load(path: Option<&Path>, sets: &[String]) -> Result<LoadedScenario, InputError> {
     let name = source_name(path);
     let text = match path {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| InputError(format!("{name}: cannot read the scenario file: {e}")))?,
+        Some(p) => {
+            std::fs::read_to_string(p).map_err(|e| InputError(format!("{name}: cannot read the scenario file: {e}")))?
+        }
         None => BASELINE.to_string(),
     };
     let text = apply_overrides(&name, &text, sets)?;
@@ -64,7 +66,12 @@ pub fn describe_issues(name: &str, text: &str, issues: &[Issue]) -> InputError {
             format!("{name}{loc}: field `{}` {}", i.path, i.message)
         })
         .collect();
-    InputError(format!("invalid scenario ({} problem{}):\n  {}", issues.len(), if issues.len() == 1 { "" } else { "s" }, lines.join("\n  ")))
+    InputError(format!(
+        "invalid scenario ({} problem{}):\n  {}",
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" },
+        lines.join("\n  ")
+    ))
 }
 
 /// One step of a config path: a key, or an array element by index or by `id`.
@@ -144,11 +151,14 @@ pub fn apply_overrides(name: &str, text: &str, sets: &[String]) -> Result<String
         return Ok(text.to_string());
     }
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let loc = e.span().map_or(String::new(), |s| format!(":{}:{}", line_col(text, s.start).0, line_col(text, s.start).1));
+        let loc =
+            e.span().map_or(String::new(), |s| format!(":{}:{}", line_col(text, s.start).0, line_col(text, s.start).1));
         InputError(format!("{name}{loc}: {}", e.message()))
     })?;
     for set in sets {
-        let (path, raw) = set.split_once('=').ok_or_else(|| InputError(format!("--set {set}: expected path=value, e.g. --set markets[0].lltv=0.915")))?;
+        let (path, raw) = set
+            .split_once('=')
+            .ok_or_else(|| InputError(format!("--set {set}: expected path=value, e.g. --set markets[0].lltv=0.915")))?;
         set_path(&mut doc, path.trim(), raw.trim()).map_err(|e| InputError(format!("--set {set}: {e}")))?;
     }
     Ok(doc.to_string())
@@ -170,15 +180,24 @@ pub fn set_path(doc: &mut toml_edit::DocumentMut, path: &str, raw: &str) -> Resu
                 &mut item[k.as_str()]
             }
             Seg::Index(i) => {
-                let len = item.as_array_of_tables().map(|a| a.len()).or_else(|| item.as_array().map(|a| a.len())).unwrap_or(0);
+                let len = item
+                    .as_array_of_tables()
+                    .map(|a| a.len())
+                    .or_else(|| item.as_array().map(|a| a.len()))
+                    .unwrap_or(0);
                 if *i >= len {
                     return Err(format!("index {i} is out of range (there are {len})"));
                 }
                 &mut item[*i]
             }
             Seg::Id(id) => {
-                let aot = item.as_array_of_tables().ok_or_else(|| format!("`[{id}]` selects by id, but this is not a list of tables"))?;
-                let k = aot.iter().position(|t| t.get("id").and_then(|v| v.as_str()) == Some(id.as_str())).ok_or_else(|| format!("no entry with id `{id}`"))?;
+                let aot = item
+                    .as_array_of_tables()
+                    .ok_or_else(|| format!("`[{id}]` selects by id, but this is not a list of tables"))?;
+                let k = aot
+                    .iter()
+                    .position(|t| t.get("id").and_then(|v| v.as_str()) == Some(id.as_str()))
+                    .ok_or_else(|| format!("no entry with id `{id}`"))?;
                 &mut item[k]
             }
         };
@@ -211,15 +230,22 @@ mod tests {
 
     #[test]
     fn paths_split_into_keys_indices_and_ids() {
-        assert_eq!(segments("markets[0].oracle.pool").unwrap(), vec![Seg::Key("markets".into()), Seg::Index(0), Seg::Key("oracle".into()), Seg::Key("pool".into())]);
-        assert_eq!(segments("lrts[rstETH].nav").unwrap(), vec![Seg::Key("lrts".into()), Seg::Id("rstETH".into()), Seg::Key("nav".into())]);
+        assert_eq!(
+            segments("markets[0].oracle.pool").unwrap(),
+            vec![Seg::Key("markets".into()), Seg::Index(0), Seg::Key("oracle".into()), Seg::Key("pool".into())]
+        );
+        assert_eq!(
+            segments("lrts[rstETH].nav").unwrap(),
+            vec![Seg::Key("lrts".into()), Seg::Id("rstETH".into()), Seg::Key("nav".into())]
+        );
         assert!(segments("a..b").is_err());
     }
 
     #[test]
     fn overrides_keep_line_numbers_and_locate_fields() {
         let text = "name = \"x\"\n\n[[markets]]\nid = \"m\"\nlltv = 0.9\noracle = { kind = \"fixed\", price = 1.0 }\n";
-        let out = apply_overrides("f", text, &["markets[m].lltv=0.8".into(), "markets[0].oracle.price=0.5".into()]).unwrap();
+        let out =
+            apply_overrides("f", text, &["markets[m].lltv=0.8".into(), "markets[0].oracle.price=0.5".into()]).unwrap();
         assert!(out.contains("lltv = 0.8"));
         assert!(out.contains("price = 0.5"));
         assert_eq!(line_col(&out, locate(&out, "markets[0].lltv").unwrap()).0, 5);

@@ -115,7 +115,8 @@ fn validate(args: ScenarioArgs) -> Result<(), Failure> {
     // Building checks what needs the whole world (e.g. leverage that would be unbounded).
     run_cmd::build_check(&loaded)?;
     let s = &loaded.scenario;
-    let agents: u64 = s.retail.iter().map(|r| r.agents as u64).sum::<u64>() + s.borrowers.iter().map(|b| b.agents as u64).sum::<u64>();
+    let agents: u64 = s.retail.iter().map(|r| r.agents as u64).sum::<u64>()
+        + s.borrowers.iter().map(|b| b.agents as u64).sum::<u64>();
     say!(
         "ok: `{}` is valid ({} steps of {}, {} LRT, {} pools, {} markets, {} retail agents and borrowers, {} shocks)",
         s.name,

@@ -21,7 +21,10 @@ pub fn check_target(target: &Path) -> Result<()> {
         }
         let empty = std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !empty && !target.join("manifest.json").exists() {
-            bail!("{}: exists and does not hold restake results (no manifest.json); choose another --out or remove it", target.display());
+            bail!(
+                "{}: exists and does not hold restake results (no manifest.json); choose another --out or remove it",
+                target.display()
+            );
         }
     }
     Ok(())
@@ -44,12 +47,18 @@ impl Staging {
     /// Moves the staged results into place, replacing earlier restake results.
     pub fn publish(mut self) -> Result<PathBuf> {
         check_target(&self.target)?;
-        let old = self.dir.with_file_name(format!(".{}.old-{}", self.target.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+        let old = self.dir.with_file_name(format!(
+            ".{}.old-{}",
+            self.target.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
+        ));
         let had_old = self.target.exists();
         if had_old {
-            std::fs::rename(&self.target, &old).with_context(|| format!("cannot move aside {}", self.target.display()))?;
+            std::fs::rename(&self.target, &old)
+                .with_context(|| format!("cannot move aside {}", self.target.display()))?;
         }
-        std::fs::rename(&self.dir, &self.target).with_context(|| format!("cannot move results into {}", self.target.display()))?;
+        std::fs::rename(&self.dir, &self.target)
+            .with_context(|| format!("cannot move results into {}", self.target.display()))?;
         if had_old {
             std::fs::remove_dir_all(&old).ok();
         }

@@ -84,17 +84,27 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     let manifest_path = staging.dir.join(files::MANIFEST);
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).context("manifest")?).with_context(|| format!("cannot write {}", manifest_path.display()))?;
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).context("manifest")?)
+        .with_context(|| format!("cannot write {}", manifest_path.display()))?;
     let out = staging.publish()?;
 
     say!("{}", report::summary_text(&s.name, seed, &result.summary).trim_end());
     if result.outcome.steps_hitting_round_limit > 0 {
         say!(
             "  note: {} step(s) reached engine.max_liquidation_rounds ({}); the rest waited for the next step",
-            result.outcome.steps_hitting_round_limit, s.engine.max_liquidation_rounds
+            result.outcome.steps_hitting_round_limit,
+            s.engine.max_liquidation_rounds
         );
     }
-    say!("results in {}/ ({}, {}, {}, {}{})", out.display(), files::RUNS, files::STEPS, files::EVENTS, files::MANIFEST, if plotted.is_empty() { String::new() } else { ", domino.png, liquidity.png".into() });
+    say!(
+        "results in {}/ ({}, {}, {}, {}{})",
+        out.display(),
+        files::RUNS,
+        files::STEPS,
+        files::EVENTS,
+        files::MANIFEST,
+        if plotted.is_empty() { String::new() } else { ", domino.png, liquidity.png".into() }
+    );
     Ok(())
 }
 

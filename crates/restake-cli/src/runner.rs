@@ -18,7 +18,14 @@ pub struct RunResult {
 
 /// Builds the world for `scenario` with `seed` and runs it, writing steps and events for
 /// `run_id` into `dir`.
-pub fn run_into(dir: &Path, scenario: &Scenario, seed: u64, run_id: u32, record: RecordPlan, check_invariants: bool) -> Result<RunResult> {
+pub fn run_into(
+    dir: &Path,
+    scenario: &Scenario,
+    seed: u64,
+    run_id: u32,
+    record: RecordPlan,
+    check_invariants: bool,
+) -> Result<RunResult> {
     let t0 = Instant::now();
     let mut world = World::new(scenario, seed).map_err(|e| anyhow!("{e}"))?;
     let build_seconds = t0.elapsed().as_secs_f64();
@@ -37,7 +44,14 @@ pub fn run_into(dir: &Path, scenario: &Scenario, seed: u64, run_id: u32, record:
 }
 
 /// The runs.parquet row of a finished run.
-pub fn run_row(run_id: u32, scenario: &Scenario, seed: u64, replicate: u32, params: &[(String, restake_analysis::Value)], summary: &RunSummary) -> RunRow {
+pub fn run_row(
+    run_id: u32,
+    scenario: &Scenario,
+    seed: u64,
+    replicate: u32,
+    params: &[(String, restake_analysis::Value)],
+    summary: &RunSummary,
+) -> RunRow {
     let mut row = RunRow::header(run_id, &scenario.name, seed, replicate);
     for (k, v) in params {
         row.push(k.clone(), v.clone());

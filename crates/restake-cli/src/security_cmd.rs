@@ -23,8 +23,13 @@ pub struct SecurityArgs {
 pub fn graph_of_scenario(loaded: &input::LoadedScenario) -> Result<RestakingGraph, Failure> {
     let s = &loaded.scenario;
     let name = loaded.path.as_ref().map_or("scenario".into(), |p| p.display().to_string());
-    if let Some((a, cfg)) = s.avss.iter().enumerate().find(|(_, a)| a.profit_from_corruption.is_none() || a.attack_threshold.is_none()) {
-        return Err(Failure::Input(format!("{name}: avss[{a}] (`{}`) needs profit_from_corruption and attack_threshold for the security analysis", cfg.id)));
+    if let Some((a, cfg)) =
+        s.avss.iter().enumerate().find(|(_, a)| a.profit_from_corruption.is_none() || a.attack_threshold.is_none())
+    {
+        return Err(Failure::Input(format!(
+            "{name}: avss[{a}] (`{}`) needs profit_from_corruption and attack_threshold for the security analysis",
+            cfg.id
+        )));
     }
     let world = World::new(s, s.engine.seed).map_err(|e| Failure::Input(e.to_string()))?;
     Ok(world.restaking_graph().expect("every AVS has security parameters"))
@@ -44,15 +49,35 @@ pub fn security(args: SecurityArgs) -> Result<(), Failure> {
         say!("{}", report.to_json_pretty());
         return Ok(());
     }
-    say!("restaking graph {name}: {} validators, {} services, {} edges, stake {:.4}, profit from corruption {:.4}", report.validators, report.services, report.edges, report.total_stake, report.total_profit);
-    say!("  secure                 {}{}", report.secure, if report.attack_search_exact { " (exhaustive search)" } else { " (bounded search)" });
+    say!(
+        "restaking graph {name}: {} validators, {} services, {} edges, stake {:.4}, profit from corruption {:.4}",
+        report.validators,
+        report.services,
+        report.edges,
+        report.total_stake,
+        report.total_profit
+    );
+    say!(
+        "  secure                 {}{}",
+        report.secure,
+        if report.attack_search_exact { " (exhaustive search)" } else { " (bounded search)" }
+    );
     if let Some(a) = &report.valid_attack {
-        say!("  valid attack           validators {:?} corrupt {:?}: profit {:.4} > stake {:.4}", a.validators, a.services, a.profit, a.stake);
+        say!(
+            "  valid attack           validators {:?} corrupt {:?}: profit {:.4} > stake {:.4}",
+            a.validators,
+            a.services,
+            a.profit,
+            a.stake
+        );
     }
     say!("  EigenLayer condition   {}", report.eigenlayer_condition);
     say!("  gamma slack            {}", report.gamma_slack.map_or("unbounded".into(), |g| format!("{g:.4}")));
     if let (Some(psi), Some(r)) = (report.psi, report.worst_case_loss) {
-        say!("  worst-case loss R_psi  {r:.4} of total stake after a shock of {psi} (stake actually lost {:.4})", report.realized_loss.unwrap_or(f64::NAN) + 0.0);
+        say!(
+            "  worst-case loss R_psi  {r:.4} of total stake after a shock of {psi} (stake actually lost {:.4})",
+            report.realized_loss.unwrap_or(f64::NAN) + 0.0
+        );
         if let Some(b) = report.theorem1_bound {
             say!("  Theorem 1 bound        (1 + 1/gamma) psi = {b:.4}");
         }

@@ -52,7 +52,10 @@ fn lltv_out_of_range() {
 
 #[test]
 fn lrt_names_a_missing_operator() {
-    let text = baseline_text().replace("delegations = { op-a = 0.4, op-b = 0.3, op-c = 0.3 }", "delegations = { op-a = 0.4, op-b = 0.3, op-zz = 0.3 }");
+    let text = baseline_text().replace(
+        "delegations = { op-a = 0.4, op-b = 0.3, op-c = 0.3 }",
+        "delegations = { op-a = 0.4, op-b = 0.3, op-zz = 0.3 }",
+    );
     let line = line_of(&text, "op-zz");
     let err = rejects(&text, line, "lrts[0].delegations.op-zz");
     assert!(err.contains("no operator named `op-zz`") && err.contains("op-a"), "lists what exists: {err}");

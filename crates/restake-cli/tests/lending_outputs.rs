@@ -13,7 +13,14 @@ fn read(p: &Path) -> DataFrame {
 }
 
 fn f64_at(df: &DataFrame, col: &str) -> f64 {
-    df.column(col).unwrap_or_else(|_| panic!("column {col}")).cast(&DataType::Float64).unwrap().f64().unwrap().get(0).unwrap()
+    df.column(col)
+        .unwrap_or_else(|_| panic!("column {col}"))
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0)
+        .unwrap()
 }
 
 #[test]
@@ -40,15 +47,32 @@ fn a_pooled_run_writes_rounds_reserves_and_lender_runs() {
     assert!(total > 0.0);
     let overall: f64 = rounds.iter().map(|r| f64_at(&runs, &format!("liquidated_debt_eth_{r}"))).sum();
     let market: f64 = rounds.iter().map(|r| f64_at(&runs, &format!("market.aave-core.liquidated_debt_eth_{r}"))).sum();
-    assert!((overall - total).abs() <= 1e-9 * total && (market - total).abs() <= 1e-9 * total, "{overall} {market} {total}");
-    let count: i64 = rounds.iter().map(|r| runs.column(&format!("market.aave-core.liquidations_{r}")).unwrap().i64().unwrap().get(0).unwrap()).sum();
+    assert!(
+        (overall - total).abs() <= 1e-9 * total && (market - total).abs() <= 1e-9 * total,
+        "{overall} {market} {total}"
+    );
+    let count: i64 = rounds
+        .iter()
+        .map(|r| runs.column(&format!("market.aave-core.liquidations_{r}")).unwrap().i64().unwrap().get(0).unwrap())
+        .sum();
     assert_eq!(count, runs.column("liquidations").unwrap().i64().unwrap().get(0).unwrap());
-    for c in ["market.aave-core.bad_debt_eth", "market.aave-core.supplier_loss_share", "market.aave-core.supplier_withdrawn_eth", "market.aave-core.peak_withdrawal_queue_eth"] {
+    for c in [
+        "market.aave-core.bad_debt_eth",
+        "market.aave-core.supplier_loss_share",
+        "market.aave-core.supplier_withdrawn_eth",
+        "market.aave-core.peak_withdrawal_queue_eth",
+    ] {
         assert!(f64_at(&runs, c) > 0.0, "{c}");
     }
     // Per-reserve series of the pooled market.
     let steps = read(&res.join("steps.parquet"));
-    for c in ["market.aave-core.USD.utilisation", "market.aave-core.ETH.borrow_rate", "market.aave-core.rsETH.oracle_price", "market.aave-core.USD.deficit", "market.aave-core.withdrawal_queue_eth"] {
+    for c in [
+        "market.aave-core.USD.utilisation",
+        "market.aave-core.ETH.borrow_rate",
+        "market.aave-core.rsETH.oracle_price",
+        "market.aave-core.USD.deficit",
+        "market.aave-core.withdrawal_queue_eth",
+    ] {
         assert!(steps.column(c).is_ok(), "steps has {c}");
     }
     let deficit = steps.column("market.aave-core.USD.deficit").unwrap().f64().unwrap().max().unwrap();
@@ -57,7 +81,9 @@ fn a_pooled_run_writes_rounds_reserves_and_lender_runs() {
     let events = read(&res.join("events.parquet"));
     let kinds = events.column("kind").unwrap().str().unwrap();
     let labels = events.column("label").unwrap().str().unwrap();
-    let usd_liq = (0..events.height()).filter(|&k| kinds.get(k) == Some("liquidation") && labels.get(k).is_some_and(|l| l.starts_with("ETH/USD"))).count();
+    let usd_liq = (0..events.height())
+        .filter(|&k| kinds.get(k) == Some("liquidation") && labels.get(k).is_some_and(|l| l.starts_with("ETH/USD")))
+        .count();
     assert!(usd_liq > 0);
     assert!((0..events.height()).any(|k| kinds.get(k) == Some("supplier_withdrawal")));
 }

@@ -23,7 +23,11 @@ fn same_seed_same_parquet_at_one_and_two_threads() {
         assert!(x.height() > 0, "{f} has rows");
         assert!(x.equals_missing(&y), "{f} differs between 1 and 2 threads");
         // And byte for byte: the writer adds nothing that depends on the run.
-        assert_eq!(std::fs::read(dir.path().join("one").join(f)).unwrap(), std::fs::read(dir.path().join("two").join(f)).unwrap(), "{f} bytes");
+        assert_eq!(
+            std::fs::read(dir.path().join("one").join(f)).unwrap(),
+            std::fs::read(dir.path().join("two").join(f)).unwrap(),
+            "{f} bytes"
+        );
     }
     // A different seed changes the ETH path.
     let c = restake(&["run", "--seed", "7", "--out", "seven", "--no-plot"], dir.path());
@@ -43,13 +47,23 @@ fn run_writes_results_plots_and_a_summary() {
         assert!(text.contains(needle), "summary mentions {needle}: {text}");
     }
     let res = dir.path().join("res");
-    for f in ["runs.parquet", "steps.parquet", "events.parquet", "manifest.json", "domino.png", "domino.svg", "liquidity.png"] {
+    for f in [
+        "runs.parquet",
+        "steps.parquet",
+        "events.parquet",
+        "manifest.json",
+        "domino.png",
+        "domino.svg",
+        "liquidity.png",
+    ] {
         assert!(res.join(f).metadata().map(|m| m.len() > 0).unwrap_or(false), "{f} written");
     }
     // No staging directories left behind.
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, vec!["res".to_string()]);
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(res.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["runs"][0]["status"], "ok");
     assert_eq!(manifest["scenario"]["name"], "baseline");
     // The summary row agrees with the events: liquidated debt = sum of liquidation repayments.

@@ -47,7 +47,8 @@ fn read(p: &Path) -> DataFrame {
 
 /// Every part of `out/kind`, stacked and sorted by `keys` (how a reader sees the dataset).
 fn dataset(out: &Path, kind: &str, keys: &[&str]) -> DataFrame {
-    let mut parts: Vec<PathBuf> = files_under(&out.join(kind)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect();
+    let mut parts: Vec<PathBuf> =
+        files_under(&out.join(kind)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect();
     parts.sort();
     assert!(!parts.is_empty(), "no parts under {}", out.join(kind).display());
     let mut all = read(&parts[0]);
@@ -112,7 +113,10 @@ fn whole_sharded_and_killed_then_resumed_sweeps_give_identical_rows() {
     assert_eq!(whole.height(), 24);
     for other in ["sharded", "killed"] {
         let runs = read(&dir.path().join(other).join("runs.parquet"));
-        assert!(whole.equals_missing(&runs), "runs.parquet of `{other}` differs from the whole sweep:\n{whole}\n{runs}");
+        assert!(
+            whole.equals_missing(&runs),
+            "runs.parquet of `{other}` differs from the whole sweep:\n{whole}\n{runs}"
+        );
         for (kind, keys) in [("steps", &["run_id", "step"][..]), ("events", &["run_id", "event_id"][..])] {
             let a = dataset(&dir.path().join("whole"), kind, keys);
             let b = dataset(&dir.path().join(other), kind, keys);
@@ -122,11 +126,15 @@ fn whole_sharded_and_killed_then_resumed_sweeps_give_identical_rows() {
     // Parameters are columns named by config path; seeds follow (master seed, run id).
     let lltv = whole.column("markets[0].lltv").unwrap().f64().unwrap();
     assert_eq!((lltv.get(0), lltv.get(6)), (Some(0.90), Some(0.945)));
-    assert_eq!(whole.column("markets[0].oracle").unwrap().str().unwrap().get(18).map(|s| s.contains("exchange-rate")), Some(true));
+    assert_eq!(
+        whole.column("markets[0].oracle").unwrap().str().unwrap().get(18).map(|s| s.contains("exchange-rate")),
+        Some(true)
+    );
     let summary = read(&dir.path().join("whole/summary.parquet"));
     let points = summary.column("point").unwrap().u64().unwrap();
     assert_eq!(points.iter().flatten().max(), Some(3));
-    for c in ["metric", "mean", "mean_ci_low", "var95", "var95_ci_low", "cvar95", "var99", "cvar99", "markets[0].lltv"] {
+    for c in ["metric", "mean", "mean_ci_low", "var95", "var95_ci_low", "cvar95", "var99", "cvar99", "markets[0].lltv"]
+    {
         assert!(summary.column(c).is_ok(), "summary has `{c}`");
     }
     // No temporary or scratch files are left in the dataset folders.
@@ -149,7 +157,8 @@ fn a_failing_point_is_recorded_and_the_sweep_goes_on() {
     let status: Vec<Option<&str>> = runs.column("status").unwrap().str().unwrap().iter().collect();
     assert_eq!(status.iter().filter(|s| **s == Some("failed")).count(), 4);
     assert_eq!(status.iter().filter(|s| **s == Some("ok")).count(), 4);
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("res/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("res/manifest.json")).unwrap()).unwrap();
     let failed = manifest["failed_runs"].as_array().unwrap();
     assert_eq!(failed.len(), 4);
     assert!(failed[0]["error"].as_str().unwrap().contains("markets[0].lltv"), "{}", failed[0]);
@@ -184,13 +193,20 @@ fn rejects(text: &str, line: usize, needle: &str) {
 
 #[test]
 fn bad_experiment_files_name_file_line_and_field_and_write_nothing() {
-    let base = format!("name = \"x\"\nscenario = \"{}\"\nmaster_seed = 1\n", repo_root().join("configs/baseline.toml").display());
+    let base = format!(
+        "name = \"x\"\nscenario = \"{}\"\nmaster_seed = 1\n",
+        repo_root().join("configs/baseline.toml").display()
+    );
     rejects(&format!("{base}replicates = 3\n"), 4, "replicates");
     rejects(&format!("{base}[design]\nsampling = \"sobol\"\nsamples = 4\n"), 5, "`random`");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[0].lltv\"\nrange = [0.8, 0.9]\n"), 6, "design.sampling");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[0].lltvv\"\nvalues = [0.9]\n"), 6, "lltvv");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[7].lltv\"\nvalues = [0.9]\n"), 6, "out of range");
-    rejects(&format!("{base}[[parameter]]\npath = \"markets[0].lltv\"\nvalues = [\"high\"]\n"), 6, "parameter[0].values[0]");
+    rejects(
+        &format!("{base}[[parameter]]\npath = \"markets[0].lltv\"\nvalues = [\"high\"]\n"),
+        6,
+        "parameter[0].values[0]",
+    );
     rejects(&format!("{base}replications = 0\n"), 4, "at least 1");
     let o = restake(&["sweep", "nope.toml"], Path::new("."));
     assert_eq!(o.status.code(), Some(2));
@@ -211,7 +227,11 @@ fn bad_experiment_files_name_file_line_and_field_and_write_nothing() {
 #[test]
 fn designs_from_ranges_and_tables_and_a_dry_run() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("points.csv"), "markets[0].lltv,lrts[0].redemptions\n0.9,\"\"\"queue\"\"\"\n0.945,\"\"\"disabled\"\"\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("points.csv"),
+        "markets[0].lltv,lrts[0].redemptions\n0.9,\"\"\"queue\"\"\"\n0.945,\"\"\"disabled\"\"\"\n",
+    )
+    .unwrap();
     let exp = tiny(
         dir.path(),
         1,
@@ -220,7 +240,10 @@ fn designs_from_ranges_and_tables_and_a_dry_run() {
     let text = run_ok(&["sweep", exp.to_str().unwrap(), "--dry-run"], dir.path());
     // 2 table rows x 2 oracles x 3 samples = 12 points.
     assert!(text.contains("12 points x 1 replications = 12 runs"), "{text}");
-    assert!(files_under(dir.path()).iter().all(|f| !f.starts_with(dir.path().join("results"))), "a dry run writes nothing");
+    assert!(
+        files_under(dir.path()).iter().all(|f| !f.starts_with(dir.path().join("results"))),
+        "a dry run writes nothing"
+    );
     run_ok(&["sweep", exp.to_str().unwrap(), "--out", "res", "--threads", "2"], dir.path());
     let runs = read(&dir.path().join("res/runs.parquet"));
     let frac: Vec<f64> = runs.column("shocks[0].fraction").unwrap().f64().unwrap().iter().flatten().collect();
@@ -237,12 +260,34 @@ fn slurm_writes_an_array_job_and_a_dependent_merge() {
     let dir = tempfile::tempdir().unwrap();
     let exp = tiny(dir.path(), 2, "");
     let out = run_ok(
-        &["slurm", exp.to_str().unwrap(), "--shards", "4", "--cpus", "2", "--time", "00:10:00", "--partition", "debug", "--throttle", "2", "--out", "res"],
+        &[
+            "slurm",
+            exp.to_str().unwrap(),
+            "--shards",
+            "4",
+            "--cpus",
+            "2",
+            "--time",
+            "00:10:00",
+            "--partition",
+            "debug",
+            "--throttle",
+            "2",
+            "--out",
+            "res",
+        ],
         dir.path(),
     );
     assert!(out.contains("submit.sh"), "{out}");
     let array = std::fs::read_to_string(dir.path().join("res/slurm/sweep.sbatch")).unwrap();
-    for needle in ["#SBATCH --array=0-3%2", "#SBATCH --cpus-per-task=2", "#SBATCH --time=00:10:00", "#SBATCH --partition=debug", "--shard \"${SLURM_ARRAY_TASK_ID}/4\"", "--resume"] {
+    for needle in [
+        "#SBATCH --array=0-3%2",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=00:10:00",
+        "#SBATCH --partition=debug",
+        "--shard \"${SLURM_ARRAY_TASK_ID}/4\"",
+        "--resume",
+    ] {
         assert!(array.contains(needle), "sweep.sbatch has `{needle}`:\n{array}");
     }
     let merge = std::fs::read_to_string(dir.path().join("res/slurm/merge.sbatch")).unwrap();

@@ -14,14 +14,18 @@ fn notebooks_execute_and_python_reads_the_sharded_dataset() {
         eprintln!("skipped: RESTAKE_SKIP_PYTHON=1");
         return;
     }
-    let probe = Command::new("python3").args(["-c", "import polars, pyarrow, duckdb, nbclient, nbformat, ipykernel, matplotlib"]).output();
+    let probe = Command::new("python3")
+        .args(["-c", "import polars, pyarrow, duckdb, nbclient, nbformat, ipykernel, matplotlib"])
+        .output();
     match probe {
         Ok(o) if o.status.success() => {}
         Ok(o) => panic!(
             "python3 lacks the notebook packages: `python3 -m pip install -r notebooks/requirements.txt` (or RESTAKE_SKIP_PYTHON=1 to skip):\n{}",
             String::from_utf8_lossy(&o.stderr)
         ),
-        Err(e) => panic!("python3 not found ({e}): install Python 3 and notebooks/requirements.txt, or set RESTAKE_SKIP_PYTHON=1 to skip"),
+        Err(e) => panic!(
+            "python3 not found ({e}): install Python 3 and notebooks/requirements.txt, or set RESTAKE_SKIP_PYTHON=1 to skip"
+        ),
     }
     let dir = tempfile::tempdir().unwrap();
     let exp = repo_root().join("experiments/tiny.toml");
@@ -32,11 +36,19 @@ fn notebooks_execute_and_python_reads_the_sharded_dataset() {
     }
     let o = restake(&["merge", "sweep"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = restake(&["run", "--out", "run", "--no-plot", "--set", "retail[0].agents=300", "--set", "time.duration=\"2d\""], dir.path());
+    let o = restake(
+        &["run", "--out", "run", "--no-plot", "--set", "retail[0].agents=300", "--set", "time.duration=\"2d\""],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 
     let script = repo_root().join("notebooks/tests/check_results.py");
-    let o = Command::new("python3").arg(&script).args(["--sweep", "sweep", "--run", "run"]).current_dir(dir.path()).output().expect("python3 runs");
+    let o = Command::new("python3")
+        .arg(&script)
+        .args(["--sweep", "sweep", "--run", "run"])
+        .current_dir(dir.path())
+        .output()
+        .expect("python3 runs");
     println!("{}", stdout(&o));
     assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
 }

@@ -70,11 +70,17 @@ mod tests {
     fn every_run_reaches_the_sink_once() {
         let ids: Vec<u32> = (0..200).collect();
         let mut seen = Vec::new();
-        run_bounded(&pool(2), 2, &ids, |id| id * 2, |id, v| {
-            assert_eq!(v, id * 2);
-            seen.push(id);
-            Ok::<(), ()>(())
-        })
+        run_bounded(
+            &pool(2),
+            2,
+            &ids,
+            |id| id * 2,
+            |id, v| {
+                assert_eq!(v, id * 2);
+                seen.push(id);
+                Ok::<(), ()>(())
+            },
+        )
         .unwrap();
         seen.sort();
         assert_eq!(seen, ids);
@@ -86,13 +92,19 @@ mod tests {
         let live = AtomicUsize::new(0);
         let peak = AtomicUsize::new(0);
         let ids: Vec<u32> = (0..300).collect();
-        run_bounded(&pool(2), 2, &ids, |_| {
-            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
-            let s: u32 = (0..20_000u32).into_par_iter().with_max_len(64).map(|x| x % 7).sum();
-            live.fetch_sub(1, Ordering::SeqCst);
-            s
-        }, |_, _| Ok::<(), ()>(()))
+        run_bounded(
+            &pool(2),
+            2,
+            &ids,
+            |_| {
+                let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                let s: u32 = (0..20_000u32).into_par_iter().with_max_len(64).map(|x| x % 7).sum();
+                live.fetch_sub(1, Ordering::SeqCst);
+                s
+            },
+            |_, _| Ok::<(), ()>(()),
+        )
         .unwrap();
         assert!(peak.load(Ordering::SeqCst) <= 2, "peak in flight {}", peak.load(Ordering::SeqCst));
     }
@@ -101,10 +113,16 @@ mod tests {
     fn a_sink_error_stops_and_is_returned() {
         let ids: Vec<u32> = (0..50).collect();
         let mut calls = 0;
-        let r = run_bounded(&pool(2), 2, &ids, |id| id, |_, v| {
-            calls += 1;
-            if v == 3 { Err(v) } else { Ok(()) }
-        });
+        let r = run_bounded(
+            &pool(2),
+            2,
+            &ids,
+            |id| id,
+            |_, v| {
+                calls += 1;
+                if v == 3 { Err(v) } else { Ok(()) }
+            },
+        );
         assert_eq!(r, Err(3));
         assert!(calls < 50);
     }

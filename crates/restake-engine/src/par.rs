@@ -25,10 +25,8 @@ pub fn ordered_sum(n: usize, f: impl Fn(usize) -> f64 + Sync) -> f64 {
         return (0..n).map(&f).sum();
     }
     let blocks = n.div_ceil(CHUNK);
-    let partial: Vec<f64> = (0..blocks)
-        .into_par_iter()
-        .map(|b| (b * CHUNK..((b + 1) * CHUNK).min(n)).map(&f).sum::<f64>())
-        .collect();
+    let partial: Vec<f64> =
+        (0..blocks).into_par_iter().map(|b| (b * CHUNK..((b + 1) * CHUNK).min(n)).map(&f).sum::<f64>()).collect();
     partial.iter().sum()
 }
 
@@ -51,9 +49,8 @@ mod tests {
         assert_eq!(one.to_bits(), two.to_bits());
         assert_eq!(one.to_bits(), five.to_bits());
         // Same association order as a sequential blocked sum.
-        let blocked: f64 = (0..n.div_ceil(CHUNK))
-            .map(|b| (b * CHUNK..((b + 1) * CHUNK).min(n)).map(f).sum::<f64>())
-            .sum();
+        let blocked: f64 =
+            (0..n.div_ceil(CHUNK)).map(|b| (b * CHUNK..((b + 1) * CHUNK).min(n)).map(f).sum::<f64>()).sum();
         assert_eq!(one.to_bits(), blocked.to_bits());
     }
 

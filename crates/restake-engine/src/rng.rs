@@ -66,8 +66,10 @@ mod tests {
 
     #[test]
     fn streams_are_pure_functions_of_their_key() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, 3, 11, Purpose(2)), |r, _: u64| Some(r.random::<u64>())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, 3, 11, Purpose(2)), |r, _: u64| Some(r.random::<u64>())).collect();
+        let a: Vec<u64> =
+            (0..4).map(|_| 0).scan(stream(7, 3, 11, Purpose(2)), |r, _: u64| Some(r.random::<u64>())).collect();
+        let b: Vec<u64> =
+            (0..4).map(|_| 0).scan(stream(7, 3, 11, Purpose(2)), |r, _: u64| Some(r.random::<u64>())).collect();
         assert_eq!(a, b);
         let mut other = stream(7, 3, 11, Purpose(3));
         assert_ne!(a[0], other.random::<u64>());

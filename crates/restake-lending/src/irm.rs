@@ -31,11 +31,7 @@ use crate::{LendingError, check_closed, check_open};
 /// inconsistent totals) would extrapolate slope2 beyond its intended maximum.
 #[inline]
 pub fn utilisation(borrowed: f64, supplied: f64) -> f64 {
-    if supplied > 0.0 && borrowed > 0.0 {
-        (borrowed / supplied).clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
+    if supplied > 0.0 && borrowed > 0.0 { (borrowed / supplied).clamp(0.0, 1.0) } else { 0.0 }
 }
 
 /// A kinked interest-rate curve, annual rates as fractions (0.04 = 4%/yr).
@@ -62,34 +58,10 @@ impl KinkedIrm {
 
     /// Validation with a field-path prefix so that nested structs report e.g. `reserves[1].irm.slope2`.
     pub(crate) fn validate_at(&self, prefix: &str) -> Result<(), LendingError> {
-        check_closed(
-            &format!("{prefix}.base_rate"),
-            self.base_rate,
-            0.0,
-            MAX_RATE,
-            "in [0, 10] (per year)",
-        )?;
-        check_closed(
-            &format!("{prefix}.slope1"),
-            self.slope1,
-            0.0,
-            MAX_RATE,
-            "in [0, 10] (per year)",
-        )?;
-        check_closed(
-            &format!("{prefix}.slope2"),
-            self.slope2,
-            0.0,
-            MAX_RATE,
-            "in [0, 10] (per year)",
-        )?;
-        check_open(
-            &format!("{prefix}.optimal_utilisation"),
-            self.optimal_utilisation,
-            0.0,
-            1.0,
-            "in (0, 1)",
-        )
+        check_closed(&format!("{prefix}.base_rate"), self.base_rate, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
+        check_closed(&format!("{prefix}.slope1"), self.slope1, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
+        check_closed(&format!("{prefix}.slope2"), self.slope2, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
+        check_open(&format!("{prefix}.optimal_utilisation"), self.optimal_utilisation, 0.0, 1.0, "in (0, 1)")
     }
 
     /// Annual borrow rate at utilisation `u` (clamped to [0, 1]).
@@ -118,12 +90,7 @@ impl KinkedIrm {
     /// usage `debt / (cash + debt + deficit)` (the deficit is passed as `unbacked`, see
     /// `ReserveLogic.updateInterestRatesAndVirtualBalance`).
     #[inline]
-    pub fn supply_rate_with_usage(
-        &self,
-        borrow_usage: f64,
-        supply_usage: f64,
-        reserve_factor: f64,
-    ) -> f64 {
+    pub fn supply_rate_with_usage(&self, borrow_usage: f64, supply_usage: f64, reserve_factor: f64) -> f64 {
         if borrow_usage <= 0.0 || borrow_usage.is_nan() {
             return 0.0;
         }
@@ -167,12 +134,7 @@ mod tests {
 
     /// A curve with round numbers: base 0, slope1 4%, slope2 60%, kink 80%.
     fn irm() -> KinkedIrm {
-        KinkedIrm {
-            base_rate: 0.0,
-            slope1: 0.04,
-            slope2: 0.60,
-            optimal_utilisation: 0.80,
-        }
+        KinkedIrm { base_rate: 0.0, slope1: 0.04, slope2: 0.60, optimal_utilisation: 0.80 }
     }
 
     #[test]
@@ -184,19 +146,12 @@ mod tests {
         assert!(close(m.borrow_rate(0.90), 0.04 + 0.30, 1e-15)); // half-way above: + slope2/2
         assert!(close(m.borrow_rate(1.00), 0.64, 1e-15)); // full: base + slope1 + slope2
         // Continuity at the kink from both sides.
-        assert!(close(
-            m.borrow_rate(0.8 - 1e-12),
-            m.borrow_rate(0.8 + 1e-12),
-            1e-9
-        ));
+        assert!(close(m.borrow_rate(0.8 - 1e-12), m.borrow_rate(0.8 + 1e-12), 1e-9));
         // Clamped outside [0, 1].
         assert_eq!(m.borrow_rate(1.5), m.borrow_rate(1.0));
         assert_eq!(m.borrow_rate(-0.5), 0.0);
         // Base rate shifts the curve.
-        let b = KinkedIrm {
-            base_rate: 0.01,
-            ..m
-        };
+        let b = KinkedIrm { base_rate: 0.01, ..m };
         assert!(close(b.borrow_rate(0.9), 0.35, 1e-15));
     }
 
@@ -211,21 +166,9 @@ mod tests {
     #[test]
     fn compounding_factors() {
         // x = 0.1: Taylor3 = 1 + 0.1 + 0.005 + 0.000166.. = 1.105166..
-        assert!(close(
-            Compounding::Taylor3.growth_factor(0.1, 1.0),
-            1.1051666666666666,
-            1e-15
-        ));
-        assert!(close(
-            Compounding::Linear.growth_factor(0.1, 1.0),
-            1.1,
-            1e-15
-        ));
-        assert!(close(
-            Compounding::Continuous.growth_factor(0.1, 1.0),
-            0.1f64.exp(),
-            1e-15
-        ));
+        assert!(close(Compounding::Taylor3.growth_factor(0.1, 1.0), 1.1051666666666666, 1e-15));
+        assert!(close(Compounding::Linear.growth_factor(0.1, 1.0), 1.1, 1e-15));
+        assert!(close(Compounding::Continuous.growth_factor(0.1, 1.0), 0.1f64.exp(), 1e-15));
         // One day at 10%/yr: Taylor3 and exp agree to ~1e-12.
         let d = 1.0 / 365.0;
         let t = Compounding::Taylor3.growth_factor(0.1, d);
@@ -235,22 +178,11 @@ mod tests {
 
     #[test]
     fn validate_names_field() {
-        let bad = KinkedIrm {
-            optimal_utilisation: 1.2,
-            ..irm()
-        };
+        let bad = KinkedIrm { optimal_utilisation: 1.2, ..irm() };
         let e = bad.validate().unwrap_err().to_string();
         assert_eq!(e, "irm.optimal_utilisation must be in (0, 1), got 1.2");
-        let bad = KinkedIrm {
-            slope2: f64::NAN,
-            ..irm()
-        };
-        assert!(
-            bad.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("irm.slope2")
-        );
+        let bad = KinkedIrm { slope2: f64::NAN, ..irm() };
+        assert!(bad.validate().unwrap_err().to_string().contains("irm.slope2"));
     }
 
     #[test]

@@ -40,8 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::irm::{Compounding, KinkedIrm, utilisation};
 use crate::{
-    LendingError, LiquidationOutcome, WithdrawLimit, WithdrawOutcome, check_amount, check_closed,
-    check_dt, check_open, check_price, check_request,
+    LendingError, LiquidationOutcome, WithdrawLimit, WithdrawOutcome, check_amount, check_closed, check_dt, check_open,
+    check_price, check_request,
 };
 
 /// Morpho Blue `LIQUIDATION_CURSOR` (0.3e18).
@@ -178,9 +178,7 @@ impl IsolatedMarket {
     }
     /// Annual rate earned by suppliers: `borrow * u * (1 - fee)`.
     pub fn supply_rate(&self) -> f64 {
-        self.params
-            .irm
-            .supply_rate(self.utilisation(), self.params.fee)
+        self.params.irm.supply_rate(self.utilisation(), self.params.fee)
     }
     pub fn fee_shares(&self) -> f64 {
         self.fee_shares
@@ -220,11 +218,7 @@ impl IsolatedMarket {
     #[inline]
     pub fn health_factor(&self, collateral: f64, borrow_shares: f64, price: f64) -> f64 {
         let debt = self.debt_of(borrow_shares);
-        if debt <= 0.0 {
-            f64::INFINITY
-        } else {
-            collateral * price * self.params.lltv / debt
-        }
+        if debt <= 0.0 { f64::INFINITY } else { collateral * price * self.params.lltv / debt }
     }
 
     /// Most that a position could borrow now: its LLTV headroom, capped by liquidity.
@@ -235,13 +229,7 @@ impl IsolatedMarket {
 
     /// Indices of liquidatable positions, in index order, appended to `out` (cleared first).
     /// Sequential; callers wanting parallelism can call it on chunks and concatenate in order.
-    pub fn scan_liquidatable(
-        &self,
-        collateral: &[f64],
-        borrow_shares: &[f64],
-        price: f64,
-        out: &mut Vec<usize>,
-    ) {
+    pub fn scan_liquidatable(&self, collateral: &[f64], borrow_shares: &[f64], price: f64, out: &mut Vec<usize>) {
         out.clear();
         for (i, (&c, &s)) in collateral.iter().zip(borrow_shares).enumerate() {
             if self.is_liquidatable(c, s, price) {
@@ -272,11 +260,7 @@ impl IsolatedMarket {
 
     /// Withdraw up to `assets` (`f64::INFINITY` = everything) from a supplier holding
     /// `*supply_shares`, limited by the supplier's balance and the market's liquidity.
-    pub fn withdraw(
-        &mut self,
-        supply_shares: &mut f64,
-        assets: f64,
-    ) -> Result<WithdrawOutcome, LendingError> {
+    pub fn withdraw(&mut self, supply_shares: &mut f64, assets: f64) -> Result<WithdrawOutcome, LendingError> {
         check_request("withdraw assets", assets)?;
         let balance = self.supply_assets_of(*supply_shares);
         let wanted = assets.min(balance);
@@ -292,27 +276,18 @@ impl IsolatedMarket {
             let shares = if withdrawn >= balance {
                 *supply_shares
             } else {
-                (withdrawn * self.total_supply_shares / self.total_supply_assets)
-                    .min(*supply_shares)
+                (withdrawn * self.total_supply_shares / self.total_supply_assets).min(*supply_shares)
             };
             *supply_shares -= shares;
             self.total_supply_shares = (self.total_supply_shares - shares).max(0.0);
             self.total_supply_assets = (self.total_supply_assets - withdrawn).max(0.0);
         }
-        Ok(WithdrawOutcome {
-            withdrawn,
-            unfilled: wanted - withdrawn,
-            limited_by,
-        })
+        Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
     }
 
     // ---- collateral and borrowing ----
 
-    pub fn supply_collateral(
-        &mut self,
-        collateral: &mut f64,
-        amount: f64,
-    ) -> Result<(), LendingError> {
+    pub fn supply_collateral(&mut self, collateral: &mut f64, amount: f64) -> Result<(), LendingError> {
         check_amount("collateral amount", amount)?;
         *collateral += amount;
         self.total_collateral += amount;
@@ -355,11 +330,7 @@ impl IsolatedMarket {
     /// withdrawal safe. Clamped to the position's collateral; NaN or negative amounts release
     /// nothing. Returns the amount released. Keeps `total_collateral` in step with the positions.
     pub fn release_collateral(&mut self, collateral: &mut f64, amount: f64) -> f64 {
-        let amount = if amount > 0.0 {
-            amount.min(*collateral)
-        } else {
-            0.0
-        };
+        let amount = if amount > 0.0 { amount.min(*collateral) } else { 0.0 };
         if amount >= *collateral {
             self.total_collateral = (self.total_collateral - *collateral).max(0.0);
             *collateral = 0.0;
@@ -388,10 +359,7 @@ impl IsolatedMarket {
         }
         let available = self.liquidity();
         if assets > available {
-            return Err(LendingError::InsufficientLiquidity {
-                requested: assets,
-                available,
-            });
+            return Err(LendingError::InsufficientLiquidity { requested: assets, available });
         }
         let shares = assets / self.borrow_index;
         *borrow_shares += shares;
@@ -411,11 +379,7 @@ impl IsolatedMarket {
     /// Remove `amount` of a position's debt (`debt` is its current debt): exactly all shares when the
     /// whole debt goes, so no dust shares survive a full repayment.
     fn burn_debt(&mut self, borrow_shares: &mut f64, amount: f64, debt: f64) {
-        let shares = if amount >= debt {
-            *borrow_shares
-        } else {
-            (amount / self.borrow_index).min(*borrow_shares)
-        };
+        let shares = if amount >= debt { *borrow_shares } else { (amount / self.borrow_index).min(*borrow_shares) };
         *borrow_shares -= shares;
         self.total_borrow_shares = (self.total_borrow_shares - shares).max(0.0);
     }
@@ -430,12 +394,7 @@ impl IsolatedMarket {
         let rate = self.params.irm.borrow_rate(u);
         let borrow_before = self.total_borrow_assets();
         if borrow_before <= 0.0 || dt_years == 0.0 {
-            return Ok(AccrualOutcome {
-                interest: 0.0,
-                fee: 0.0,
-                borrow_rate: rate,
-                utilisation: u,
-            });
+            return Ok(AccrualOutcome { interest: 0.0, fee: 0.0, borrow_rate: rate, utilisation: u });
         }
         let growth = self.params.borrow_compounding.growth_factor(rate, dt_years);
         self.borrow_index *= growth;
@@ -447,20 +406,12 @@ impl IsolatedMarket {
             // As Morpho: total supply already includes the fee, so price the new shares against
             // the supply without it.
             let base = self.total_supply_assets - fee;
-            let shares = if self.total_supply_shares > 0.0 && base > 0.0 {
-                fee * self.total_supply_shares / base
-            } else {
-                fee
-            };
+            let shares =
+                if self.total_supply_shares > 0.0 && base > 0.0 { fee * self.total_supply_shares / base } else { fee };
             self.fee_shares += shares;
             self.total_supply_shares += shares;
         }
-        Ok(AccrualOutcome {
-            interest,
-            fee,
-            borrow_rate: rate,
-            utilisation: u,
-        })
+        Ok(AccrualOutcome { interest, fee, borrow_rate: rate, utilisation: u })
     }
 
     // ---- liquidation ----
@@ -481,9 +432,7 @@ impl IsolatedMarket {
         }
         let health_factor_before = self.health_factor(collateral, borrow_shares, price);
         if self.is_healthy(collateral, borrow_shares, price) {
-            return Err(LendingError::HealthyPosition {
-                health_factor: health_factor_before,
-            });
+            return Err(LendingError::HealthyPosition { health_factor: health_factor_before });
         }
         let debt = self.debt_of(borrow_shares);
         let lif = self.lif;
@@ -501,11 +450,7 @@ impl IsolatedMarket {
             seized = collateral;
             repaid = repaid.min(collateral * price / lif);
         }
-        let bad_debt = if seized >= collateral {
-            (debt - repaid).max(0.0)
-        } else {
-            0.0
-        };
+        let bad_debt = if seized >= collateral { (debt - repaid).max(0.0) } else { 0.0 };
         Ok(LiquidationOutcome {
             repaid,
             seized,
@@ -543,15 +488,9 @@ impl IsolatedMarket {
             *borrow_shares = 0.0;
             self.total_supply_assets = (self.total_supply_assets - bad).max(0.0);
             self.bad_debt_realised += bad;
-            return Ok(LiquidationOutcome {
-                bad_debt: bad,
-                ..out
-            });
+            return Ok(LiquidationOutcome { bad_debt: bad, ..out });
         }
-        Ok(LiquidationOutcome {
-            bad_debt: 0.0,
-            ..out
-        })
+        Ok(LiquidationOutcome { bad_debt: 0.0, ..out })
     }
 }
 
@@ -560,22 +499,12 @@ mod tests {
     use super::*;
 
     fn irm() -> KinkedIrm {
-        KinkedIrm {
-            base_rate: 0.0,
-            slope1: 0.04,
-            slope2: 0.60,
-            optimal_utilisation: 0.90,
-        }
+        KinkedIrm { base_rate: 0.0, slope1: 0.04, slope2: 0.60, optimal_utilisation: 0.90 }
     }
 
     fn market(lltv: f64) -> IsolatedMarket {
-        IsolatedMarket::new(IsolatedParams {
-            lltv,
-            irm: irm(),
-            fee: 0.0,
-            borrow_compounding: Compounding::Taylor3,
-        })
-        .unwrap()
+        IsolatedMarket::new(IsolatedParams { lltv, irm: irm(), fee: 0.0, borrow_compounding: Compounding::Taylor3 })
+            .unwrap()
     }
 
     fn round4(x: f64) -> f64 {
@@ -595,11 +524,7 @@ mod tests {
             (0.915, 1.0262),
             (0.965, 1.0106),
         ] {
-            assert_eq!(
-                round4(liquidation_incentive_factor(lltv)),
-                lif,
-                "lltv {lltv}"
-            );
+            assert_eq!(round4(liquidation_incentive_factor(lltv)), lif, "lltv {lltv}");
         }
         // 1/(1 - 0.3 * 0.5) = 1.1765 > 1.15: capped. The cap binds below LLTV = 1 - (1 - 1/1.15)/0.3.
         assert_eq!(liquidation_incentive_factor(0.5), 1.15);
@@ -610,25 +535,10 @@ mod tests {
 
     #[test]
     fn validate_messages() {
-        let p = IsolatedParams {
-            lltv: 1.2,
-            irm: irm(),
-            fee: 0.0,
-            borrow_compounding: Compounding::Taylor3,
-        };
-        assert_eq!(
-            p.validate().unwrap_err().to_string(),
-            "lltv must be in (0, 1), got 1.2"
-        );
-        let p = IsolatedParams {
-            lltv: 0.86,
-            fee: 0.3,
-            ..p
-        };
-        assert_eq!(
-            p.validate().unwrap_err().to_string(),
-            "fee must be in [0, 0.25], got 0.3"
-        );
+        let p = IsolatedParams { lltv: 1.2, irm: irm(), fee: 0.0, borrow_compounding: Compounding::Taylor3 };
+        assert_eq!(p.validate().unwrap_err().to_string(), "lltv must be in (0, 1), got 1.2");
+        let p = IsolatedParams { lltv: 0.86, fee: 0.3, ..p };
+        assert_eq!(p.validate().unwrap_err().to_string(), "fee must be in [0, 0.25], got 0.3");
         assert!(IsolatedMarket::new(p).is_err());
     }
 
@@ -650,10 +560,7 @@ mod tests {
         assert!((m.health_factor(c, s, 1.0) - 10.0 * 0.86 / 8.0).abs() < 1e-15);
         // Max borrow: 8.6 - 8 = 0.6 (floating).
         assert!((m.max_borrow(c, s, 1.0) - 0.6).abs() < 1e-12);
-        assert!(matches!(
-            m.borrow(c, &mut s, 0.7, 1.0),
-            Err(LendingError::InsufficientCollateral { .. })
-        ));
+        assert!(matches!(m.borrow(c, &mut s, 0.7, 1.0), Err(LendingError::InsufficientCollateral { .. })));
         // Exactly at the limit is healthy: collateral * price * LLTV >= debt.
         // price 0.930232558.. makes 10 * p * 0.86 == 8 up to rounding; check both sides of it.
         assert!(m.is_healthy(c, s, 8.0 / 8.6 + 1e-12));
@@ -662,10 +569,7 @@ mod tests {
         let mut c2 = 0.0;
         let mut s2 = 0.0;
         m.supply_collateral(&mut c2, 1000.0).unwrap();
-        assert!(matches!(
-            m.borrow(c2, &mut s2, 93.0, 1.0),
-            Err(LendingError::InsufficientLiquidity { .. })
-        ));
+        assert!(matches!(m.borrow(c2, &mut s2, 93.0, 1.0), Err(LendingError::InsufficientLiquidity { .. })));
         m.borrow(c2, &mut s2, 92.0, 1.0).unwrap();
         assert_eq!(m.liquidity(), 0.0);
     }
@@ -685,9 +589,7 @@ mod tests {
     #[test]
     fn healthy_position_cannot_be_liquidated() {
         let (mut m, _l, mut c, mut s) = setup();
-        let e = m
-            .liquidate(&mut c, &mut s, 1.0, LiquidationRequest::Max)
-            .unwrap_err();
+        let e = m.liquidate(&mut c, &mut s, 1.0, LiquidationRequest::Max).unwrap_err();
         assert!(matches!(e, LendingError::HealthyPosition { .. }));
     }
 
@@ -700,15 +602,11 @@ mod tests {
         let lif = 1.0 / 0.958;
         assert!((m.lif() - lif).abs() < 1e-15);
         // Seize form: seizing 1 collateral repays 1 * 0.9 / LIF.
-        let o = m
-            .preview_liquidation(c, s, 0.9, LiquidationRequest::Seize(1.0))
-            .unwrap();
+        let o = m.preview_liquidation(c, s, 0.9, LiquidationRequest::Seize(1.0)).unwrap();
         assert!((o.repaid - 0.9 / lif).abs() < 1e-15);
         assert_eq!(o.seized, 1.0);
         let supply_before = m.total_supply_assets();
-        let o = m
-            .liquidate(&mut c, &mut s, 0.9, LiquidationRequest::Repay(4.0))
-            .unwrap();
+        let o = m.liquidate(&mut c, &mut s, 0.9, LiquidationRequest::Repay(4.0)).unwrap();
         assert_eq!(o.repaid, 4.0);
         assert!((o.seized - 4.0 * lif / 0.9).abs() < 1e-12);
         assert_eq!(o.liquidator_seized, o.seized);
@@ -727,9 +625,7 @@ mod tests {
         let (mut m, lender, mut c, mut s) = setup();
         let lif = m.lif();
         let price = 0.5; // collateral worth 5 against 8 debt
-        let o = m
-            .liquidate(&mut c, &mut s, price, LiquidationRequest::Max)
-            .unwrap();
+        let o = m.liquidate(&mut c, &mut s, price, LiquidationRequest::Max).unwrap();
         assert_eq!(o.seized, 10.0);
         assert!((o.repaid - 10.0 * price / lif).abs() < 1e-12);
         let expected_bad = 8.0 - 10.0 * price / lif;
@@ -749,15 +645,11 @@ mod tests {
     fn bad_debt_not_before_collateral_is_zero() {
         let (mut m, _lender, mut c, mut s) = setup();
         let price = 0.5;
-        let o1 = m
-            .liquidate(&mut c, &mut s, price, LiquidationRequest::Seize(9.0))
-            .unwrap();
+        let o1 = m.liquidate(&mut c, &mut s, price, LiquidationRequest::Seize(9.0)).unwrap();
         assert_eq!(o1.bad_debt, 0.0);
         assert_eq!(c, 1.0);
         assert_eq!(m.total_supply_assets(), 100.0);
-        let o2 = m
-            .liquidate(&mut c, &mut s, price, LiquidationRequest::Seize(5.0))
-            .unwrap();
+        let o2 = m.liquidate(&mut c, &mut s, price, LiquidationRequest::Seize(5.0)).unwrap();
         assert_eq!(o2.seized, 1.0); // capped at the position's collateral
         assert!(o2.bad_debt > 0.0);
         let total_bad = 8.0 - 10.0 * price / m.lif();
@@ -815,14 +707,8 @@ mod tests {
         assert!(m.supply(&mut lender, f64::NAN).is_err());
         assert!(m.supply(&mut lender, -1.0).is_err());
         assert!(m.borrow(c, &mut s, 1.0, 0.0).is_err());
-        assert!(
-            m.liquidate(&mut c, &mut s, f64::NAN, LiquidationRequest::Max)
-                .is_err()
-        );
-        assert!(
-            m.liquidate(&mut c, &mut s, 0.5, LiquidationRequest::Repay(-1.0))
-                .is_err()
-        );
+        assert!(m.liquidate(&mut c, &mut s, f64::NAN, LiquidationRequest::Max).is_err());
+        assert!(m.liquidate(&mut c, &mut s, 0.5, LiquidationRequest::Repay(-1.0)).is_err());
         assert!(m.accrue(f64::INFINITY).is_err());
     }
 

@@ -31,14 +31,14 @@ pub mod pooled;
 
 pub use irm::{Compounding, KinkedIrm, utilisation};
 pub use isolated::{
-    AccrualOutcome, IsolatedMarket, IsolatedParams, LIQUIDATION_CURSOR, LiquidationRequest,
-    MAX_FEE, MAX_LIQUIDATION_INCENTIVE_FACTOR, liquidation_incentive_factor,
+    AccrualOutcome, IsolatedMarket, IsolatedParams, LIQUIDATION_CURSOR, LiquidationRequest, MAX_FEE,
+    MAX_LIQUIDATION_INCENTIVE_FACTOR, liquidation_incentive_factor,
 };
 pub use oracle::{OracleKind, OracleParams, OracleState};
 pub use pooled::{
     Account, AccountData, CLOSE_FACTOR_HF_THRESHOLD, DEFAULT_LIQUIDATION_CLOSE_FACTOR, EMode,
-    MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD, PooledLiquidationOutcome, PooledMarket, PooledParams,
-    ReserveDeficit, ReserveParams, ReserveState,
+    MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD, PooledLiquidationOutcome, PooledMarket, PooledParams, ReserveDeficit,
+    ReserveParams, ReserveState,
 };
 
 use serde::{Deserialize, Serialize};
@@ -49,21 +49,13 @@ use serde::{Deserialize, Serialize};
 pub enum LendingError {
     /// A parameter is outside its allowed range; `field` is the path inside the params struct.
     #[error("{field} must be {allowed}, got {got}")]
-    InvalidParam {
-        field: String,
-        allowed: &'static str,
-        got: f64,
-    },
+    InvalidParam { field: String, allowed: &'static str, got: f64 },
     /// A structural parameter problem that is not a single number (e.g. an index out of range).
     #[error("{field}: {message}")]
     InvalidConfig { field: String, message: String },
     /// An amount passed to an operation is NaN, negative, or zero where a positive one is needed.
     #[error("{what} must be {allowed}, got {got}")]
-    InvalidAmount {
-        what: &'static str,
-        allowed: &'static str,
-        got: f64,
-    },
+    InvalidAmount { what: &'static str, allowed: &'static str, got: f64 },
     /// A price is NaN, infinite, zero or negative.
     #[error("price of {what} must be finite and > 0, got {got}")]
     InvalidPrice { what: String, got: f64 },
@@ -81,25 +73,15 @@ pub enum LendingError {
     #[error("position is healthy (health factor {health_factor}); it cannot be liquidated")]
     HealthyPosition { health_factor: f64 },
     /// Borrow or collateral withdrawal would leave the position over its limit.
-    #[error(
-        "insufficient collateral: debt after the operation {debt_after} would exceed the limit {limit}"
-    )]
+    #[error("insufficient collateral: debt after the operation {debt_after} would exceed the limit {limit}")]
     InsufficientCollateral { debt_after: f64, limit: f64 },
     /// Not enough idle assets in the market for a borrow or a liquidation payout.
     #[error("insufficient liquidity: requested {requested}, available {available}")]
     InsufficientLiquidity { requested: f64, available: f64 },
     #[error("supply cap of reserve {reserve} exceeded: total would be {would_be}, cap {cap}")]
-    SupplyCapExceeded {
-        reserve: usize,
-        would_be: f64,
-        cap: f64,
-    },
+    SupplyCapExceeded { reserve: usize, would_be: f64, cap: f64 },
     #[error("borrow cap of reserve {reserve} exceeded: total would be {would_be}, cap {cap}")]
-    BorrowCapExceeded {
-        reserve: usize,
-        would_be: f64,
-        cap: f64,
-    },
+    BorrowCapExceeded { reserve: usize, would_be: f64, cap: f64 },
     #[error("borrowing is not enabled on reserve {reserve}")]
     BorrowingNotEnabled { reserve: usize },
     #[error("reserve {reserve} is not borrowable in the account's e-mode category {emode}")]
@@ -115,11 +97,7 @@ pub enum LendingError {
         "liquidation would leave dust: leftover debt ${leftover_debt_usd:.2}, leftover collateral \
          ${leftover_collateral_usd:.2}, minimum ${min_leftover_usd:.2}; liquidate all or less"
     )]
-    MustNotLeaveDust {
-        leftover_debt_usd: f64,
-        leftover_collateral_usd: f64,
-        min_leftover_usd: f64,
-    },
+    MustNotLeaveDust { leftover_debt_usd: f64, leftover_collateral_usd: f64, min_leftover_usd: f64 },
     /// Isolated market whose supply assets were wiped out by bad debt while shares remain: shares
     /// have no value and new supply cannot be priced.
     #[error("market supply was wiped out by bad debt; it cannot take new supply")]
@@ -167,41 +145,17 @@ pub struct WithdrawOutcome {
 // ---- validation helpers (crate-private) ----
 
 pub(crate) fn param_err(field: impl Into<String>, allowed: &'static str, got: f64) -> LendingError {
-    LendingError::InvalidParam {
-        field: field.into(),
-        allowed,
-        got,
-    }
+    LendingError::InvalidParam { field: field.into(), allowed, got }
 }
 
 /// `lo < x < hi`.
-pub(crate) fn check_open(
-    field: &str,
-    x: f64,
-    lo: f64,
-    hi: f64,
-    allowed: &'static str,
-) -> Result<(), LendingError> {
-    if x.is_finite() && x > lo && x < hi {
-        Ok(())
-    } else {
-        Err(param_err(field, allowed, x))
-    }
+pub(crate) fn check_open(field: &str, x: f64, lo: f64, hi: f64, allowed: &'static str) -> Result<(), LendingError> {
+    if x.is_finite() && x > lo && x < hi { Ok(()) } else { Err(param_err(field, allowed, x)) }
 }
 
 /// `lo <= x <= hi`.
-pub(crate) fn check_closed(
-    field: &str,
-    x: f64,
-    lo: f64,
-    hi: f64,
-    allowed: &'static str,
-) -> Result<(), LendingError> {
-    if x.is_finite() && x >= lo && x <= hi {
-        Ok(())
-    } else {
-        Err(param_err(field, allowed, x))
-    }
+pub(crate) fn check_closed(field: &str, x: f64, lo: f64, hi: f64, allowed: &'static str) -> Result<(), LendingError> {
+    if x.is_finite() && x >= lo && x <= hi { Ok(()) } else { Err(param_err(field, allowed, x)) }
 }
 
 /// `lo <= x < hi`.
@@ -212,11 +166,7 @@ pub(crate) fn check_half_open(
     hi: f64,
     allowed: &'static str,
 ) -> Result<(), LendingError> {
-    if x.is_finite() && x >= lo && x < hi {
-        Ok(())
-    } else {
-        Err(param_err(field, allowed, x))
-    }
+    if x.is_finite() && x >= lo && x < hi { Ok(()) } else { Err(param_err(field, allowed, x)) }
 }
 
 /// Amount of an operation: finite and `>= 0`.
@@ -224,11 +174,7 @@ pub(crate) fn check_amount(what: &'static str, x: f64) -> Result<(), LendingErro
     if x.is_finite() && x >= 0.0 {
         Ok(())
     } else {
-        Err(LendingError::InvalidAmount {
-            what,
-            allowed: "finite and >= 0",
-            got: x,
-        })
+        Err(LendingError::InvalidAmount { what, allowed: "finite and >= 0", got: x })
     }
 }
 
@@ -238,23 +184,12 @@ pub(crate) fn check_request(what: &'static str, x: f64) -> Result<(), LendingErr
         // NaN fails `x > 0.0`.
         Ok(())
     } else {
-        Err(LendingError::InvalidAmount {
-            what,
-            allowed: "> 0 (+inf for the maximum)",
-            got: x,
-        })
+        Err(LendingError::InvalidAmount { what, allowed: "> 0 (+inf for the maximum)", got: x })
     }
 }
 
 pub(crate) fn check_price(what: &str, p: f64) -> Result<(), LendingError> {
-    if p.is_finite() && p > 0.0 {
-        Ok(())
-    } else {
-        Err(LendingError::InvalidPrice {
-            what: what.to_string(),
-            got: p,
-        })
-    }
+    if p.is_finite() && p > 0.0 { Ok(()) } else { Err(LendingError::InvalidPrice { what: what.to_string(), got: p }) }
 }
 
 /// Time step in years: finite and `>= 0`.
@@ -262,10 +197,6 @@ pub(crate) fn check_dt(dt_years: f64) -> Result<(), LendingError> {
     if dt_years.is_finite() && dt_years >= 0.0 {
         Ok(())
     } else {
-        Err(LendingError::InvalidAmount {
-            what: "dt_years",
-            allowed: "finite and >= 0",
-            got: dt_years,
-        })
+        Err(LendingError::InvalidAmount { what: "dt_years", allowed: "finite and >= 0", got: dt_years })
     }
 }

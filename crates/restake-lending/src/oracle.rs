@@ -58,11 +58,7 @@ const MAX_BUFFER_STEPS: usize = 10_000_000;
 
 impl OracleParams {
     pub fn new(kind: OracleKind) -> Self {
-        OracleParams {
-            kind,
-            delay_steps: 0,
-            stale_after: None,
-        }
+        OracleParams { kind, delay_steps: 0, stale_after: None }
     }
 
     pub fn validate(&self) -> Result<(), LendingError> {
@@ -70,16 +66,10 @@ impl OracleParams {
             OracleKind::PoolSpot => {}
             OracleKind::Twap { window_steps } => {
                 if window_steps == 0 || window_steps > MAX_BUFFER_STEPS {
-                    return Err(param_err(
-                        "oracle.kind.twap.window_steps",
-                        "in [1, 10000000]",
-                        window_steps as f64,
-                    ));
+                    return Err(param_err("oracle.kind.twap.window_steps", "in [1, 10000000]", window_steps as f64));
                 }
             }
-            OracleKind::ExchangeRate {
-                max_growth_per_year: Some(g),
-            } => {
+            OracleKind::ExchangeRate { max_growth_per_year: Some(g) } => {
                 if !(g.is_finite() && g >= 0.0) {
                     return Err(param_err(
                         "oracle.kind.exchange_rate.max_growth_per_year",
@@ -88,9 +78,7 @@ impl OracleParams {
                     ));
                 }
             }
-            OracleKind::ExchangeRate {
-                max_growth_per_year: None,
-            } => {}
+            OracleKind::ExchangeRate { max_growth_per_year: None } => {}
             OracleKind::Fixed(p) => {
                 if !(p.is_finite() && p > 0.0) {
                     return Err(param_err("oracle.kind.fixed", "finite and > 0", p));
@@ -98,11 +86,7 @@ impl OracleParams {
             }
         }
         if self.delay_steps > MAX_BUFFER_STEPS {
-            return Err(param_err(
-                "oracle.delay_steps",
-                "in [0, 10000000]",
-                self.delay_steps as f64,
-            ));
+            return Err(param_err("oracle.delay_steps", "in [0, 10000000]", self.delay_steps as f64));
         }
         Ok(())
     }
@@ -119,11 +103,7 @@ struct Ring {
 
 impl Ring {
     fn new(capacity: usize) -> Self {
-        Ring {
-            buf: vec![0.0; capacity.max(1)],
-            head: 0,
-            len: 0,
-        }
+        Ring { buf: vec![0.0; capacity.max(1)], head: 0, len: 0 }
     }
 
     #[inline]
@@ -198,13 +178,7 @@ impl OracleState {
     /// Advance one step. `spot` is this step's market price, `nav` the exchange rate (both ignored
     /// by kinds that do not use them, so pass anything positive), `step` the step index, `dt_years`
     /// the time since the previous update. Returns the price markets should use this step.
-    pub fn update(
-        &mut self,
-        spot: f64,
-        nav: f64,
-        step: u64,
-        dt_years: f64,
-    ) -> Result<f64, LendingError> {
+    pub fn update(&mut self, spot: f64, nav: f64, step: u64, dt_years: f64) -> Result<f64, LendingError> {
         check_dt(dt_years)?;
         let fresh = match self.params.kind {
             OracleKind::PoolSpot => {
@@ -216,9 +190,7 @@ impl OracleState {
                 self.spots.push(spot);
                 self.spots.mean()
             }
-            OracleKind::ExchangeRate {
-                max_growth_per_year,
-            } => {
+            OracleKind::ExchangeRate { max_growth_per_year } => {
                 check_price("oracle nav", nav)?;
                 match max_growth_per_year {
                     None => nav,
@@ -286,22 +258,12 @@ mod tests {
 
     fn run(params: OracleParams, spots: &[f64], navs: &[f64], dt: f64) -> Vec<f64> {
         let mut o = OracleState::new(params).unwrap();
-        spots
-            .iter()
-            .zip(navs)
-            .enumerate()
-            .map(|(i, (&s, &n))| o.update(s, n, i as u64, dt).unwrap())
-            .collect()
+        spots.iter().zip(navs).enumerate().map(|(i, (&s, &n))| o.update(s, n, i as u64, dt).unwrap()).collect()
     }
 
     #[test]
     fn spot_passes_through() {
-        let out = run(
-            OracleParams::new(OracleKind::PoolSpot),
-            &[1.0, 0.9, 0.95],
-            &[1.0; 3],
-            0.01,
-        );
+        let out = run(OracleParams::new(OracleKind::PoolSpot), &[1.0, 0.9, 0.95], &[1.0; 3], 0.01);
         assert_eq!(out, vec![1.0, 0.9, 0.95]);
     }
 
@@ -329,9 +291,7 @@ mod tests {
     #[test]
     fn growth_cap_linear_from_snapshot() {
         // Cap 10%/yr, half-year steps: caps are 1.00, 1.05, 1.10, 1.15 (CAPO linear growth).
-        let p = OracleParams::new(OracleKind::ExchangeRate {
-            max_growth_per_year: Some(0.10),
-        });
+        let p = OracleParams::new(OracleKind::ExchangeRate { max_growth_per_year: Some(0.10) });
         let out = run(p, &[1.0; 4], &[1.0, 1.2, 1.2, 0.9], 0.5);
         assert_eq!(out[0], 1.0);
         assert!((out[1] - 1.05).abs() < 1e-15);
@@ -339,9 +299,7 @@ mod tests {
         // A drop (slashing) passes through at once.
         assert_eq!(out[3], 0.9);
         // Uncapped exchange rate follows the NAV and ignores the spot.
-        let p = OracleParams::new(OracleKind::ExchangeRate {
-            max_growth_per_year: None,
-        });
+        let p = OracleParams::new(OracleKind::ExchangeRate { max_growth_per_year: None });
         let out = run(p, &[0.5, 0.5], &[1.0, 1.2], 0.5);
         assert_eq!(out, vec![1.0, 1.2]);
     }
@@ -356,8 +314,7 @@ mod tests {
 
     #[test]
     fn freeze_and_override_at_run_time() {
-        let mut o =
-            OracleState::new(OracleParams::new(OracleKind::Twap { window_steps: 2 })).unwrap();
+        let mut o = OracleState::new(OracleParams::new(OracleKind::Twap { window_steps: 2 })).unwrap();
         assert_eq!(o.update(1.0, 1.0, 0, 0.01).unwrap(), 1.0);
         o.set_frozen(true);
         assert_eq!(o.update(3.0, 1.0, 1, 0.01).unwrap(), 1.0);
@@ -373,25 +330,11 @@ mod tests {
 
     #[test]
     fn fixed_and_validation() {
-        let out = run(
-            OracleParams::new(OracleKind::Fixed(1.0)),
-            &[0.5],
-            &[2.0],
-            0.01,
-        );
+        let out = run(OracleParams::new(OracleKind::Fixed(1.0)), &[0.5], &[2.0], 0.01);
         assert_eq!(out, vec![1.0]);
-        let e = OracleParams::new(OracleKind::Twap { window_steps: 0 })
-            .validate()
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "oracle.kind.twap.window_steps must be in [1, 10000000], got 0"
-        );
-        assert!(
-            OracleParams::new(OracleKind::Fixed(-1.0))
-                .validate()
-                .is_err()
-        );
+        let e = OracleParams::new(OracleKind::Twap { window_steps: 0 }).validate().unwrap_err();
+        assert_eq!(e.to_string(), "oracle.kind.twap.window_steps must be in [1, 10000000], got 0");
+        assert!(OracleParams::new(OracleKind::Fixed(-1.0)).validate().is_err());
         let mut o = OracleState::new(OracleParams::new(OracleKind::PoolSpot)).unwrap();
         assert!(o.update(f64::NAN, 1.0, 0, 0.01).is_err());
         assert!(o.update(1.0, 1.0, 0, -1.0).is_err());
@@ -401,14 +344,11 @@ mod tests {
     fn params_from_toml_like_json() {
         // The serde shape scenario files will use.
         let p: OracleParams =
-            serde_json::from_str(r#"{"kind": {"twap": {"window_steps": 12}}, "delay_steps": 1}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"kind": {"twap": {"window_steps": 12}}, "delay_steps": 1}"#).unwrap();
         assert_eq!(p.kind, OracleKind::Twap { window_steps: 12 });
         assert_eq!(p.delay_steps, 1);
         let p: OracleParams = serde_json::from_str(r#"{"kind": "pool_spot"}"#).unwrap();
         assert_eq!(p, OracleParams::new(OracleKind::PoolSpot));
-        assert!(
-            serde_json::from_str::<OracleParams>(r#"{"kind": "pool_spot", "delay": 1}"#).is_err()
-        );
+        assert!(serde_json::from_str::<OracleParams>(r#"{"kind": "pool_spot", "delay": 1}"#).is_err());
     }
 }

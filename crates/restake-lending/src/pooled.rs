@@ -43,8 +43,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::irm::{Compounding, KinkedIrm, utilisation};
 use crate::{
-    LendingError, LiquidationOutcome, WithdrawLimit, WithdrawOutcome, check_amount, check_closed,
-    check_dt, check_half_open, check_price, check_request, param_err,
+    LendingError, LiquidationOutcome, WithdrawLimit, WithdrawOutcome, check_amount, check_closed, check_dt,
+    check_half_open, check_price, check_request, param_err,
 };
 
 /// Aave v3 `CLOSE_FACTOR_HF_THRESHOLD` (0.95e18).
@@ -105,7 +105,12 @@ pub struct ReserveParams {
 /// The checks reserves and e-mode categories share: LTV at most the liquidation threshold, a
 /// bonus in [0, 1), and LT x (1 + bonus) <= 100% (PoolConfigurator: so that a liquidation at
 /// HF 1 does not seize more than the collateral).
-fn check_risk_parameters(p: &str, ltv: f64, liquidation_threshold: f64, liquidation_bonus: f64) -> Result<(), LendingError> {
+fn check_risk_parameters(
+    p: &str,
+    ltv: f64,
+    liquidation_threshold: f64,
+    liquidation_bonus: f64,
+) -> Result<(), LendingError> {
     if ltv > liquidation_threshold {
         return Err(param_err(format!("{p}.ltv"), "<= liquidation_threshold", ltv));
     }
@@ -127,41 +132,16 @@ impl ReserveParams {
     }
 
     fn validate_at(&self, p: &str) -> Result<(), LendingError> {
-        check_half_open(
-            &format!("{p}.liquidation_threshold"),
-            self.liquidation_threshold,
-            0.0,
-            1.0,
-            "in [0, 1)",
-        )?;
+        check_half_open(&format!("{p}.liquidation_threshold"), self.liquidation_threshold, 0.0, 1.0, "in [0, 1)")?;
         check_half_open(&format!("{p}.ltv"), self.ltv, 0.0, 1.0, "in [0, 1)")?;
         check_risk_parameters(p, self.ltv, self.liquidation_threshold, self.liquidation_bonus)?;
-        check_closed(
-            &format!("{p}.liquidation_protocol_fee"),
-            self.liquidation_protocol_fee,
-            0.0,
-            1.0,
-            "in [0, 1]",
-        )?;
-        check_closed(
-            &format!("{p}.reserve_factor"),
-            self.reserve_factor,
-            0.0,
-            1.0,
-            "in [0, 1]",
-        )?;
-        for (name, cap) in [
-            ("supply_cap", self.supply_cap),
-            ("borrow_cap", self.borrow_cap),
-        ] {
+        check_closed(&format!("{p}.liquidation_protocol_fee"), self.liquidation_protocol_fee, 0.0, 1.0, "in [0, 1]")?;
+        check_closed(&format!("{p}.reserve_factor"), self.reserve_factor, 0.0, 1.0, "in [0, 1]")?;
+        for (name, cap) in [("supply_cap", self.supply_cap), ("borrow_cap", self.borrow_cap)] {
             if let Some(c) = cap
                 && !(c.is_finite() && c >= 0.0)
             {
-                return Err(param_err(
-                    format!("{p}.{name}"),
-                    "finite and >= 0 (or absent)",
-                    c,
-                ));
+                return Err(param_err(format!("{p}.{name}"), "finite and >= 0 (or absent)", c));
             }
         }
         self.irm.validate_at(&format!("{p}.irm"))
@@ -219,24 +199,15 @@ impl EMode {
             1.0,
             "in (0, 1)",
         )?;
-        check_half_open(
-            &format!("{p}.ltv"),
-            self.ltv,
-            f64::MIN_POSITIVE,
-            1.0,
-            "in (0, 1)",
-        )?;
+        check_half_open(&format!("{p}.ltv"), self.ltv, f64::MIN_POSITIVE, 1.0, "in (0, 1)")?;
         check_risk_parameters(p, self.ltv, self.liquidation_threshold, self.liquidation_bonus)?;
-        for (name, list) in [
-            ("collateral_assets", &self.collateral_assets),
-            ("borrowable_assets", &self.borrowable_assets),
-        ] {
+        for (name, list) in
+            [("collateral_assets", &self.collateral_assets), ("borrowable_assets", &self.borrowable_assets)]
+        {
             if let Some(&bad) = list.iter().find(|&&i| i >= n_reserves) {
                 return Err(LendingError::InvalidConfig {
                     field: format!("{p}.{name}"),
-                    message: format!(
-                        "reserve index {bad} out of range (market has {n_reserves} reserves)"
-                    ),
+                    message: format!("reserve index {bad} out of range (market has {n_reserves} reserves)"),
                 });
             }
         }
@@ -300,19 +271,9 @@ impl PooledParams {
         for (i, e) in self.emodes.iter().enumerate() {
             e.validate_at(&format!("emodes[{i}]"), self.reserves.len())?;
         }
-        check_closed(
-            "close_factor_hf_threshold",
-            self.close_factor_hf_threshold,
-            0.0,
-            1.0,
-            "in [0, 1]",
-        )?;
+        check_closed("close_factor_hf_threshold", self.close_factor_hf_threshold, 0.0, 1.0, "in [0, 1]")?;
         if !(self.default_close_factor > 0.0 && self.default_close_factor <= 1.0) {
-            return Err(param_err(
-                "default_close_factor",
-                "in (0, 1]",
-                self.default_close_factor,
-            ));
+            return Err(param_err("default_close_factor", "in (0, 1]", self.default_close_factor));
         }
         check_closed(
             "min_base_max_close_factor_threshold_usd",
@@ -321,24 +282,13 @@ impl PooledParams {
             f64::MAX,
             "finite and >= 0",
         )?;
-        check_closed(
-            "min_leftover_base_usd",
-            self.min_leftover_base_usd,
-            0.0,
-            f64::MAX,
-            "finite and >= 0",
-        )
+        check_closed("min_leftover_base_usd", self.min_leftover_base_usd, 0.0, f64::MAX, "finite and >= 0")
     }
 
     /// The close factor for a liquidation: `default_close_factor` (50%) only if the reserve's
     /// collateral and debt are both worth at least the USD threshold *and* HF is above
     /// `close_factor_hf_threshold` (0.95); otherwise 100%. As in `executeLiquidationCall`.
-    pub fn close_factor(
-        &self,
-        health_factor: f64,
-        reserve_collateral_usd: f64,
-        reserve_debt_usd: f64,
-    ) -> f64 {
+    pub fn close_factor(&self, health_factor: f64, reserve_collateral_usd: f64, reserve_debt_usd: f64) -> f64 {
         if reserve_collateral_usd >= self.min_base_max_close_factor_threshold_usd
             && reserve_debt_usd >= self.min_base_max_close_factor_threshold_usd
             && health_factor > self.close_factor_hf_threshold
@@ -406,11 +356,7 @@ pub struct Account {
 
 impl Account {
     pub fn new(n_reserves: usize) -> Self {
-        Account {
-            supplied_scaled: vec![0.0; n_reserves],
-            debt_scaled: vec![0.0; n_reserves],
-            emode: None,
-        }
+        Account { supplied_scaled: vec![0.0; n_reserves], debt_scaled: vec![0.0; n_reserves], emode: None }
     }
     pub fn has_debt(&self) -> bool {
         self.debt_scaled.iter().any(|&d| d > 0.0)
@@ -526,10 +472,7 @@ impl PooledMarket {
         }
         let bu = utilisation(debt, s.cash + debt);
         let su = utilisation(debt, s.cash + debt + s.deficit);
-        (
-            p.irm.borrow_rate(bu),
-            p.irm.supply_rate_with_usage(bu, su, p.reserve_factor),
-        )
+        (p.irm.borrow_rate(bu), p.irm.supply_rate_with_usage(bu, su, p.reserve_factor))
     }
 
     /// Actual aToken balance of an account in reserve `r`.
@@ -554,10 +497,7 @@ impl PooledMarket {
         if r < self.reserves.len() {
             Ok(())
         } else {
-            Err(LendingError::UnknownReserve {
-                index: r,
-                count: self.reserves.len(),
-            })
+            Err(LendingError::UnknownReserve { index: r, count: self.reserves.len() })
         }
     }
 
@@ -572,27 +512,18 @@ impl PooledMarket {
         if let Some(e) = acct.emode
             && e >= self.params.emodes.len()
         {
-            return Err(LendingError::UnknownEMode {
-                index: e,
-                count: self.params.emodes.len(),
-            });
+            return Err(LendingError::UnknownEMode { index: e, count: self.params.emodes.len() });
         }
         Ok(())
     }
 
     fn check_prices(&self, prices: &[f64]) -> Result<(), LendingError> {
         if prices.len() != self.reserves.len() {
-            return Err(LendingError::PricesLength {
-                expected: self.reserves.len(),
-                got: prices.len(),
-            });
+            return Err(LendingError::PricesLength { expected: self.reserves.len(), got: prices.len() });
         }
         for (i, &p) in prices.iter().enumerate() {
             if !(p.is_finite() && p > 0.0) {
-                return Err(LendingError::InvalidPrice {
-                    what: self.params.reserves[i].name.clone(),
-                    got: p,
-                });
+                return Err(LendingError::InvalidPrice { what: self.params.reserves[i].name.clone(), got: p });
             }
         }
         Ok(())
@@ -615,10 +546,7 @@ impl PooledMarket {
         }
         if self.in_emode_collateral(emode, r) {
             let cat = &self.params.emodes[emode.unwrap_or(0)];
-            (
-                if p.ltv != 0.0 { cat.ltv } else { 0.0 },
-                cat.liquidation_threshold,
-            )
+            (if p.ltv != 0.0 { cat.ltv } else { 0.0 }, cat.liquidation_threshold)
         } else {
             (p.ltv, p.liquidation_threshold)
         }
@@ -652,11 +580,7 @@ impl PooledMarket {
     // ---- account views ----
 
     /// Aggregates of an account at `prices` (ETH per unit, one per reserve).
-    pub fn account_data(
-        &self,
-        acct: &Account,
-        prices: &[f64],
-    ) -> Result<AccountData, LendingError> {
+    pub fn account_data(&self, acct: &Account, prices: &[f64]) -> Result<AccountData, LendingError> {
         self.check_account(acct)?;
         self.check_prices(prices)?;
         Ok(self.account_data_unchecked(acct, prices))
@@ -680,11 +604,7 @@ impl PooledMarket {
                 d.total_debt += debt * st.borrow_index * prices[r];
             }
         }
-        d.health_factor = if d.total_debt > 0.0 {
-            d.liquidation_limit / d.total_debt
-        } else {
-            f64::INFINITY
-        };
+        d.health_factor = if d.total_debt > 0.0 { d.liquidation_limit / d.total_debt } else { f64::INFINITY };
         d
     }
 
@@ -712,19 +632,11 @@ impl PooledMarket {
 
     /// Most of reserve `r` the account could borrow now (LTV headroom, cash, borrow cap); 0 if it
     /// may not borrow it at all.
-    pub fn max_borrow(
-        &self,
-        acct: &Account,
-        r: usize,
-        prices: &[f64],
-    ) -> Result<f64, LendingError> {
+    pub fn max_borrow(&self, acct: &Account, r: usize, prices: &[f64]) -> Result<f64, LendingError> {
         self.check_reserve(r)?;
         let d = self.account_data(acct, prices)?;
         let p = &self.params.reserves[r];
-        if !p.borrowing_enabled
-            || !self.borrowable_in_emode(acct.emode, r)
-            || d.health_factor <= 1.0
-        {
+        if !p.borrowing_enabled || !self.borrowable_in_emode(acct.emode, r) || d.health_factor <= 1.0 {
             return Ok(0.0);
         }
         let st = &self.reserves[r];
@@ -745,12 +657,7 @@ impl PooledMarket {
     // ---- actions ----
 
     /// Supply `amount` of reserve `r`; returns the scaled aTokens minted.
-    pub fn supply(
-        &mut self,
-        acct: &mut Account,
-        r: usize,
-        amount: f64,
-    ) -> Result<f64, LendingError> {
+    pub fn supply(&mut self, acct: &mut Account, r: usize, amount: f64) -> Result<f64, LendingError> {
         self.check_reserve(r)?;
         self.check_account(acct)?;
         check_amount("supply amount", amount)?;
@@ -758,11 +665,7 @@ impl PooledMarket {
         if let Some(cap) = self.params.reserves[r].supply_cap {
             let would_be = st.total_supply() + amount;
             if would_be > cap {
-                return Err(LendingError::SupplyCapExceeded {
-                    reserve: r,
-                    would_be,
-                    cap,
-                });
+                return Err(LendingError::SupplyCapExceeded { reserve: r, would_be, cap });
             }
         }
         let st = &mut self.reserves[r];
@@ -798,11 +701,7 @@ impl PooledMarket {
             WithdrawLimit::None
         };
         if withdrawn <= 0.0 {
-            return Ok(WithdrawOutcome {
-                withdrawn: 0.0,
-                unfilled: wanted,
-                limited_by,
-            });
+            return Ok(WithdrawOutcome { withdrawn: 0.0, unfilled: wanted, limited_by });
         }
         if acct.has_debt() {
             self.check_prices(prices)?;
@@ -811,10 +710,7 @@ impl PooledMarket {
                 let d = self.account_data_unchecked(acct, prices);
                 let limit = d.liquidation_limit - withdrawn * prices[r] * lt;
                 if limit < d.total_debt {
-                    return Err(LendingError::InsufficientCollateral {
-                        debt_after: d.total_debt,
-                        limit,
-                    });
+                    return Err(LendingError::InsufficientCollateral { debt_after: d.total_debt, limit });
                 }
             }
         }
@@ -827,11 +723,7 @@ impl PooledMarket {
         acct.supplied_scaled[r] -= scaled;
         st.scaled_supply = (st.scaled_supply - scaled).max(0.0);
         st.cash -= withdrawn;
-        Ok(WithdrawOutcome {
-            withdrawn,
-            unfilled: wanted - withdrawn,
-            limited_by,
-        })
+        Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
     }
 
     /// Remove up to `amount` of an account's supply of reserve `r` *without* the health-factor
@@ -862,13 +754,7 @@ impl PooledMarket {
     }
 
     /// Borrow `amount` of reserve `r` (`validateBorrow`); returns the scaled debt minted.
-    pub fn borrow(
-        &mut self,
-        acct: &mut Account,
-        r: usize,
-        amount: f64,
-        prices: &[f64],
-    ) -> Result<f64, LendingError> {
+    pub fn borrow(&mut self, acct: &mut Account, r: usize, amount: f64, prices: &[f64]) -> Result<f64, LendingError> {
         self.check_reserve(r)?;
         self.check_account(acct)?;
         self.check_prices(prices)?;
@@ -880,40 +766,23 @@ impl PooledMarket {
         if let Some(e) = acct.emode
             && !self.borrowable_in_emode(Some(e), r)
         {
-            return Err(LendingError::NotBorrowableInEMode {
-                reserve: r,
-                emode: e,
-            });
+            return Err(LendingError::NotBorrowableInEMode { reserve: r, emode: e });
         }
         let st = &self.reserves[r];
         if let Some(cap) = p.borrow_cap {
             let would_be = st.total_debt() + amount;
             if would_be > cap {
-                return Err(LendingError::BorrowCapExceeded {
-                    reserve: r,
-                    would_be,
-                    cap,
-                });
+                return Err(LendingError::BorrowCapExceeded { reserve: r, would_be, cap });
             }
         }
         if amount > st.cash {
-            return Err(LendingError::InsufficientLiquidity {
-                requested: amount,
-                available: st.cash,
-            });
+            return Err(LendingError::InsufficientLiquidity { requested: amount, available: st.cash });
         }
         let d = self.account_data_unchecked(acct, prices);
         let debt_after = d.total_debt + amount * prices[r];
         // validateBorrow: collateral != 0, LTV != 0, HF > 1, (debt + amount) / LTV <= collateral.
-        if d.total_collateral <= 0.0
-            || d.borrow_limit <= 0.0
-            || d.health_factor <= 1.0
-            || debt_after > d.borrow_limit
-        {
-            return Err(LendingError::InsufficientCollateral {
-                debt_after,
-                limit: d.borrow_limit,
-            });
+        if d.total_collateral <= 0.0 || d.borrow_limit <= 0.0 || d.health_factor <= 1.0 || debt_after > d.borrow_limit {
+            return Err(LendingError::InsufficientCollateral { debt_after, limit: d.borrow_limit });
         }
         let st = &mut self.reserves[r];
         let scaled = amount / st.borrow_index;
@@ -925,12 +794,7 @@ impl PooledMarket {
 
     /// Repay up to `amount` (`f64::INFINITY` = all) of the account's debt in reserve `r`; returns
     /// the amount repaid.
-    pub fn repay(
-        &mut self,
-        acct: &mut Account,
-        r: usize,
-        amount: f64,
-    ) -> Result<f64, LendingError> {
+    pub fn repay(&mut self, acct: &mut Account, r: usize, amount: f64) -> Result<f64, LendingError> {
         self.check_reserve(r)?;
         self.check_account(acct)?;
         check_request("repay amount", amount)?;
@@ -943,38 +807,24 @@ impl PooledMarket {
 
     fn burn_debt(&mut self, acct: &mut Account, r: usize, amount: f64, debt: f64) {
         let st = &mut self.reserves[r];
-        let scaled = if amount >= debt {
-            acct.debt_scaled[r]
-        } else {
-            (amount / st.borrow_index).min(acct.debt_scaled[r])
-        };
+        let scaled =
+            if amount >= debt { acct.debt_scaled[r] } else { (amount / st.borrow_index).min(acct.debt_scaled[r]) };
         acct.debt_scaled[r] -= scaled;
         st.scaled_debt = (st.scaled_debt - scaled).max(0.0);
     }
 
     /// Enter (`Some(e)`) or leave (`None`) an e-mode category (`validateSetUserEMode`): every
     /// reserve the account borrows must be borrowable in the category, and HF must stay >= 1.
-    pub fn set_emode(
-        &mut self,
-        acct: &mut Account,
-        emode: Option<usize>,
-        prices: &[f64],
-    ) -> Result<(), LendingError> {
+    pub fn set_emode(&mut self, acct: &mut Account, emode: Option<usize>, prices: &[f64]) -> Result<(), LendingError> {
         self.check_account(acct)?;
         if let Some(e) = emode {
             if e >= self.params.emodes.len() {
-                return Err(LendingError::UnknownEMode {
-                    index: e,
-                    count: self.params.emodes.len(),
-                });
+                return Err(LendingError::UnknownEMode { index: e, count: self.params.emodes.len() });
             }
-            if let Some(r) = (0..self.reserves.len())
-                .find(|&r| acct.debt_scaled[r] > 0.0 && !self.borrowable_in_emode(Some(e), r))
+            if let Some(r) =
+                (0..self.reserves.len()).find(|&r| acct.debt_scaled[r] > 0.0 && !self.borrowable_in_emode(Some(e), r))
             {
-                return Err(LendingError::NotBorrowableInEMode {
-                    reserve: r,
-                    emode: e,
-                });
+                return Err(LendingError::NotBorrowableInEMode { reserve: r, emode: e });
             }
         }
         let old = acct.emode;
@@ -1008,10 +858,7 @@ impl PooledMarket {
         for r in 0..self.reserves.len() {
             let (br, sr) = self.rates(r, &self.reserves[r]);
             let rf = self.params.reserves[r].reserve_factor;
-            let (bc, sc) = (
-                self.params.borrow_compounding,
-                self.params.supply_compounding,
-            );
+            let (bc, sc) = (self.params.borrow_compounding, self.params.supply_compounding);
             let st = &mut self.reserves[r];
             if sr != 0.0 {
                 st.liquidity_index *= sc.growth_factor(sr, dt_years);
@@ -1068,9 +915,7 @@ impl PooledMarket {
 
         // Close factor (executeLiquidationCall): 50% of the account's total debt value, unless
         // HF <= 0.95 or this reserve's collateral or debt is below the USD threshold.
-        let close_factor =
-            self.params
-                .close_factor(hf, balance * pc * eth_usd, reserve_debt * pd * eth_usd);
+        let close_factor = self.params.close_factor(hf, balance * pc * eth_usd, reserve_debt * pd * eth_usd);
         let mut max_liquidatable_debt = reserve_debt;
         if close_factor < 1.0 {
             let default_liquidatable_value = data.total_debt * close_factor;
@@ -1092,11 +937,7 @@ impl PooledMarket {
             (max_collateral, to_liquidate)
         };
         let fee_share = self.params.reserves[c].liquidation_protocol_fee;
-        let protocol_fee = if fee_share != 0.0 {
-            (seized - seized / (1.0 + bonus)) * fee_share
-        } else {
-            0.0
-        };
+        let protocol_fee = if fee_share != 0.0 { (seized - seized / (1.0 + bonus)) * fee_share } else { 0.0 };
         let liquidator_seized = seized - protocol_fee;
 
         // MUST_NOT_LEAVE_DUST.
@@ -1117,18 +958,13 @@ impl PooledMarket {
         // call repays into it if debt and collateral are the same asset).
         let available = self.reserves[c].cash + if c == d { repaid } else { 0.0 };
         if liquidator_seized > available {
-            return Err(LendingError::InsufficientLiquidity {
-                requested: liquidator_seized,
-                available,
-            });
+            return Err(LendingError::InsufficientLiquidity { requested: liquidator_seized, available });
         }
 
         // hasNoCollateralLeft: all of the account's counted collateral is taken by this call.
         let no_collateral_left = seized >= balance
             && (0..self.reserves.len()).all(|j| {
-                j == c
-                    || acct.supplied_scaled[j] <= 0.0
-                    || self.params.reserves[j].liquidation_threshold == 0.0
+                j == c || acct.supplied_scaled[j] <= 0.0 || self.params.reserves[j].liquidation_threshold == 0.0
             });
         let mut deficits = Vec::new();
         let mut bad_debt = 0.0;
@@ -1136,11 +972,7 @@ impl PooledMarket {
         if no_collateral_left {
             for (j, (st, &price)) in self.reserves.iter().zip(prices).enumerate() {
                 let debt_j = acct.debt_scaled[j] * st.borrow_index;
-                let amount = if j == d {
-                    (debt_j - repaid).max(0.0)
-                } else {
-                    debt_j
-                };
+                let amount = if j == d { (debt_j - repaid).max(0.0) } else { debt_j };
                 if amount > 0.0 {
                     deficits.push(ReserveDeficit { reserve: j, amount });
                     bad_debt_value += amount * price;
@@ -1182,14 +1014,7 @@ impl PooledMarket {
         prices: &[f64],
         eth_usd: f64,
     ) -> Result<PooledLiquidationOutcome, LendingError> {
-        let out = self.preview_liquidation(
-            acct,
-            collateral_reserve,
-            debt_reserve,
-            debt_to_cover,
-            prices,
-            eth_usd,
-        )?;
+        let out = self.preview_liquidation(acct, collateral_reserve, debt_reserve, debt_to_cover, prices, eth_usd)?;
         let (c, d) = (collateral_reserve, debt_reserve);
         let o = out.outcome;
 
@@ -1235,12 +1060,7 @@ mod tests {
     const ETH_USD: f64 = 3000.0;
 
     fn irm() -> KinkedIrm {
-        KinkedIrm {
-            base_rate: 0.0,
-            slope1: 0.03,
-            slope2: 0.80,
-            optimal_utilisation: 0.90,
-        }
+        KinkedIrm { base_rate: 0.0, slope1: 0.03, slope2: 0.80, optimal_utilisation: 0.90 }
     }
 
     fn reserve(name: &str, ltv: f64, lt: f64, bonus: f64, fee: f64) -> ReserveParams {
@@ -1308,24 +1128,18 @@ mod tests {
     fn close_factor_in_liquidation() {
         // 100 wstETH, 100 WETH debt. At wstETH = 1.2: HF = 120 * 0.8 / 100 = 0.96 > 0.95 -> 50%.
         let (m, _l, b) = setup(100.0, 100.0);
-        let o = m
-            .preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.2), ETH_USD)
-            .unwrap();
+        let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.2), ETH_USD).unwrap();
         assert!((o.outcome.health_factor_before - 0.96).abs() < 1e-12);
         assert_eq!(o.close_factor, 0.5);
         assert!((o.outcome.repaid - 50.0).abs() < 1e-12);
         // At 1.1: HF = 0.88 <= 0.95 -> 100%: all 100 could be repaid (collateral 110 ETH covers
         // 100 * 1.05 = 105 ETH of seizure).
-        let o = m
-            .preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.1), ETH_USD)
-            .unwrap();
+        let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.1), ETH_USD).unwrap();
         assert_eq!(o.close_factor, 1.0);
         assert!((o.outcome.repaid - 100.0).abs() < 1e-12);
         // Small position (0.6 wstETH, 0.5 WETH: $1,500 debt) at HF 0.96: 100%.
         let (m, _l, b) = setup(0.6, 0.5);
-        let o = m
-            .preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.0), ETH_USD)
-            .unwrap();
+        let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.0), ETH_USD).unwrap();
         assert!((o.outcome.health_factor_before - 0.96).abs() < 1e-12);
         assert_eq!(o.close_factor, 1.0);
         assert!((o.outcome.repaid - 0.5).abs() < 1e-12);
@@ -1340,10 +1154,7 @@ mod tests {
         let (mut m, _l, mut b) = setup(100.0, 100.0);
         let p = prices(1.2);
         let cash_before = m.reserve(WSTETH).unwrap().cash;
-        let o = m
-            .liquidate(&mut b, WSTETH, WETH, 10.0, &p, ETH_USD)
-            .unwrap()
-            .outcome;
+        let o = m.liquidate(&mut b, WSTETH, WETH, 10.0, &p, ETH_USD).unwrap().outcome;
         assert_eq!(o.repaid, 10.0);
         assert!((o.seized - 8.75).abs() < 1e-12);
         assert!((o.protocol_fee - (8.75 - 8.75 / 1.05) * 0.1).abs() < 1e-12);
@@ -1356,9 +1167,7 @@ mod tests {
         assert!((m.supplied(&b, WSTETH) - 91.25).abs() < 1e-12);
         assert!((m.debt(&b, WETH) - 90.0).abs() < 1e-12);
         assert!((m.reserve(WSTETH).unwrap().treasury_balance() - o.protocol_fee).abs() < 1e-12);
-        assert!(
-            (cash_before - m.reserve(WSTETH).unwrap().cash - o.liquidator_seized).abs() < 1e-12
-        );
+        assert!((cash_before - m.reserve(WSTETH).unwrap().cash - o.liquidator_seized).abs() < 1e-12);
     }
 
     /// Collateral worth less than debt * (1 + bonus): all 10 wstETH are taken, repaid is recomputed
@@ -1367,9 +1176,7 @@ mod tests {
     fn cap_when_collateral_insufficient_and_deficit() {
         let (mut m, _l, mut b) = setup(10.0, 8.0);
         let p = prices(0.5); // collateral 5 ETH vs debt 8: HF = 0.5
-        let out = m
-            .liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD)
-            .unwrap();
+        let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD).unwrap();
         let o = out.outcome;
         assert_eq!(out.close_factor, 1.0);
         assert_eq!(o.seized, 10.0);
@@ -1378,13 +1185,7 @@ mod tests {
         assert!((o.protocol_fee - (10.0 - 10.0 / 1.05) * 0.1).abs() < 1e-12);
         assert!(out.no_collateral_left);
         assert!((o.bad_debt - (8.0 - repaid)).abs() < 1e-12);
-        assert_eq!(
-            out.deficits,
-            vec![ReserveDeficit {
-                reserve: WETH,
-                amount: o.bad_debt
-            }]
-        );
+        assert_eq!(out.deficits, vec![ReserveDeficit { reserve: WETH, amount: o.bad_debt }]);
         assert!((m.reserve(WETH).unwrap().deficit - (8.0 - repaid)).abs() < 1e-12);
         assert_eq!(b.debt_scaled[WETH], 0.0);
         assert_eq!(b.supplied_scaled[WSTETH], 0.0);
@@ -1408,9 +1209,7 @@ mod tests {
         assert_eq!(m.reserve(USDC).unwrap().deficit, 0.0);
         // Second call takes the remaining 5.8 wstETH: repaid = 5.8 * 0.5 / 1.05 WETH; the rest of
         // the WETH debt and all 9,000 USDC become deficits.
-        let out = m
-            .liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD)
-            .unwrap();
+        let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD).unwrap();
         assert!(out.no_collateral_left);
         let repaid = 5.8 * 0.5 / 1.05;
         assert!((out.outcome.repaid - repaid).abs() < 1e-12);
@@ -1430,9 +1229,7 @@ mod tests {
     fn other_collateral_prevents_deficit() {
         let (mut m, _l, mut b) = setup(10.0, 8.0);
         m.supply(&mut b, USDC, 3_000.0).unwrap(); // 1 ETH of other collateral
-        let out = m
-            .liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD)
-            .unwrap();
+        let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD).unwrap();
         assert_eq!(out.outcome.seized, 10.0);
         assert!(!out.no_collateral_left);
         assert_eq!(m.reserve(WETH).unwrap().deficit, 0.0);
@@ -1444,19 +1241,11 @@ mod tests {
         // 100 wstETH / 100 WETH at 1.1: HF 0.88, 100% close factor. Repaying 99.9 WETH would leave
         // 0.1 WETH = $300 of debt: MUST_NOT_LEAVE_DUST.
         let (m, _l, b) = setup(100.0, 100.0);
-        let e = m
-            .preview_liquidation(&b, WSTETH, WETH, 99.9, &prices(1.1), ETH_USD)
-            .unwrap_err();
+        let e = m.preview_liquidation(&b, WSTETH, WETH, 99.9, &prices(1.1), ETH_USD).unwrap_err();
         assert!(matches!(e, LendingError::MustNotLeaveDust { .. }));
         // Repaying everything is fine, and so is leaving >= $1,000.
-        assert!(
-            m.preview_liquidation(&b, WSTETH, WETH, 100.0, &prices(1.1), ETH_USD)
-                .is_ok()
-        );
-        assert!(
-            m.preview_liquidation(&b, WSTETH, WETH, 99.0, &prices(1.1), ETH_USD)
-                .is_ok()
-        );
+        assert!(m.preview_liquidation(&b, WSTETH, WETH, 100.0, &prices(1.1), ETH_USD).is_ok());
+        assert!(m.preview_liquidation(&b, WSTETH, WETH, 99.0, &prices(1.1), ETH_USD).is_ok());
     }
 
     #[test]
@@ -1474,18 +1263,9 @@ mod tests {
             m.preview_liquidation(&b, WSTETH, USDC, 1.0, &prices(1.0), ETH_USD),
             Err(LendingError::NoDebtInReserve { .. })
         ));
-        assert!(
-            m.preview_liquidation(&b, WSTETH, WETH, f64::NAN, &prices(1.0), ETH_USD)
-                .is_err()
-        );
-        assert!(
-            m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(1.0), 0.0)
-                .is_err()
-        );
-        assert!(
-            m.preview_liquidation(&b, WSTETH, WETH, 1.0, &[1.0, 1.0], ETH_USD)
-                .is_err()
-        );
+        assert!(m.preview_liquidation(&b, WSTETH, WETH, f64::NAN, &prices(1.0), ETH_USD).is_err());
+        assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(1.0), 0.0).is_err());
+        assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &[1.0, 1.0], ETH_USD).is_err());
     }
 
     #[test]
@@ -1494,10 +1274,7 @@ mod tests {
         let p = prices(1.0);
         // Outside e-mode: LTV 75% of 10 ETH.
         assert!((m.max_borrow(&b, WETH, &p).unwrap() - 7.5).abs() < 1e-12);
-        assert!(matches!(
-            m.borrow(&mut b, WETH, 7.6, &p),
-            Err(LendingError::InsufficientCollateral { .. })
-        ));
+        assert!(matches!(m.borrow(&mut b, WETH, 7.6, &p), Err(LendingError::InsufficientCollateral { .. })));
         m.borrow(&mut b, WETH, 7.0, &p).unwrap();
         assert!((m.health_factor(&b, &p).unwrap() - 8.0 / 7.0).abs() < 1e-12);
         // E-mode: LTV 93%, LT 95%, bonus 1%.
@@ -1506,18 +1283,12 @@ mod tests {
         assert!((m.max_borrow(&b, WETH, &p).unwrap() - 2.3).abs() < 1e-12);
         m.borrow(&mut b, WETH, 2.29, &p).unwrap();
         // USDC is not borrowable in the ETH-correlated category.
-        assert!(matches!(
-            m.borrow(&mut b, USDC, 1.0, &p),
-            Err(LendingError::NotBorrowableInEMode { .. })
-        ));
+        assert!(matches!(m.borrow(&mut b, USDC, 1.0, &p), Err(LendingError::NotBorrowableInEMode { .. })));
         // Leaving e-mode would make HF 8 / 9.29 < 1: refused, e-mode kept.
         assert!(m.set_emode(&mut b, None, &p).is_err());
         assert_eq!(b.emode, Some(0));
         // E-mode liquidation uses the 1% bonus: at 0.97, HF = 9.7 * 0.95 / 9.29 < 1.
-        let o = m
-            .preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(0.97), ETH_USD)
-            .unwrap()
-            .outcome;
+        let o = m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(0.97), ETH_USD).unwrap().outcome;
         assert!((o.seized - 1.0 / 0.97 * 1.01).abs() < 1e-12);
     }
 
@@ -1529,21 +1300,13 @@ mod tests {
         let mut m = PooledMarket::new(params).unwrap();
         let mut l = m.new_account();
         m.supply(&mut l, WETH, 100.0).unwrap();
-        assert!(matches!(
-            m.supply(&mut l, WETH, 0.5),
-            Err(LendingError::SupplyCapExceeded { .. })
-        ));
+        assert!(matches!(m.supply(&mut l, WETH, 0.5), Err(LendingError::SupplyCapExceeded { .. })));
         let mut b = m.new_account();
         m.supply(&mut b, WSTETH, 100.0).unwrap();
-        assert!(matches!(
-            m.borrow(&mut b, WETH, 11.0, &prices(1.0)),
-            Err(LendingError::BorrowCapExceeded { .. })
-        ));
+        assert!(matches!(m.borrow(&mut b, WETH, 11.0, &prices(1.0)), Err(LendingError::BorrowCapExceeded { .. })));
         m.borrow(&mut b, WETH, 10.0, &prices(1.0)).unwrap();
         // 90 idle: the lender's 100 can only partly leave.
-        let w = m
-            .withdraw(&mut l, WETH, f64::INFINITY, &prices(1.0))
-            .unwrap();
+        let w = m.withdraw(&mut l, WETH, f64::INFINITY, &prices(1.0)).unwrap();
         assert_eq!(w.withdrawn, 90.0);
         assert_eq!(w.unfilled, 10.0);
         assert_eq!(w.limited_by, WithdrawLimit::Liquidity);
@@ -1586,8 +1349,7 @@ mod tests {
         let mut whale = m.new_account();
         m.supply(&mut whale, WSTETH, 5_000.0).unwrap();
         m.borrow(&mut whale, WETH, 5_000.0, &prices(2.0)).unwrap();
-        m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD)
-            .unwrap();
+        m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD).unwrap();
         let r = m.reserve(WETH).unwrap();
         assert!(r.deficit > 0.0);
         let d = r.total_debt();
@@ -1603,26 +1365,13 @@ mod tests {
     fn validate_messages() {
         let mut p = market().params().clone();
         p.reserves[1].ltv = 0.85;
-        assert_eq!(
-            p.validate().unwrap_err().to_string(),
-            "reserves[1].ltv must be <= liquidation_threshold, got 0.85"
-        );
+        assert_eq!(p.validate().unwrap_err().to_string(), "reserves[1].ltv must be <= liquidation_threshold, got 0.85");
         let mut p = market().params().clone();
         p.reserves[0].liquidation_bonus = 0.25;
-        assert!(
-            p.validate()
-                .unwrap_err()
-                .to_string()
-                .starts_with("reserves[0].liquidation_bonus must be such that")
-        );
+        assert!(p.validate().unwrap_err().to_string().starts_with("reserves[0].liquidation_bonus must be such that"));
         let mut p = market().params().clone();
         p.emodes[0].collateral_assets.push(7);
-        assert!(
-            p.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("emodes[0].collateral_assets")
-        );
+        assert!(p.validate().unwrap_err().to_string().contains("emodes[0].collateral_assets"));
         let mut p = market().params().clone();
         p.reserves[2].irm.optimal_utilisation = 0.0;
         assert_eq!(
@@ -1630,20 +1379,11 @@ mod tests {
             "reserves[2].irm.optimal_utilisation must be in (0, 1), got 0"
         );
         assert!(EMode::eth_correlated().validate(3).is_ok());
-        let e = EMode::eth_correlated()
-            .with_assets(&[5], &[])
-            .validate(3)
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "emode.collateral_assets: reserve index 5 out of range (market has 3 reserves)"
-        );
+        let e = EMode::eth_correlated().with_assets(&[5], &[]).validate(3).unwrap_err();
+        assert_eq!(e.to_string(), "emode.collateral_assets: reserve index 5 out of range (market has 3 reserves)");
         let mut r = market().params().reserves[0].clone();
         r.liquidation_threshold = 1.2;
-        assert_eq!(
-            r.validate().unwrap_err().to_string(),
-            "reserve.liquidation_threshold must be in [0, 1), got 1.2"
-        );
+        assert_eq!(r.validate().unwrap_err().to_string(), "reserve.liquidation_threshold must be in [0, 1), got 1.2");
     }
 
     #[test]
@@ -1671,14 +1411,8 @@ mod tests {
     fn account_shape_checked() {
         let (mut m, _l, _b) = setup(1.0, 0.0);
         let mut bad = Account::new(2);
-        assert!(matches!(
-            m.supply(&mut bad, WETH, 1.0),
-            Err(LendingError::AccountShape { .. })
-        ));
+        assert!(matches!(m.supply(&mut bad, WETH, 1.0), Err(LendingError::AccountShape { .. })));
         let mut a = m.new_account();
-        assert!(matches!(
-            m.supply(&mut a, 9, 1.0),
-            Err(LendingError::UnknownReserve { .. })
-        ));
+        assert!(matches!(m.supply(&mut a, 9, 1.0), Err(LendingError::UnknownReserve { .. })));
     }
 }

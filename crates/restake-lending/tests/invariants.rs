@@ -12,12 +12,7 @@ fn close(a: f64, b: f64, scale: f64) -> bool {
 }
 
 fn irm() -> KinkedIrm {
-    KinkedIrm {
-        base_rate: 0.01,
-        slope1: 0.04,
-        slope2: 0.75,
-        optimal_utilisation: 0.9,
-    }
+    KinkedIrm { base_rate: 0.01, slope1: 0.04, slope2: 0.75, optimal_utilisation: 0.9 }
 }
 
 // ---------------------------------------------------------------- isolated
@@ -87,8 +82,7 @@ impl IsoWorld {
             IsoOp::SupplyCollateral(i, a) => self.m.supply_collateral(&mut self.coll[i], a)?,
             IsoOp::WithdrawCollateral(i, a) => {
                 let a = a.min(self.coll[i]);
-                self.m
-                    .withdraw_collateral(&mut self.coll[i], self.shares[i], a, p)?
+                self.m.withdraw_collateral(&mut self.coll[i], self.shares[i], a, p)?
             }
             IsoOp::Borrow(i, f) => {
                 let a = f * self.m.max_borrow(self.coll[i], self.shares[i], p);
@@ -108,15 +102,11 @@ impl IsoWorld {
             IsoOp::Price(f) => self.price = (self.price * f).clamp(0.01, 10.0),
             IsoOp::LiqRepay(i, _) | IsoOp::LiqSeize(i, _) | IsoOp::LiqMax(i) => {
                 let req = match *op {
-                    IsoOp::LiqRepay(_, f) => {
-                        LiquidationRequest::Repay(f * self.m.debt_of(self.shares[i]).max(1e-9))
-                    }
+                    IsoOp::LiqRepay(_, f) => LiquidationRequest::Repay(f * self.m.debt_of(self.shares[i]).max(1e-9)),
                     IsoOp::LiqSeize(_, f) => LiquidationRequest::Seize(f * self.coll[i].max(1e-9)),
                     _ => LiquidationRequest::Max,
                 };
-                let o = self
-                    .m
-                    .liquidate(&mut self.coll[i], &mut self.shares[i], p, req)?;
+                let o = self.m.liquidate(&mut self.coll[i], &mut self.shares[i], p, req)?;
                 self.cash += o.repaid;
                 // Bad debt only once the collateral is gone; then no debt survives.
                 if self.coll[i] > 0.0 {
@@ -133,24 +123,12 @@ impl IsoWorld {
         let m = &self.m;
         let s = self.scale;
         let sum_debt: f64 = self.shares.iter().map(|&x| m.debt_of(x)).sum();
-        assert!(
-            close(m.total_borrow_assets(), sum_debt, s),
-            "borrow {} vs sum {}",
-            m.total_borrow_assets(),
-            sum_debt
-        );
+        assert!(close(m.total_borrow_assets(), sum_debt, s), "borrow {} vs sum {}", m.total_borrow_assets(), sum_debt);
         let sum_shares: f64 = self.supply.iter().sum::<f64>() + m.fee_shares();
         assert!(close(m.total_supply_shares(), sum_shares, s));
         let sum_coll: f64 = self.coll.iter().sum();
         assert!(close(m.total_collateral(), sum_coll, s));
-        assert!(
-            close(
-                m.total_supply_assets() - m.total_borrow_assets(),
-                self.cash,
-                s
-            ),
-            "cash"
-        );
+        assert!(close(m.total_supply_assets() - m.total_borrow_assets(), self.cash, s), "cash");
         assert!(m.total_supply_assets() >= 0.0 && m.total_borrow_shares() >= 0.0);
         assert!(m.total_supply_assets() - m.total_borrow_assets() >= -1e-9 * s);
         for x in self.coll.iter().chain(&self.shares).chain(&self.supply) {
@@ -229,11 +207,7 @@ fn pooled_market() -> PooledMarket {
         reserve_factor: 0.15,
         borrowing_enabled: true,
     };
-    let reserves = vec![
-        res("WETH", 0.80, 0.83, 0.05),
-        res("LRT", 0.72, 0.75, 0.075),
-        res("USDC", 0.75, 0.78, 0.045),
-    ];
+    let reserves = vec![res("WETH", 0.80, 0.83, 0.05), res("LRT", 0.72, 0.75, 0.075), res("USDC", 0.75, 0.78, 0.045)];
     let emodes = vec![EMode::eth_correlated().with_assets(&[0, 1], &[0])];
     let mut p = PooledParams::new(reserves, emodes);
     // Small amounts in these tests: keep the dust rule from rejecting most partial liquidations.
@@ -282,32 +256,19 @@ impl PoolWorld {
                 let base = if r == 2 { 1.0 / ETH_USD } else { 1.0 };
                 self.prices[r] = (self.prices[r] * f).clamp(0.01 * base, 10.0 * base);
             }
-            PoolOp::EMode(a, on) => {
-                self.m
-                    .set_emode(&mut self.accts[a], on.then_some(0), &self.prices)?
-            }
+            PoolOp::EMode(a, on) => self.m.set_emode(&mut self.accts[a], on.then_some(0), &self.prices)?,
             PoolOp::Liquidate(a, pick, f) => {
                 let (c, d) = pick.unwrap_or_else(|| {
                     let acct = &self.accts[a];
-                    let by = |v: &dyn Fn(usize) -> f64| {
-                        (0..3).max_by(|&x, &y| v(x).total_cmp(&v(y))).unwrap()
-                    };
-                    (
-                        by(&|r| self.m.supplied(acct, r) * self.prices[r]),
-                        by(&|r| self.m.debt(acct, r) * self.prices[r]),
-                    )
+                    let by = |v: &dyn Fn(usize) -> f64| (0..3).max_by(|&x, &y| v(x).total_cmp(&v(y))).unwrap();
+                    (by(&|r| self.m.supplied(acct, r) * self.prices[r]), by(&|r| self.m.debt(acct, r) * self.prices[r]))
                 });
                 let cover = f * self.m.debt(&self.accts[a], d).max(1e-12);
-                let out =
-                    self.m
-                        .liquidate(&mut self.accts[a], c, d, cover, &self.prices, ETH_USD)?;
+                let out = self.m.liquidate(&mut self.accts[a], c, d, cover, &self.prices, ETH_USD)?;
                 let o = out.outcome;
                 self.cash[d] += o.repaid;
                 self.cash[c] -= o.liquidator_seized;
-                assert!(
-                    (o.seized - o.liquidator_seized - o.protocol_fee).abs()
-                        <= 1e-12 * o.seized.max(1.0)
-                );
+                assert!((o.seized - o.liquidator_seized - o.protocol_fee).abs() <= 1e-12 * o.seized.max(1.0));
                 // Deficit exactly when the account's counted collateral is gone.
                 let acct = &self.accts[a];
                 if out.no_collateral_left {
@@ -326,28 +287,14 @@ impl PoolWorld {
         for r in 0..3 {
             let st = self.m.reserve(r).unwrap();
             let sum_debt: f64 = self.accts.iter().map(|a| self.m.debt(a, r)).sum();
-            assert!(
-                close(st.total_debt(), sum_debt, s),
-                "reserve {r}: debt {} vs sum {}",
-                st.total_debt(),
-                sum_debt
-            );
+            assert!(close(st.total_debt(), sum_debt, s), "reserve {r}: debt {} vs sum {}", st.total_debt(), sum_debt);
             let sum_sup: f64 = self.accts.iter().map(|a| a.supplied_scaled[r]).sum();
             assert!(close(st.scaled_supply, sum_sup, s));
-            assert!(
-                close(st.cash, self.cash[r], s),
-                "reserve {r}: cash {} vs flows {}",
-                st.cash,
-                self.cash[r]
-            );
+            assert!(close(st.cash, self.cash[r], s), "reserve {r}: cash {} vs flows {}", st.cash, self.cash[r]);
             assert!(st.cash >= -1e-9 * s && st.deficit >= 0.0 && st.scaled_debt >= 0.0);
             if !self.accrued {
                 // Without interest, aTokens are exactly backed by cash + debt + deficit.
-                assert!(close(
-                    st.cash + st.total_debt() + st.deficit,
-                    st.total_supply(),
-                    s
-                ));
+                assert!(close(st.cash + st.total_debt() + st.deficit, st.total_supply(), s));
             }
         }
         for a in &self.accts {

@@ -10,10 +10,7 @@ use restake_plot::*;
 struct Noise(u64);
 impl Noise {
     fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((self.0 >> 11) as f64) / ((1u64 << 53) as f64)
     }
     fn normal(&mut self) -> f64 {
@@ -32,10 +29,7 @@ fn domino(n: &mut Noise) -> DominoChart {
     let dt = 5.0 / 60.0; // five-minute steps
     let steps = (72.0 / dt) as usize;
     let ts: Vec<f64> = (0..=steps).map(|i| i as f64 * dt).collect();
-    let nav_ez: Vec<(f64, f64)> = ts
-        .iter()
-        .map(|&t| (t, if t < 24.0 { 1.0 } else { 0.97 }))
-        .collect();
+    let nav_ez: Vec<(f64, f64)> = ts.iter().map(|&t| (t, if t < 24.0 { 1.0 } else { 0.97 })).collect();
     let mut dev = 0.0;
     let pool_ez: Vec<(f64, f64)> = ts
         .iter()
@@ -68,30 +62,18 @@ fn domino(n: &mut Noise) -> DominoChart {
         })
         .collect();
     let mut liqs = Vec::new();
-    let rounds = [
-        (1u32, 24.0, 24.75, 900.0),
-        (2, 25.0, 26.0, 600.0),
-        (3, 26.0, 27.0, 300.0),
-    ];
+    let rounds = [(1u32, 24.0, 24.75, 900.0), (2, 25.0, 26.0, 600.0), (3, 26.0, 27.0, 300.0)];
     for (round, a, b, scale) in rounds {
         let mut t = a;
         while t < b {
             for (market, share) in [("Morpho ezETH/WETH", 1.0), ("Aave v3 ezETH", 0.55)] {
                 let v = scale * share * (0.5 + n.uniform());
-                liqs.push(LiquidationBar {
-                    t,
-                    market: market.to_string(),
-                    round,
-                    debt_repaid: v,
-                });
+                liqs.push(LiquidationBar { t, market: market.to_string(), round, debt_repaid: v });
             }
             t += dt;
         }
     }
-    let bad_debt: Vec<(f64, f64)> = ts
-        .iter()
-        .map(|&t| (t, 850.0 * smooth_step(t, 25.3, 27.2)))
-        .collect();
+    let bad_debt: Vec<(f64, f64)> = ts.iter().map(|&t| (t, 850.0 * smooth_step(t, 25.3, 27.2))).collect();
     DominoChart {
         title: "Liquidation dominoes: 30% slash of an ezETH AVS".to_string(),
         time_label: "time since start".to_string(),
@@ -105,18 +87,9 @@ fn domino(n: &mut Noise) -> DominoChart {
         liquidations: liqs,
         bad_debt: Some(Series::new("", bad_debt)),
         shocks: vec![
-            ShockMarker {
-                t: 24.0,
-                label: "AVS slashed 30% (ezETH NAV -3%)".to_string(),
-            },
-            ShockMarker {
-                t: 25.0,
-                label: "oracle switches to market price".to_string(),
-            },
-            ShockMarker {
-                t: 48.0,
-                label: "withdrawals unpaused".to_string(),
-            },
+            ShockMarker { t: 24.0, label: "AVS slashed 30% (ezETH NAV -3%)".to_string() },
+            ShockMarker { t: 25.0, label: "oracle switches to market price".to_string() },
+            ShockMarker { t: 48.0, label: "withdrawals unpaused".to_string() },
         ],
     }
 }
@@ -135,79 +108,50 @@ fn liquidity(n: &mut Noise) -> LiquidityCrisisChart {
         pool_imbalance: vec![
             Series::new(
                 "ezETH",
-                s(&|t| {
-                    0.5 + 0.32 * smooth_step(t, 24.0, 30.0) - 0.12 * smooth_step(t, 48.0, 200.0)
-                        + 0.01 * j(t)
-                }),
+                s(&|t| 0.5 + 0.32 * smooth_step(t, 24.0, 30.0) - 0.12 * smooth_step(t, 48.0, 200.0) + 0.01 * j(t)),
             ),
             Series::new(
                 "weETH",
-                s(&|t| {
-                    0.5 + 0.06 * smooth_step(t, 24.0, 36.0) - 0.04 * smooth_step(t, 60.0, 150.0)
-                        + 0.005 * j(t)
-                }),
+                s(&|t| 0.5 + 0.06 * smooth_step(t, 24.0, 36.0) - 0.04 * smooth_step(t, 60.0, 150.0) + 0.005 * j(t)),
             ),
         ],
         queue: vec![
             Series::new(
                 "ezETH queue",
-                s(&|t| {
-                    2_000.0 + 178_000.0 * smooth_step(t, 24.0, 60.0)
-                        - 60_000.0 * smooth_step(t, 190.0, 320.0)
-                }),
+                s(&|t| 2_000.0 + 178_000.0 * smooth_step(t, 24.0, 60.0) - 60_000.0 * smooth_step(t, 190.0, 320.0)),
             ),
-            Series::new(
-                "weETH queue",
-                s(&|t| 1_500.0 + 22_000.0 * smooth_step(t, 26.0, 80.0)),
-            ),
+            Series::new("weETH queue", s(&|t| 1_500.0 + 22_000.0 * smooth_step(t, 26.0, 80.0))),
         ],
         queue_wait: vec![
             Series::new(
                 "ezETH wait",
-                s(&|t| {
-                    7.0 + 11.0 * smooth_step(t, 24.0, 70.0) - 3.0 * smooth_step(t, 190.0, 320.0)
-                }),
+                s(&|t| 7.0 + 11.0 * smooth_step(t, 24.0, 70.0) - 3.0 * smooth_step(t, 190.0, 320.0)),
             ),
             Series::new("weETH wait", s(&|t| 7.0 + 2.0 * smooth_step(t, 26.0, 90.0))),
         ],
         buffer: vec![
             Series::new(
                 "ezETH buffer",
-                s(&|t| {
-                    12_000.0 * (1.0 - smooth_step(t, 24.0, 25.5))
-                        + 3_000.0 * smooth_step(t, 170.0, 330.0)
-                }),
+                s(&|t| 12_000.0 * (1.0 - smooth_step(t, 24.0, 25.5)) + 3_000.0 * smooth_step(t, 170.0, 330.0)),
             ),
-            Series::new(
-                "weETH buffer",
-                s(&|t| 8_000.0 - 3_000.0 * smooth_step(t, 26.0, 40.0)),
-            ),
+            Series::new("weETH buffer", s(&|t| 8_000.0 - 3_000.0 * smooth_step(t, 26.0, 40.0))),
         ],
         utilisation: vec![
             Series::new(
                 "Morpho ezETH/WETH",
                 s(&|t| {
-                    (0.82 + 0.17 * smooth_step(t, 24.0, 27.0) - 0.08 * smooth_step(t, 100.0, 250.0)
-                        + 0.005 * j(t))
-                    .min(1.0)
+                    (0.82 + 0.17 * smooth_step(t, 24.0, 27.0) - 0.08 * smooth_step(t, 100.0, 250.0) + 0.005 * j(t))
+                        .min(1.0)
                 }),
             ),
             Series::new(
                 "Aave v3 WETH",
-                s(&|t| {
-                    0.78 + 0.14 * smooth_step(t, 24.0, 40.0) - 0.05 * smooth_step(t, 120.0, 300.0)
-                }),
+                s(&|t| 0.78 + 0.14 * smooth_step(t, 24.0, 40.0) - 0.05 * smooth_step(t, 120.0, 300.0)),
             ),
         ],
         shocks: vec![
-            ShockMarker {
-                t: 24.0,
-                label: "AVS slashed 30%".to_string(),
-            },
-            ShockMarker {
-                t: 168.0,
-                label: "incentives end".to_string(),
-            },
+            ShockMarker { t: 24.0, label: "AVS slashed 30%".to_string() },
+            ShockMarker { t: 168.0, label: "incentives end".to_string() },
         ],
     }
 }
@@ -220,14 +164,8 @@ fn heat() -> Heatmap {
         .map(|&lltv| {
             x.iter()
                 .map(|&delay| {
-                    let v: f64 = 24_000.0
-                        * ((lltv - 0.75f64) / 0.215).powf(2.5)
-                        * (delay / 21.0f64).powf(0.7);
-                    if (lltv - 0.945f64).abs() < 1e-9 && delay == 3.0 {
-                        f64::NAN
-                    } else {
-                        v
-                    }
+                    let v: f64 = 24_000.0 * ((lltv - 0.75f64) / 0.215).powf(2.5) * (delay / 21.0f64).powf(0.7);
+                    if (lltv - 0.945f64).abs() < 1e-9 && delay == 3.0 { f64::NAN } else { v }
                 })
                 .collect()
         })
@@ -245,23 +183,12 @@ fn heat() -> Heatmap {
 
 fn fan(n: &mut Noise) -> FanChart {
     let t: Vec<f64> = (0..=168).map(|h| h as f64).collect();
-    let median: Vec<f64> = t
-        .iter()
-        .map(|&h| 1.0 - 0.06 * smooth_step(h, 24.0, 26.0) + 0.04 * smooth_step(h, 26.0, 120.0))
-        .collect();
-    let width =
-        |h: f64| 0.002 + 0.05 * smooth_step(h, 24.0, 30.0) - 0.02 * smooth_step(h, 60.0, 168.0);
+    let median: Vec<f64> =
+        t.iter().map(|&h| 1.0 - 0.06 * smooth_step(h, 24.0, 26.0) + 0.04 * smooth_step(h, 26.0, 120.0)).collect();
+    let width = |h: f64| 0.002 + 0.05 * smooth_step(h, 24.0, 30.0) - 0.02 * smooth_step(h, 60.0, 168.0);
     let mut band = |cov: f64, k: f64| {
-        let lo: Vec<f64> = t
-            .iter()
-            .zip(&median)
-            .map(|(&h, m)| m - k * width(h) * (1.0 + 0.05 * n.normal()))
-            .collect();
-        let hi: Vec<f64> = t
-            .iter()
-            .zip(&median)
-            .map(|(&h, m)| (m + 0.4 * k * width(h)).min(1.005))
-            .collect();
+        let lo: Vec<f64> = t.iter().zip(&median).map(|(&h, m)| m - k * width(h) * (1.0 + 0.05 * n.normal())).collect();
+        let hi: Vec<f64> = t.iter().zip(&median).map(|(&h, m)| (m + 0.4 * k * width(h)).min(1.005)).collect();
         (cov, lo, hi)
     };
     let bands = vec![band(0.5, 0.35), band(0.9, 1.0)];
@@ -280,17 +207,9 @@ fn losses(n: &mut Noise) -> LossDistribution {
     let mut div = Vec::new();
     for _ in 0..2000 {
         let big = n.uniform() < 0.12;
-        conc.push(if big {
-            6.0 + 9.0 * n.uniform()
-        } else {
-            (0.6 + 0.5 * n.normal()).max(0.0)
-        });
+        conc.push(if big { 6.0 + 9.0 * n.uniform() } else { (0.6 + 0.5 * n.normal()).max(0.0) });
         let big = n.uniform() < 0.05;
-        div.push(if big {
-            2.0 + 4.0 * n.uniform()
-        } else {
-            (0.5 + 0.3 * n.normal()).max(0.0)
-        });
+        div.push(if big { 2.0 + 4.0 * n.uniform() } else { (0.5 + 0.3 * n.normal()).max(0.0) });
     }
     let q = 0.95;
     let vc = |name: &str, v: &[f64]| {
@@ -314,19 +233,10 @@ fn losses(n: &mut Noise) -> LossDistribution {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "/tmp/gallery".to_string()),
-    );
+    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "/tmp/gallery".to_string()));
     std::fs::create_dir_all(&dir)?;
     let mut n = Noise(42);
-    let p = |name: &str| {
-        (
-            dir.join(format!("{name}.png")),
-            dir.join(format!("{name}.svg")),
-        )
-    };
+    let p = |name: &str| (dir.join(format!("{name}.png")), dir.join(format!("{name}.svg")));
     let (a, b) = p("domino");
     domino_chart(&domino(&mut n), &a, &b)?;
     let (a, b) = p("liquidity");
@@ -339,14 +249,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     loss_distribution(&losses(&mut n), &a, &b)?;
     // Degenerate inputs must still render.
     let (a, b) = p("domino_empty");
-    domino_chart(
-        &DominoChart {
-            title: "Empty domino chart".into(),
-            ..Default::default()
-        },
-        &a,
-        &b,
-    )?;
+    domino_chart(&DominoChart { title: "Empty domino chart".into(), ..Default::default() }, &a, &b)?;
     // Sparse inputs: no ETH/USD, no bad debt, hourly steps, one market, NaN gaps.
     let mut d = domino(&mut n);
     d.title = "Sparse domino: one market, hourly steps, gaps".into();
@@ -362,11 +265,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     for s in &mut d.prices {
-        s.points
-            .iter_mut()
-            .skip(400)
-            .take(60)
-            .for_each(|p| p.1 = f64::NAN);
+        s.points.iter_mut().skip(400).take(60).for_each(|p| p.1 = f64::NAN);
     }
     let (a, b) = p("domino_sparse");
     domino_chart(&d, &a, &b)?;
@@ -378,10 +277,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Dense grid: tick labels must thin out, annotations must give way.
     let xs: Vec<f64> = (0..30).map(|i| 0.5 + i as f64 * 0.5).collect();
     let ys: Vec<f64> = (0..20).map(|i| 0.70 + i as f64 * 0.0135).collect();
-    let z = ys
-        .iter()
-        .map(|y| xs.iter().map(|x| (x * y).sin() * 1e5).collect())
-        .collect();
+    let z = ys.iter().map(|y| xs.iter().map(|x| (x * y).sin() * 1e5).collect()).collect();
     let h = Heatmap {
         title: "Dense grid".into(),
         x_label: "withdrawal delay (days)".into(),

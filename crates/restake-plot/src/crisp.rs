@@ -12,8 +12,7 @@ use std::sync::OnceLock;
 use ab_glyph::{Font, FontRef, Glyph, PxScale, ScaleFont, point};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
-    FontFamily, FontStyle,
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontFamily, FontStyle,
 };
 
 struct Faces {
@@ -208,13 +207,7 @@ impl<B: DrawingBackend> DrawingBackend for Crisp<B> {
             }
         }
         for (x, y, cov) in pixels {
-            self.0.draw_pixel(
-                (x, y),
-                BackendColor {
-                    alpha: color.alpha * cov as f64,
-                    rgb: color.rgb,
-                },
-            )?;
+            self.0.draw_pixel((x, y), BackendColor { alpha: color.alpha * cov as f64, rgb: color.rgb })?;
         }
         Ok(())
     }

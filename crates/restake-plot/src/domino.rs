@@ -8,20 +8,14 @@ use crate::panel::*;
 use crate::style::*;
 use crate::{DominoChart, PlotError};
 
-pub(crate) fn draw<DB: DrawingBackend>(
-    c: &DominoChart,
-    root: &DrawingArea<DB, Shift>,
-) -> Result<(), PlotError> {
+pub(crate) fn draw<DB: DrawingBackend>(c: &DominoChart, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     let body = title_strip(root, &c.title)?;
 
     let prices: Vec<_> = c.prices.iter().filter(|s| has_finite(s)).collect();
     let eth = c.eth_usd.as_ref().filter(|s| has_finite(s));
     let bad = c.bad_debt.as_ref().filter(|s| has_finite(s));
-    let liqs: Vec<_> = c
-        .liquidations
-        .iter()
-        .filter(|l| l.t.is_finite() && l.debt_repaid.is_finite() && l.debt_repaid > 0.0)
-        .collect();
+    let liqs: Vec<_> =
+        c.liquidations.iter().filter(|l| l.t.is_finite() && l.debt_repaid.is_finite() && l.debt_repaid > 0.0).collect();
 
     let (mut t_ext, p_ext) = series_extent(prices.iter().copied());
     t_ext = merge(t_ext, series_extent(eth).0);
@@ -33,11 +27,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let t_ext = merge(Some(t_ext), extent(c.shocks.iter().map(|s| s.t))).unwrap_or(t_ext);
     let x = Axis::time(t_ext.0, t_ext.1);
 
-    let weights: Vec<f64> = if eth.is_some() {
-        vec![0.5, 0.14, 0.36]
-    } else {
-        vec![0.58, 0.42]
-    };
+    let weights: Vec<f64> = if eth.is_some() { vec![0.5, 0.14, 0.36] } else { vec![0.58, 0.42] };
     let st = stack(&body, &x, &c.shocks, &weights)?;
     draw_lane(&st.lane, &st.placed)?;
     let mut colors = ColorMap::default();
@@ -58,14 +48,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         shock_lines(root, &chart, &x, &y, &c.shocks)?;
         // Parity reference.
         if y.lo < 1.0 && y.hi > 1.0 {
-            draw_line(
-                root,
-                &chart,
-                &[(x.lo, 1.0), (x.hi, 1.0)],
-                MUTED,
-                1,
-                Dash::Dotted,
-            )?;
+            draw_line(root, &chart, &[(x.lo, 1.0), (x.hi, 1.0)], MUTED, 1, Dash::Dotted)?;
         }
         let styles = style_series(&mut colors, &prices, is_nav);
         let mut legend = vec![LegendEntry::heading("prices in ETH")];
@@ -90,16 +73,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
         shock_lines(root, &chart, &x, &y, &c.shocks)?;
         let col = RGBColor(60, 60, 60);
         draw_line(root, &chart, &e.points, col, 2, Dash::Solid)?;
-        let label = if e.label.is_empty() {
-            "ETH/USD".to_string()
-        } else {
-            e.label.clone()
-        };
-        draw_legend(
-            &p.legend,
-            &[LegendEntry::line(label, col, 2, Dash::Solid)],
-            4,
-        )?;
+        let label = if e.label.is_empty() { "ETH/USD".to_string() } else { e.label.clone() };
+        draw_legend(&p.legend, &[LegendEntry::line(label, col, 2, Dash::Solid)], 4)?;
     }
 
     // --- Liquidations and bad debt ---------------------------------------------------------
@@ -134,12 +109,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         let sec = dual.borrow_secondary();
         for run in finite_runs(&b.points) {
             let px: Vec<(i32, i32)> = run.iter().map(|q| sec.backend_coord(q)).collect();
-            pixel_line(
-                root,
-                &px,
-                ShapeStyle::from(&col).stroke_width(3),
-                Dash::Solid,
-            )?;
+            pixel_line(root, &px, ShapeStyle::from(&col).stroke_width(3), Dash::Solid)?;
         }
         legend_for_bars(&mut legend, &bars);
         legend.push(LegendEntry::heading("bad debt"));
@@ -214,10 +184,7 @@ pub(crate) fn centre_note<DB: DrawingBackend>(
     text: &str,
 ) -> Result<(), PlotError> {
     let p = chart.backend_coord(&((x.lo + x.hi) / 2.0, (y.lo + y.hi) / 2.0));
-    let style = ("sans-serif", 24)
-        .into_font()
-        .color(&MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Center));
+    let style = ("sans-serif", 24).into_font().color(&MUTED).pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(text.to_string(), p, style))?;
     Ok(())
 }
@@ -265,10 +232,7 @@ impl Bars {
         times.sort_by(f64::total_cmp);
         times.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * a.abs().max(1.0));
         let span = x.hi - x.lo;
-        let min_gap = times
-            .windows(2)
-            .map(|w| w[1] - w[0])
-            .fold(f64::INFINITY, f64::min);
+        let min_gap = times.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
         // Bars narrower than ~1/300 of the axis would vanish: sum neighbouring steps instead.
         let floor = span / 300.0;
         let (width, aggregated) = if min_gap.is_finite() && min_gap >= floor {
@@ -309,36 +273,18 @@ impl Bars {
             .into_iter()
             .map(|(k, mut v)| {
                 v.sort_by_key(|e| (e.0, e.1));
-                let centre = if aggregated.is_some() {
-                    t0 + (k as f64 + 0.5) * width
-                } else {
-                    t0 + k as f64 * width
-                };
+                let centre = if aggregated.is_some() { t0 + (k as f64 + 0.5) * width } else { t0 + k as f64 * width };
                 (centre, v)
             })
             .collect();
-        Bars {
-            markets,
-            rounds,
-            groups,
-            present,
-            width,
-            aggregated,
-        }
+        Bars { markets, rounds, groups, present, width, aggregated }
     }
 
     fn max_total(&self) -> f64 {
-        self.groups
-            .iter()
-            .map(|(_, v)| v.iter().map(|e| e.2).sum::<f64>())
-            .fold(0.0, f64::max)
+        self.groups.iter().map(|(_, v)| v.iter().map(|e| e.2).sum::<f64>()).fold(0.0, f64::max)
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        chart: &ChartContext<'_, DB, Coord2>,
-        x: &Axis,
-    ) -> Result<(), PlotError> {
+    fn draw<DB: DrawingBackend>(&self, chart: &ChartContext<'_, DB, Coord2>, x: &Axis) -> Result<(), PlotError> {
         let half = self.width * 0.4;
         let n = self.rounds.len();
         for (t, v) in &self.groups {
@@ -347,16 +293,13 @@ impl Bars {
                 let top = base + vol;
                 let col = round_shade(*mi, *ri, n);
                 let (a, b) = ((t - half).max(x.lo), (t + half).min(x.hi));
-                chart
-                    .plotting_area()
-                    .draw(&Rectangle::new([(a, base), (b, top)], col.filled()))?;
+                chart.plotting_area().draw(&Rectangle::new([(a, base), (b, top)], col.filled()))?;
                 // A white hairline separates stacked segments when bars are wide enough.
                 let wpx = chart.backend_coord(&(b, 0.0)).0 - chart.backend_coord(&(a, 0.0)).0;
                 if wpx >= 6 {
-                    chart.plotting_area().draw(&Rectangle::new(
-                        [(a, base), (b, top)],
-                        ShapeStyle::from(&WHITE).stroke_width(1),
-                    ))?;
+                    chart
+                        .plotting_area()
+                        .draw(&Rectangle::new([(a, base), (b, top)], ShapeStyle::from(&WHITE).stroke_width(1)))?;
                 }
                 base = top;
             }
@@ -367,24 +310,7 @@ impl Bars {
 
 /// A round bin width (in hours) of at least `h`: 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, days.
 fn nice_bin(h: f64) -> f64 {
-    const STEPS: [f64; 14] = [
-        1.0 / 60.0,
-        2.0 / 60.0,
-        5.0 / 60.0,
-        10.0 / 60.0,
-        0.25,
-        0.5,
-        1.0,
-        2.0,
-        3.0,
-        6.0,
-        12.0,
-        24.0,
-        48.0,
-        168.0,
-    ];
-    STEPS
-        .into_iter()
-        .find(|s| *s >= h)
-        .unwrap_or_else(|| (h / 24.0).ceil() * 24.0)
+    const STEPS: [f64; 14] =
+        [1.0 / 60.0, 2.0 / 60.0, 5.0 / 60.0, 10.0 / 60.0, 0.25, 0.5, 1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 168.0];
+    STEPS.into_iter().find(|s| *s >= h).unwrap_or_else(|| (h / 24.0).ceil() * 24.0)
 }

@@ -30,18 +30,11 @@ fn band_runs(t: &[f64], lo: &[f64], hi: &[f64]) -> Runs {
     runs
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(
-    c: &FanChart,
-    root: &DrawingArea<DB, Shift>,
-) -> Result<(), PlotError> {
+pub(crate) fn draw<DB: DrawingBackend>(c: &FanChart, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     let body = title_strip(root, &c.title)?;
     let median: Vec<(f64, f64)> = c.t.iter().copied().zip(c.median.iter().copied()).collect();
-    let mut bands: Vec<(f64, Runs)> = c
-        .bands
-        .iter()
-        .map(|(cov, lo, hi)| (*cov, band_runs(&c.t, lo, hi)))
-        .filter(|(_, r)| !r.is_empty())
-        .collect();
+    let mut bands: Vec<(f64, Runs)> =
+        c.bands.iter().map(|(cov, lo, hi)| (*cov, band_runs(&c.t, lo, hi))).filter(|(_, r)| !r.is_empty()).collect();
     // Widest band first, so narrower ones are drawn on top of it.
     bands.sort_by(|a, b| b.0.total_cmp(&a.0));
 
@@ -71,11 +64,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let mut band_legend = Vec::new();
     for (k, (cov, runs)) in bands.iter().enumerate() {
         // Widest lightest; narrower bands progressively darker.
-        let f = if n <= 1 {
-            0.7
-        } else {
-            0.82 - 0.35 * k as f64 / (n - 1) as f64
-        };
+        let f = if n <= 1 { 0.7 } else { 0.82 - 0.35 * k as f64 / (n - 1) as f64 };
         let col = mix_white(BASE, f);
         for r in runs {
             let mut poly: Vec<(f64, f64)> = r.iter().map(|p| (p.0, p.2)).collect();
@@ -89,10 +78,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 chart.draw_series(std::iter::once(Polygon::new(poly, col.filled())))?;
             }
         }
-        band_legend.push(LegendEntry::fill(
-            format!("{} central band", fmt_level(*cov)),
-            col.to_rgba(),
-        ));
+        band_legend.push(LegendEntry::fill(format!("{} central band", fmt_level(*cov)), col.to_rgba()));
     }
     // Narrowest first in the legend, next to the median.
     band_legend.reverse();

@@ -30,10 +30,7 @@ pub(crate) fn check(c: &Heatmap) -> Result<(), PlotError> {
 const BAR_STRIP_W: u32 = 250;
 const NAN_FILL: RGBColor = RGBColor(225, 225, 225);
 
-pub(crate) fn draw<DB: DrawingBackend>(
-    c: &Heatmap,
-    root: &DrawingArea<DB, Shift>,
-) -> Result<(), PlotError> {
+pub(crate) fn draw<DB: DrawingBackend>(c: &Heatmap, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     let body = title_strip(root, &c.title)?;
     let (nx, ny) = (c.x.len(), c.y.len());
     let zext = extent(c.z.iter().flatten().copied());
@@ -47,23 +44,13 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let xl: Vec<String> = c.x.iter().map(|v| fmt_sig(*v, 4)).collect();
     let yl: Vec<String> = c.y.iter().map(|v| fmt_sig(*v, 4)).collect();
     let tf = tick_font();
-    let max_yw = yl
-        .iter()
-        .map(|s| text_width(&body, s, &tf))
-        .max()
-        .unwrap_or(0);
-    let max_xw = xl
-        .iter()
-        .map(|s| text_width(&body, s, &tf))
-        .max()
-        .unwrap_or(0);
+    let max_yw = yl.iter().map(|s| text_width(&body, s, &tf)).max().unwrap_or(0);
+    let max_xw = xl.iter().map(|s| text_width(&body, s, &tf)).max().unwrap_or(0);
     let y_area = (max_yw + 60).max(90);
     let (pw, ph) = plot_area.dim_in_pixel();
     let plot_w = pw.saturating_sub(y_area + 30).max(1) as f64;
     let plot_h = ph.saturating_sub(X_AXIS_H + 20).max(1) as f64;
-    let every_x = (((max_xw + 16) as f64) / (plot_w / nx as f64))
-        .ceil()
-        .max(1.0) as usize;
+    let every_x = (((max_xw + 16) as f64) / (plot_w / nx as f64)).ceil().max(1.0) as usize;
     let every_y = ((30.0 / (plot_h / ny as f64)).ceil()).max(1.0) as usize;
     let xa = Axis::cells(nx, every_x);
     let ya = Axis::cells(ny, every_y);
@@ -91,27 +78,15 @@ pub(crate) fn draw<DB: DrawingBackend>(
 
     let (zlo, zhi) = zext.unwrap_or((0.0, 1.0));
     let norm = |z: f64| {
-        if zhi > zlo {
-            (z - zlo) / (zhi - zlo)
-        } else {
-            0.5
-        }
+        if zhi > zlo { (z - zlo) / (zhi - zlo) } else { 0.5 }
     };
 
     // Annotation size: the largest font whose widest value fits in a cell.
-    let labels: Vec<Vec<String>> =
-        c.z.iter()
-            .map(|r| r.iter().map(|z| fmt_sig(*z, 3)).collect())
-            .collect();
+    let labels: Vec<Vec<String>> = c.z.iter().map(|r| r.iter().map(|z| fmt_sig(*z, 3)).collect()).collect();
     let p0 = chart.backend_coord(&(0.0, 0.0));
     let p1 = chart.backend_coord(&(1.0, 1.0));
     let (cell_w, cell_h) = ((p1.0 - p0.0).abs(), (p0.1 - p1.1).abs());
-    let widest = labels
-        .iter()
-        .flatten()
-        .max_by_key(|s| s.chars().count())
-        .cloned()
-        .unwrap_or_default();
+    let widest = labels.iter().flatten().max_by_key(|s| s.chars().count()).cloned().unwrap_or_default();
     let mut ann_size = None;
     for size in [24.0, 20.0, 17.0, 14.0] {
         let st = ("sans-serif", size).into_font();
@@ -125,15 +100,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
     for (iy, row) in c.z.iter().enumerate() {
         for (ix, z) in row.iter().enumerate() {
             let (x0, y0) = (ix as f64, iy as f64);
-            let fill = if z.is_finite() {
-                viridis(norm(*z))
-            } else {
-                NAN_FILL
-            };
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x0, y0), (x0 + 1.0, y0 + 1.0)],
-                fill.filled(),
-            )))?;
+            let fill = if z.is_finite() { viridis(norm(*z)) } else { NAN_FILL };
+            chart.draw_series(std::iter::once(Rectangle::new([(x0, y0), (x0 + 1.0, y0 + 1.0)], fill.filled())))?;
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(x0, y0), (x0 + 1.0, y0 + 1.0)],
                 ShapeStyle::from(&WHITE).stroke_width(if cell_w.min(cell_h) >= 60 { 2 } else { 1 }),
@@ -146,23 +114,14 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 } else {
                     INK
                 };
-                let style = ("sans-serif", size)
-                    .into_font()
-                    .color(&ink)
-                    .pos(Pos::new(HPos::Center, VPos::Center));
+                let style = ("sans-serif", size).into_font().color(&ink).pos(Pos::new(HPos::Center, VPos::Center));
                 let p = chart.backend_coord(&(x0 + 0.5, y0 + 0.5));
                 root.draw(&Text::new(labels[iy][ix].clone(), p, style))?;
             }
         }
     }
 
-    colour_bar(
-        &bar_area,
-        c,
-        zext,
-        NAN_FILL,
-        c.z.iter().flatten().any(|z| !z.is_finite()),
-    )
+    colour_bar(&bar_area, c, zext, NAN_FILL, c.z.iter().flatten().any(|z| !z.is_finite()))
 }
 
 /// The colour bar: a gradient with value ticks on its right and the metric's name.
@@ -176,11 +135,7 @@ fn colour_bar<DB: DrawingBackend>(
     let Some((zlo, zhi)) = zext else {
         let (w, h) = area.dim_in_pixel();
         let style = note_font().pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw(&Text::new(
-            "no finite values",
-            ((w / 2) as i32, (h / 2) as i32),
-            style,
-        ))?;
+        area.draw(&Text::new("no finite values", ((w / 2) as i32, (h / 2) as i32), style))?;
         return Ok(());
     };
     let za = Axis::value(zlo, zhi, 0.0, false, false);
@@ -200,11 +155,7 @@ fn colour_bar<DB: DrawingBackend>(
     bar.draw_series((0..steps).map(|k| {
         let a = za.lo + span * k as f64 / steps as f64;
         let b = za.lo + span * (k + 1) as f64 / steps as f64;
-        let t = if zhi > zlo {
-            ((a + b) / 2.0 - zlo) / (zhi - zlo)
-        } else {
-            0.5
-        };
+        let t = if zhi > zlo { ((a + b) / 2.0 - zlo) / (zhi - zlo) } else { 0.5 };
         Rectangle::new([(0.0, a), (1.0, b)], viridis(t).filled())
     }))?;
     let zf = |v: &f64| za.format(*v);
@@ -219,10 +170,8 @@ fn colour_bar<DB: DrawingBackend>(
         .axis_style(MUTED)
         .y_desc(c.z_label.as_str())
         .draw()?;
-    bar.plotting_area().draw(&Rectangle::new(
-        [(0.0, za.lo), (1.0, za.hi)],
-        ShapeStyle::from(&MUTED).stroke_width(1),
-    ))?;
+    bar.plotting_area()
+        .draw(&Rectangle::new([(0.0, za.lo), (1.0, za.hi)], ShapeStyle::from(&MUTED).stroke_width(1)))?;
     if has_nan {
         // A swatch for cells without a value, under the bar.
         let p = bar.backend_coord(&(0.0, za.lo));
@@ -230,10 +179,7 @@ fn colour_bar<DB: DrawingBackend>(
         let base = area.get_base_pixel();
         let (x0, y0) = (p.0 - base.0, p.1 - base.1 + 22);
         let x1 = q.0 - base.0;
-        area.draw(&Rectangle::new(
-            [(x0, y0), (x1, y0 + 20)],
-            nan_fill.filled(),
-        ))?;
+        area.draw(&Rectangle::new([(x0, y0), (x1, y0 + 20)], nan_fill.filled()))?;
         area.draw(&Text::new(
             "no value".to_string(),
             (x1 + 8, y0 + 10),

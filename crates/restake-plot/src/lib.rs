@@ -67,10 +67,7 @@ pub struct Series {
 
 impl Series {
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Series {
-            label: label.into(),
-            points,
-        }
+        Series { label: label.into(), points }
     }
 }
 
@@ -176,17 +173,8 @@ pub fn domino_chart(c: &DominoChart, png: &Path, svg: &Path) -> Result<(), PlotE
 }
 
 /// Renders the liquidity-crisis chart to `png` and `svg`.
-pub fn liquidity_crisis_chart(
-    c: &LiquidityCrisisChart,
-    png: &Path,
-    svg: &Path,
-) -> Result<(), PlotError> {
-    render(
-        png,
-        svg,
-        |r| liquidity::draw(c, r),
-        |r| liquidity::draw(c, r),
-    )
+pub fn liquidity_crisis_chart(c: &LiquidityCrisisChart, png: &Path, svg: &Path) -> Result<(), PlotError> {
+    render(png, svg, |r| liquidity::draw(c, r), |r| liquidity::draw(c, r))
 }
 
 /// Renders a heatmap to `png` and `svg`. Fails with [`PlotError::InvalidData`] when `z` is not
@@ -238,19 +226,13 @@ where
         draw_svg(&root)?;
         root.present()?;
     }
-    let r = fs::write(&tmp_svg, text.as_bytes()).map_err(|source| PlotError::Io {
-        path: tmp_svg.clone(),
-        source,
-    });
+    let r = fs::write(&tmp_svg, text.as_bytes()).map_err(|source| PlotError::Io { path: tmp_svg.clone(), source });
     finish(r, &tmp_svg, svg)
 }
 
 /// `dir/name.ext` -> `dir/name.ext.<suffix>`.
 fn tmp_name(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "chart".into());
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "chart".into());
     name.push(".");
     name.push(suffix);
     path.with_file_name(name)
@@ -259,10 +241,7 @@ fn tmp_name(path: &Path, suffix: &str) -> PathBuf {
 fn ensure_parent(path: &Path) -> Result<(), PlotError> {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => {
-            fs::create_dir_all(p).map_err(|source| PlotError::Io {
-                path: p.to_path_buf(),
-                source,
-            })
+            fs::create_dir_all(p).map_err(|source| PlotError::Io { path: p.to_path_buf(), source })
         }
         _ => Ok(()),
     }
@@ -273,10 +252,7 @@ fn finish(r: Result<(), PlotError>, tmp: &Path, target: &Path) -> Result<(), Plo
     match r {
         Ok(()) => fs::rename(tmp, target).map_err(|source| {
             let _ = fs::remove_file(tmp);
-            PlotError::Io {
-                path: target.to_path_buf(),
-                source,
-            }
+            PlotError::Io { path: target.to_path_buf(), source }
         }),
         Err(e) => {
             let _ = fs::remove_file(tmp);

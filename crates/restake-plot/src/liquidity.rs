@@ -46,13 +46,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         kinds.push(Kind::Utilisation(util));
         weights.push(1.0);
     }
-    let all = c
-        .pool_imbalance
-        .iter()
-        .chain(&c.queue)
-        .chain(&c.queue_wait)
-        .chain(&c.buffer)
-        .chain(&c.utilisation);
+    let all = c.pool_imbalance.iter().chain(&c.queue).chain(&c.queue_wait).chain(&c.buffer).chain(&c.utilisation);
     let Some(t_ext) = series_extent(all).0 else {
         return no_data(&body, "", true);
     };
@@ -75,14 +69,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 let mut chart = build(&p.chart, &x, &y, bottom, false)?;
                 mesh(&mut chart, &x, &y, x_desc, "LRT share of pool")?;
                 shock_lines(root, &chart, &x, &y, &c.shocks)?;
-                draw_line(
-                    root,
-                    &chart,
-                    &[(x.lo, 0.5), (x.hi, 0.5)],
-                    MUTED,
-                    1,
-                    Dash::Dotted,
-                )?;
+                draw_line(root, &chart, &[(x.lo, 0.5), (x.hi, 0.5)], MUTED, 1, Dash::Dotted)?;
                 legend.push(LegendEntry::heading("LRT share of pool reserves"));
                 lines(root, &chart, &mut colors, ss, Dash::Solid, &mut legend)?;
                 legend.push(LegendEntry::line("balanced (50%)", MUTED, 1, Dash::Dotted));
@@ -95,16 +82,10 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 } else {
                     (q, (!w.is_empty()).then_some(w), "queue (ETH)")
                 };
-                let (lo, hi) = series_extent(primary.iter().copied())
-                    .1
-                    .unwrap_or((0.0, 1.0));
+                let (lo, hi) = series_extent(primary.iter().copied()).1.unwrap_or((0.0, 1.0));
                 let y = Axis::value(lo, hi, 0.08, true, false);
                 let mut chart = build(&p.chart, &x, &y, bottom, secondary.is_some())?;
-                let primary_dash = if q.is_empty() {
-                    Dash::Dashed
-                } else {
-                    Dash::Solid
-                };
+                let primary_dash = if q.is_empty() { Dash::Dashed } else { Dash::Solid };
                 if let Some(w) = secondary {
                     let (lo2, hi2) = series_extent(w.iter().copied()).1.unwrap_or((0.0, 1.0));
                     let y2 = Axis::value(lo2, hi2, 0.08, true, false);
@@ -126,8 +107,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
                     let styles = style_series(&mut colors, w, |_| true);
                     for (s, (col, dash)) in w.iter().zip(styles) {
                         for run in finite_runs(&s.points) {
-                            let px: Vec<(i32, i32)> =
-                                run.iter().map(|q| sec.backend_coord(q)).collect();
+                            let px: Vec<(i32, i32)> = run.iter().map(|q| sec.backend_coord(q)).collect();
                             pixel_line(root, &px, ShapeStyle::from(&col).stroke_width(3), dash)?;
                         }
                         legend.push(LegendEntry::line(s.label.clone(), col, 3, dash));
@@ -135,19 +115,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 } else {
                     mesh(&mut chart, &x, &y, x_desc, primary_desc)?;
                     shock_lines(root, &chart, &x, &y, &c.shocks)?;
-                    legend.push(LegendEntry::heading(if q.is_empty() {
-                        "expected wait"
-                    } else {
-                        "redemption queue"
-                    }));
-                    lines(
-                        root,
-                        &chart,
-                        &mut colors,
-                        primary,
-                        primary_dash,
-                        &mut legend,
-                    )?;
+                    legend.push(LegendEntry::heading(if q.is_empty() { "expected wait" } else { "redemption queue" }));
+                    lines(root, &chart, &mut colors, primary, primary_dash, &mut legend)?;
                 }
             }
             Kind::Buffer(ss) => {

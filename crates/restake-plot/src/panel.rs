@@ -46,18 +46,9 @@ pub(crate) fn stack<DB: DrawingBackend>(
         let items: Vec<(i32, String)> = shocks
             .iter()
             .filter(|s| s.t.is_finite() && s.t >= x.lo && s.t <= x.hi)
-            .map(|s| {
-                (
-                    probe.backend_coord(&(s.t, 0.0)).0 - body.get_base_pixel().0,
-                    s.label.clone(),
-                )
-            })
+            .map(|s| (probe.backend_coord(&(s.t, 0.0)).0 - body.get_base_pixel().0, s.label.clone()))
             .collect();
-        (
-            a - body.get_base_pixel().0,
-            b - body.get_base_pixel().0,
-            items,
-        )
+        (a - body.get_base_pixel().0, b - body.get_base_pixel().0, items)
     };
     let (placed, rows) = place_labels(body, &items, px_min, px_max);
     let lane_h = lane_height(rows);
@@ -80,11 +71,7 @@ pub(crate) fn stack<DB: DrawingBackend>(
         let (chart, legend) = area.split_horizontally(chart_w);
         panels.push(Panel { chart, legend });
     }
-    Ok(Stack {
-        lane,
-        placed,
-        panels,
-    })
+    Ok(Stack { lane, placed, panels })
 }
 
 /// Builds the cartesian chart of a panel: fixed label-area sizes so that stacked panels align.
@@ -160,10 +147,9 @@ pub(crate) fn frame<DB: DrawingBackend>(
     x: &Axis,
     y: &Axis,
 ) -> Result<(), PlotError> {
-    chart.plotting_area().draw(&Rectangle::new(
-        [(x.lo, y.lo), (x.hi, y.hi)],
-        ShapeStyle::from(&MUTED).stroke_width(1),
-    ))?;
+    chart
+        .plotting_area()
+        .draw(&Rectangle::new([(x.lo, y.lo), (x.hi, y.hi)], ShapeStyle::from(&MUTED).stroke_width(1)))?;
     Ok(())
 }
 
@@ -194,9 +180,7 @@ pub(crate) fn draw_line<DB: DrawingBackend>(
 }
 
 /// Extent (times, values) of the finite points of some series.
-pub(crate) fn series_extent<'s, I: IntoIterator<Item = &'s Series>>(
-    series: I,
-) -> (Option<Span>, Option<Span>) {
+pub(crate) fn series_extent<'s, I: IntoIterator<Item = &'s Series>>(series: I) -> (Option<Span>, Option<Span>) {
     let mut tx = None;
     let mut vy = None;
     for s in series {
@@ -260,6 +244,5 @@ pub(crate) fn style_series(
 
 pub(crate) fn is_nav(s: &Series) -> bool {
     let l = s.label.to_ascii_lowercase();
-    l.split(|c: char| !c.is_alphanumeric())
-        .any(|w| w == "nav" || w == "rate")
+    l.split(|c: char| !c.is_alphanumeric()).any(|w| w == "nav" || w == "rate")
 }

@@ -116,11 +116,7 @@ pub(crate) fn shade(family: usize, k: usize, n: usize) -> RGBColor {
         return base;
     }
     let t = k as f64 / (n - 1) as f64;
-    if t <= 0.5 {
-        lerp(dark, base, t * 2.0)
-    } else {
-        lerp(base, light, (t - 0.5) * 2.0)
-    }
+    if t <= 0.5 { lerp(dark, base, t * 2.0) } else { lerp(base, light, (t - 0.5) * 2.0) }
 }
 
 /// Colour of round index `k` of `n` in market family `family`. Long cascades get distinct shades
@@ -143,11 +139,7 @@ pub(crate) fn viridis(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let x = t * (A.len() - 1) as f64;
     let i = (x.floor() as usize).min(A.len() - 2);
     let f = x - i as f64;
@@ -181,19 +173,11 @@ impl ColorMap {
 /// The entity a series label names: the label without generic words such as "NAV", "pool" or
 /// "price", so that "ezETH pool price" and "ezETH NAV" share a colour.
 pub(crate) fn entity_key(label: &str) -> String {
-    const GENERIC: [&str; 12] = [
-        "nav", "pool", "price", "amm", "queue", "wait", "buffer", "market", "exchange", "rate",
-        "(eth)", "-",
-    ];
-    let words: Vec<&str> = label
-        .split_whitespace()
-        .filter(|w| !GENERIC.contains(&w.to_ascii_lowercase().as_str()))
-        .collect();
-    if words.is_empty() {
-        label.trim().to_string()
-    } else {
-        words.join(" ")
-    }
+    const GENERIC: [&str; 12] =
+        ["nav", "pool", "price", "amm", "queue", "wait", "buffer", "market", "exchange", "rate", "(eth)", "-"];
+    let words: Vec<&str> =
+        label.split_whitespace().filter(|w| !GENERIC.contains(&w.to_ascii_lowercase().as_str())).collect();
+    if words.is_empty() { label.trim().to_string() } else { words.join(" ") }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,11 +236,7 @@ enum TickFmt {
     /// Time in hours, labelled in days "3d" (ticks on whole days).
     Days,
     /// Plain number divided by `scale` with a suffix ("", "k", "M", "B").
-    Plain {
-        decimals: usize,
-        scale: f64,
-        suffix: &'static str,
-    },
+    Plain { decimals: usize, scale: f64, suffix: &'static str },
     /// A fraction shown as a percentage.
     Percent { decimals: usize },
     /// A fraction on a log axis, shown as a percentage with as many decimals as it needs.
@@ -288,18 +268,11 @@ fn decimals_for(step: f64) -> usize {
 
 /// A "nice" step (1, 2, 2.5, 5 × 10^k) giving at most about `target` intervals over `span`.
 pub(crate) fn nice_step(span: f64, target: usize) -> f64 {
-    let span = if span.is_finite() && span > 0.0 {
-        span
-    } else {
-        1.0
-    };
+    let span = if span.is_finite() && span > 0.0 { span } else { 1.0 };
     let raw = span / target.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
     let norm = raw / mag;
-    let m = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .find(|m| *m >= norm - 1e-9)
-        .unwrap_or(10.0);
+    let m = [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().find(|m| *m >= norm - 1e-9).unwrap_or(10.0);
     m * mag
 }
 
@@ -326,31 +299,12 @@ impl Axis {
     pub(crate) fn time(lo: f64, hi: f64) -> Axis {
         let (lo, hi) = widen(lo, hi, 1.0);
         let span = hi - lo;
-        const HOUR_STEPS: [f64; 14] = [
-            1.0 / 60.0,
-            2.0 / 60.0,
-            5.0 / 60.0,
-            10.0 / 60.0,
-            0.25,
-            0.5,
-            1.0,
-            2.0,
-            3.0,
-            4.0,
-            6.0,
-            12.0,
-            24.0,
-            48.0,
-        ];
-        const DAY_STEPS: [f64; 12] = [
-            1.0, 2.0, 3.0, 5.0, 7.0, 14.0, 28.0, 56.0, 91.0, 182.0, 364.0, 728.0,
-        ];
+        const HOUR_STEPS: [f64; 14] =
+            [1.0 / 60.0, 2.0 / 60.0, 5.0 / 60.0, 10.0 / 60.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 12.0, 24.0, 48.0];
+        const DAY_STEPS: [f64; 12] = [1.0, 2.0, 3.0, 5.0, 7.0, 14.0, 28.0, 56.0, 91.0, 182.0, 364.0, 728.0];
         let max_ticks = 13.0;
         if span <= 96.0 {
-            let step = HOUR_STEPS
-                .into_iter()
-                .find(|s| span / s <= max_ticks)
-                .unwrap_or(48.0);
+            let step = HOUR_STEPS.into_iter().find(|s| span / s <= max_ticks).unwrap_or(48.0);
             let light_step = step / if step >= 6.0 { 3.0 } else { 2.0 };
             Axis {
                 lo,
@@ -362,15 +316,9 @@ impl Axis {
             }
         } else {
             let days = span / 24.0;
-            let step_d = DAY_STEPS
-                .into_iter()
-                .find(|s| days / s <= max_ticks)
-                .unwrap_or_else(|| nice_step(days, 10).max(1.0));
-            let light_d = if (7.0..28.0).contains(&step_d) {
-                1.0
-            } else {
-                step_d / 2.0
-            };
+            let step_d =
+                DAY_STEPS.into_iter().find(|s| days / s <= max_ticks).unwrap_or_else(|| nice_step(days, 10).max(1.0));
+            let light_d = if (7.0..28.0).contains(&step_d) { 1.0 } else { step_d / 2.0 };
             Axis {
                 lo,
                 hi,
@@ -392,11 +340,7 @@ impl Axis {
         }
         let (dlo, dhi) = widen(lo, hi, if percent { 0.01 } else { 1.0 });
         let span = dhi - dlo;
-        let mut lo = if from_zero && dlo >= 0.0 {
-            0.0
-        } else {
-            dlo - pad * span
-        };
+        let mut lo = if from_zero && dlo >= 0.0 { 0.0 } else { dlo - pad * span };
         let mut hi = dhi + pad * span;
         if percent && dlo >= 0.0 && lo < 0.0 && !from_zero {
             lo = lo.max(0.0);
@@ -427,9 +371,7 @@ impl Axis {
         let ticks = multiples(lo, hi, step);
         let light = multiples(lo, hi, step / 2.0);
         let fmt = if percent {
-            TickFmt::Percent {
-                decimals: decimals_for(step * 100.0),
-            }
+            TickFmt::Percent { decimals: decimals_for(step * 100.0) }
         } else {
             let m = lo.abs().max(hi.abs());
             let (scale, suffix) = if m >= 1e10 {
@@ -441,20 +383,9 @@ impl Axis {
             } else {
                 (1.0, "")
             };
-            TickFmt::Plain {
-                decimals: decimals_for(step / scale),
-                scale,
-                suffix,
-            }
+            TickFmt::Plain { decimals: decimals_for(step / scale), scale, suffix }
         };
-        Axis {
-            lo,
-            hi,
-            ticks,
-            light,
-            fmt,
-            log: false,
-        }
+        Axis { lo, hi, ticks, light, fmt, log: false }
     }
 
     /// Categorical axis over indices 0..n, ticks at the cell centres i + 0.5 (heatmaps).
@@ -465,11 +396,7 @@ impl Axis {
             hi: n.max(1) as f64,
             ticks: (0..n).step_by(every).map(|i| i as f64 + 0.5).collect(),
             light: Vec::new(),
-            fmt: TickFmt::Plain {
-                decimals: 0,
-                scale: 1.0,
-                suffix: "",
-            },
+            fmt: TickFmt::Plain { decimals: 0, scale: 1.0, suffix: "" },
             log: false,
         }
     }
@@ -497,22 +424,11 @@ impl Axis {
                 }
             }
         }
-        Axis {
-            lo,
-            hi,
-            ticks,
-            light,
-            fmt: TickFmt::LogPercent,
-            log: true,
-        }
+        Axis { lo, hi, ticks, light, fmt: TickFmt::LogPercent, log: true }
     }
 
     pub(crate) fn coord(&self) -> AxisCoord {
-        let inner = if self.log {
-            (self.lo.log10()..self.hi.log10()).into()
-        } else {
-            (self.lo..self.hi).into()
-        };
+        let inner = if self.log { (self.lo.log10()..self.hi.log10()).into() } else { (self.lo..self.hi).into() };
         AxisCoord {
             inner,
             lo: self.lo,
@@ -528,18 +444,10 @@ impl Axis {
             TickFmt::Hours => fmt_hours(v),
             TickFmt::Days => {
                 let d = v / 24.0;
-                let s = if (d - d.round()).abs() < 1e-6 {
-                    format!("{}", d.round() as i64)
-                } else {
-                    format!("{d:.1}")
-                };
+                let s = if (d - d.round()).abs() < 1e-6 { format!("{}", d.round() as i64) } else { format!("{d:.1}") };
                 format!("{s}d")
             }
-            TickFmt::Plain {
-                decimals,
-                scale,
-                suffix,
-            } => {
+            TickFmt::Plain { decimals, scale, suffix } => {
                 let x = v / scale;
                 if x.abs() < 0.5 * 10f64.powi(-(decimals as i32)) {
                     return "0".to_string();
@@ -548,11 +456,7 @@ impl Axis {
             }
             TickFmt::LogPercent => {
                 let p = v * 100.0;
-                let d = if p >= 1.0 {
-                    0
-                } else {
-                    (-(p.log10().floor()) as usize).min(8)
-                };
+                let d = if p >= 1.0 { 0 } else { (-(p.log10().floor()) as usize).min(8) };
                 format!("{p:.d$}%")
             }
             TickFmt::Percent { decimals } => {
@@ -584,11 +488,7 @@ impl Ranged for AxisCoord {
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
         if self.log {
-            let v = if *value > 0.0 {
-                value.log10()
-            } else {
-                self.lo.log10()
-            };
+            let v = if *value > 0.0 { value.log10() } else { self.lo.log10() };
             self.inner.map(&v, limit)
         } else {
             self.inner.map(value, limit)
@@ -596,11 +496,7 @@ impl Ranged for AxisCoord {
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            self.light.clone()
-        } else {
-            self.ticks.clone()
-        }
+        if hint.weight().allow_light_points() { self.light.clone() } else { self.ticks.clone() }
     }
 
     fn range(&self) -> Range<f64> {
@@ -616,11 +512,7 @@ fn widen(lo: f64, hi: f64, unit: f64) -> (f64, f64) {
     if hi - lo > 1e-12 * lo.abs().max(hi.abs()).max(1e-300) {
         return (lo, hi);
     }
-    let d = if lo.abs() > 0.0 {
-        lo.abs() * 0.05
-    } else {
-        unit
-    };
+    let d = if lo.abs() > 0.0 { lo.abs() * 0.05 } else { unit };
     (lo - d, hi + d)
 }
 
@@ -635,11 +527,7 @@ pub(crate) fn fmt_hours(v: f64) -> String {
         m = 0;
     }
     let sign = if neg { "-" } else { "" };
-    if m == 0 {
-        format!("{sign}{h}h")
-    } else {
-        format!("{sign}{h}h{m:02}")
-    }
+    if m == 0 { format!("{sign}{h}h") } else { format!("{sign}{h}h{m:02}") }
 }
 
 /// A value written with about `sig` significant digits and a k/M/B suffix for large magnitudes
@@ -665,11 +553,7 @@ pub(crate) fn fmt_sig(v: f64, sig: usize) -> String {
     let decimals = (sig as i32 - 1 - mag).clamp(0, 6) as usize;
     let s = format!("{x:.decimals$}");
     // Drop trailing zeros after a decimal point ("1.50" -> "1.5", "2.00" -> "2").
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     format!("{s}{suffix}")
 }
 
@@ -686,14 +570,8 @@ pub(crate) fn fmt_level(q: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // Text helpers
 
-pub(crate) fn text_width<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: &str,
-    style: &TextStyle,
-) -> u32 {
-    area.estimate_text_size(s, style)
-        .map(|(w, _)| w)
-        .unwrap_or((s.chars().count() as u32) * 10)
+pub(crate) fn text_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, style: &TextStyle) -> u32 {
+    area.estimate_text_size(s, style).map(|(w, _)| w).unwrap_or((s.chars().count() as u32) * 10)
 }
 
 /// Shortens `s` with an ellipsis so that it fits in `max_w` pixels.
@@ -742,15 +620,8 @@ pub(crate) fn no_data<DB: DrawingBackend>(
             ShapeStyle::from(&GRID_BOLD).stroke_width(1),
         ))?;
     }
-    let style = ("sans-serif", 26)
-        .into_font()
-        .color(&MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    let msg = if what.is_empty() {
-        "no data".to_string()
-    } else {
-        format!("{what}: no data")
-    };
+    let style = ("sans-serif", 26).into_font().color(&MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+    let msg = if what.is_empty() { "no data".to_string() } else { format!("{what}: no data") };
     area.draw(&Text::new(msg, ((w / 2) as i32, (h / 2) as i32), style))?;
     Ok(())
 }
@@ -816,13 +687,7 @@ pub(crate) fn dash_segments(pts: &[(i32, i32)], on: i32, off: i32) -> Vec<Vec<(i
     if drawing && cur.len() > 1 {
         out.push(cur);
     }
-    out.into_iter()
-        .map(|v| {
-            v.into_iter()
-                .map(|(x, y)| (x.round() as i32, y.round() as i32))
-                .collect()
-        })
-        .collect()
+    out.into_iter().map(|v| v.into_iter().map(|(x, y)| (x.round() as i32, y.round() as i32)).collect()).collect()
 }
 
 /// Draws a polyline given in pixel coordinates (relative to `area`) with a dash pattern.
@@ -872,34 +737,19 @@ pub(crate) struct LegendEntry {
 
 impl LegendEntry {
     pub(crate) fn line(label: impl Into<String>, color: RGBColor, width: u32, dash: Dash) -> Self {
-        LegendEntry {
-            label: label.into(),
-            swatch: Swatch::Line { color, width, dash },
-        }
+        LegendEntry { label: label.into(), swatch: Swatch::Line { color, width, dash } }
     }
     pub(crate) fn fill(label: impl Into<String>, color: RGBAColor) -> Self {
-        LegendEntry {
-            label: label.into(),
-            swatch: Swatch::Fill(color),
-        }
+        LegendEntry { label: label.into(), swatch: Swatch::Fill(color) }
     }
     pub(crate) fn heading(label: impl Into<String>) -> Self {
-        LegendEntry {
-            label: label.into(),
-            swatch: Swatch::Heading,
-        }
+        LegendEntry { label: label.into(), swatch: Swatch::Heading }
     }
     pub(crate) fn text(label: impl Into<String>) -> Self {
-        LegendEntry {
-            label: label.into(),
-            swatch: Swatch::Text,
-        }
+        LegendEntry { label: label.into(), swatch: Swatch::Text }
     }
     pub(crate) fn row(items: Vec<(RGBAColor, String)>) -> Self {
-        LegendEntry {
-            label: "round".into(),
-            swatch: Swatch::Row(items),
-        }
+        LegendEntry { label: "round".into(), swatch: Swatch::Row(items) }
     }
 }
 
@@ -920,11 +770,7 @@ pub(crate) fn wrap_text<DB: DrawingBackend>(
     let words: Vec<&str> = s.split(' ').collect();
     let mut i = 0;
     while i < words.len() {
-        let cand = if cur.is_empty() {
-            words[i].to_string()
-        } else {
-            format!("{cur} {}", words[i])
-        };
+        let cand = if cur.is_empty() { words[i].to_string() } else { format!("{cur} {}", words[i]) };
         if text_width(area, &cand, style) <= max_w || cur.is_empty() {
             cur = cand;
             i += 1;
@@ -939,10 +785,7 @@ pub(crate) fn wrap_text<DB: DrawingBackend>(
     if !cur.is_empty() {
         lines.push(cur);
     }
-    lines
-        .into_iter()
-        .map(|l| fit_text(area, &l, style, max_w))
-        .collect()
+    lines.into_iter().map(|l| fit_text(area, &l, style, max_w)).collect()
 }
 
 /// Draws a legend as a column starting `top` pixels below the top of `area` (a strip beside the
@@ -966,21 +809,14 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     let lines: Vec<Vec<String>> = entries
         .iter()
         .map(|e| match &e.swatch {
-            Swatch::Line { .. } | Swatch::Fill(_) => {
-                wrap_text(area, &e.label, &text_style, swatch_text_w, 2)
-            }
+            Swatch::Line { .. } | Swatch::Fill(_) => wrap_text(area, &e.label, &text_style, swatch_text_w, 2),
             Swatch::Heading => wrap_text(area, &e.label, &head_style, full_w, 2),
             Swatch::Text => wrap_text(area, &e.label, &text_style, full_w, 2),
             Swatch::Row(_) => vec![e.label.clone()],
         })
         .collect();
     let avail = h as i32 - top - 6;
-    let needed = |row_h: i32| {
-        lines
-            .iter()
-            .map(|l| row_h + (l.len() as i32 - 1) * (row_h - 5))
-            .sum::<i32>()
-    };
+    let needed = |row_h: i32| lines.iter().map(|l| row_h + (l.len() as i32 - 1) * (row_h - 5)).sum::<i32>();
     let row_h = if needed(27) > avail { 22 } else { 27 };
     let cont_h = row_h - 5;
     let mut y = top + row_h / 2;
@@ -991,11 +827,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             && (i + 1 == entries.len() || y - row_h / 2 + this_h + row_h <= top + avail);
         if !rest_fits {
             let more = entries.len() - i;
-            area.draw(&Text::new(
-                format!("+{more} more"),
-                (x0 + sw + 10, y),
-                text_style.clone(),
-            ))?;
+            area.draw(&Text::new(format!("+{more} more"), (x0 + sw + 10, y), text_style.clone()))?;
             break;
         }
         match &e.swatch {
@@ -1004,10 +836,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
                 pixel_line(area, &[(x0, y), (x0 + sw, y)], style, *dash)?;
             }
             Swatch::Fill(c) => {
-                area.draw(&Rectangle::new(
-                    [(x0 + 4, y - 8), (x0 + sw - 4, y + 8)],
-                    c.filled(),
-                ))?;
+                area.draw(&Rectangle::new([(x0 + 4, y - 8), (x0 + sw - 4, y + 8)], c.filled()))?;
             }
             _ => {}
         }
@@ -1019,11 +848,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
                     _ => (x0 + sw + 10, &text_style),
                 };
                 for (k, l) in ls.iter().enumerate() {
-                    area.draw(&Text::new(
-                        l.clone(),
-                        (tx, y + k as i32 * cont_h),
-                        st.clone(),
-                    ))?;
+                    area.draw(&Text::new(l.clone(), (tx, y + k as i32 * cont_h), st.clone()))?;
                 }
             }
             Swatch::Row(items) => {
@@ -1081,11 +906,7 @@ pub(crate) fn place_labels<DB: DrawingBackend>(
         let tw = text_width(area, &text, &style) as i32;
         // Left-anchored just right of the line, unless that would run past the plot's right edge.
         let right_anchor = x + 5 + tw > x_max + RIGHT_AXIS_W as i32;
-        let (s, e) = if right_anchor {
-            (x - 5 - tw, *x)
-        } else {
-            (*x, x + 5 + tw)
-        };
+        let (s, e) = if right_anchor { (x - 5 - tw, *x) } else { (*x, x + 5 + tw) };
         let row = match row_end.iter().position(|&end| s > end + 10) {
             Some(r) => r,
             None => {
@@ -1094,12 +915,7 @@ pub(crate) fn place_labels<DB: DrawingBackend>(
             }
         };
         row_end[row] = e;
-        placed.push(PlacedLabel {
-            x: *x,
-            row,
-            text,
-            right_anchor,
-        });
+        placed.push(PlacedLabel { x: *x, row, text, right_anchor });
     }
     let rows = row_end.len();
     (placed, rows)
@@ -1117,32 +933,15 @@ pub(crate) fn draw_lane<DB: DrawingBackend>(
     let style = note_font().color(&SHOCK);
     for p in placed {
         let y = 4 + (p.row as i32) * LANE_ROW_H as i32 + LANE_ROW_H as i32 / 2;
-        let (anchor, tx) = if p.right_anchor {
-            (HPos::Right, p.x - 5)
-        } else {
-            (HPos::Left, p.x + 5)
-        };
-        lane.draw(&Text::new(
-            p.text.clone(),
-            (tx, y),
-            style.pos(Pos::new(anchor, VPos::Center)),
-        ))?;
-        pixel_line(
-            lane,
-            &[(p.x, y - 9), (p.x, h as i32)],
-            ShapeStyle::from(&SHOCK).stroke_width(2),
-            Dash::Dashed,
-        )?;
+        let (anchor, tx) = if p.right_anchor { (HPos::Right, p.x - 5) } else { (HPos::Left, p.x + 5) };
+        lane.draw(&Text::new(p.text.clone(), (tx, y), style.pos(Pos::new(anchor, VPos::Center))))?;
+        pixel_line(lane, &[(p.x, y - 9), (p.x, h as i32)], ShapeStyle::from(&SHOCK).stroke_width(2), Dash::Dashed)?;
     }
     Ok(())
 }
 
 pub(crate) fn lane_height(rows: usize) -> u32 {
-    if rows == 0 {
-        10
-    } else {
-        rows as u32 * LANE_ROW_H + 8
-    }
+    if rows == 0 { 10 } else { rows as u32 * LANE_ROW_H + 8 }
 }
 
 #[cfg(test)]
@@ -1152,12 +951,7 @@ mod tests {
     #[test]
     fn time_ticks_hours_and_days() {
         let a = Axis::time(0.0, 72.0);
-        assert_eq!(
-            a.ticks,
-            vec![
-                0.0, 6.0, 12.0, 18.0, 24.0, 30.0, 36.0, 42.0, 48.0, 54.0, 60.0, 66.0, 72.0
-            ]
-        );
+        assert_eq!(a.ticks, vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0, 36.0, 42.0, 48.0, 54.0, 60.0, 66.0, 72.0]);
         assert_eq!(a.format(24.0), "24h");
         let a = Axis::time(0.0, 2.0);
         assert!(a.ticks.len() <= 14 && a.ticks.contains(&0.5));
@@ -1172,16 +966,8 @@ mod tests {
     #[test]
     fn value_ticks_are_round_and_formatted() {
         let a = Axis::value(0.9, 1.0, 0.0, false, false);
-        assert!(
-            a.ticks
-                .iter()
-                .all(|t| ((t * 1000.0).round() - t * 1000.0).abs() < 1e-6)
-        );
-        assert!(
-            a.ticks.iter().map(|t| a.format(*t)).all(|s| s.len() <= 5),
-            "{:?}",
-            a.ticks
-        );
+        assert!(a.ticks.iter().all(|t| ((t * 1000.0).round() - t * 1000.0).abs() < 1e-6));
+        assert!(a.ticks.iter().map(|t| a.format(*t)).all(|s| s.len() <= 5), "{:?}", a.ticks);
         let a = Axis::value(0.0, 180_000.0, 0.0, true, false);
         assert_eq!(a.format(0.0), "0");
         assert_eq!(a.format(50_000.0), "50k");

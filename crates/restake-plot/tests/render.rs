@@ -17,12 +17,7 @@ fn tmp_dir(name: &str) -> PathBuf {
 fn png_size(path: &Path) -> (u32, u32) {
     let b = fs::read(path).unwrap();
     assert!(b.len() > 24, "{} is too short", path.display());
-    assert_eq!(
-        &b[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        path.display()
-    );
+    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
     assert_eq!(&b[12..16], b"IHDR");
     let w = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
     let h = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
@@ -37,10 +32,7 @@ fn check(dir: &Path, name: &str, title: &str) {
     assert!(fs::metadata(&png).unwrap().len() > 5_000);
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "SVG header");
-    assert!(
-        text.contains(title),
-        "SVG of {name} lacks its title {title:?}"
-    );
+    assert!(text.contains(title), "SVG of {name} lacks its title {title:?}");
     assert!(text.trim_end().ends_with("</svg>"));
     let leftovers: Vec<_> = fs::read_dir(dir)
         .unwrap()
@@ -52,10 +44,7 @@ fn check(dir: &Path, name: &str, title: &str) {
 }
 
 fn paths(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-    (
-        dir.join(format!("{name}.png")),
-        dir.join(format!("{name}.svg")),
-    )
+    (dir.join(format!("{name}.png")), dir.join(format!("{name}.svg")))
 }
 
 fn ramp(n: usize, dt: f64, f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
@@ -80,37 +69,13 @@ fn domino_data() -> DominoChart {
         title: "Domino test chart".into(),
         time_label: "time since start".into(),
         prices: vec![
-            Series::new(
-                "ezETH pool price",
-                ramp(289, 0.25, |t| {
-                    if t < 24.0 {
-                        1.0
-                    } else {
-                        0.9 + 0.001 * (t - 24.0)
-                    }
-                }),
-            ),
-            Series::new(
-                "ezETH NAV",
-                ramp(289, 0.25, |t| if t < 24.0 { 1.0 } else { 0.97 }),
-            ),
+            Series::new("ezETH pool price", ramp(289, 0.25, |t| if t < 24.0 { 1.0 } else { 0.9 + 0.001 * (t - 24.0) })),
+            Series::new("ezETH NAV", ramp(289, 0.25, |t| if t < 24.0 { 1.0 } else { 0.97 })),
         ],
         eth_usd: Some(Series::new("ETH/USD", ramp(289, 0.25, |t| 3000.0 - t))),
         liquidations: liqs,
-        bad_debt: Some(Series::new(
-            "bad debt",
-            ramp(289, 0.25, |t| if t < 25.0 { 0.0 } else { 500.0 }),
-        )),
-        shocks: vec![
-            ShockMarker {
-                t: 24.0,
-                label: "slash".into(),
-            },
-            ShockMarker {
-                t: 24.2,
-                label: "depeg".into(),
-            },
-        ],
+        bad_debt: Some(Series::new("bad debt", ramp(289, 0.25, |t| if t < 25.0 { 0.0 } else { 500.0 }))),
+        shocks: vec![ShockMarker { t: 24.0, label: "slash".into() }, ShockMarker { t: 24.2, label: "depeg".into() }],
     }
 }
 
@@ -120,19 +85,10 @@ fn liquidity_data() -> LiquidityCrisisChart {
         time_label: "time since start".into(),
         pool_imbalance: vec![Series::new("ezETH", ramp(200, 1.0, |t| 0.5 + 0.001 * t))],
         queue: vec![Series::new("ezETH queue", ramp(200, 1.0, |t| 1000.0 * t))],
-        queue_wait: vec![Series::new(
-            "ezETH wait",
-            ramp(200, 1.0, |t| 7.0 + 0.01 * t),
-        )],
-        buffer: vec![Series::new(
-            "ezETH buffer",
-            ramp(200, 1.0, |t| 5000.0 - 10.0 * t),
-        )],
+        queue_wait: vec![Series::new("ezETH wait", ramp(200, 1.0, |t| 7.0 + 0.01 * t))],
+        buffer: vec![Series::new("ezETH buffer", ramp(200, 1.0, |t| 5000.0 - 10.0 * t))],
         utilisation: vec![Series::new("Morpho", ramp(200, 1.0, |t| 0.8 + 0.0009 * t))],
-        shocks: vec![ShockMarker {
-            t: 24.0,
-            label: "slash".into(),
-        }],
+        shocks: vec![ShockMarker { t: 24.0, label: "slash".into() }],
     }
 }
 
@@ -166,9 +122,7 @@ fn fan_data() -> FanChart {
 }
 
 fn loss_data() -> LossDistribution {
-    let a: Vec<f64> = (0..500)
-        .map(|i| (i as f64 * 0.37).sin().abs() * 3.0)
-        .collect();
+    let a: Vec<f64> = (0..500).map(|i| (i as f64 * 0.37).sin().abs() * 3.0).collect();
     let b: Vec<f64> = (0..500).map(|i| (i as f64 * 0.11).cos().abs()).collect();
     LossDistribution {
         title: "Loss test chart".into(),
@@ -204,60 +158,21 @@ fn every_chart_renders_png_and_svg() {
 fn empty_inputs_render_no_data() {
     let dir = tmp_dir("empty");
     let (p, s) = paths(&dir, "domino");
-    domino_chart(
-        &DominoChart {
-            title: "Empty domino".into(),
-            ..Default::default()
-        },
-        &p,
-        &s,
-    )
-    .unwrap();
+    domino_chart(&DominoChart { title: "Empty domino".into(), ..Default::default() }, &p, &s).unwrap();
     check(&dir, "domino", "Empty domino");
     assert!(fs::read_to_string(&s).unwrap().contains("no data"));
     let (p, s) = paths(&dir, "liquidity");
-    liquidity_crisis_chart(
-        &LiquidityCrisisChart {
-            title: "Empty liquidity".into(),
-            ..Default::default()
-        },
-        &p,
-        &s,
-    )
-    .unwrap();
+    liquidity_crisis_chart(&LiquidityCrisisChart { title: "Empty liquidity".into(), ..Default::default() }, &p, &s)
+        .unwrap();
     check(&dir, "liquidity", "Empty liquidity");
     let (p, s) = paths(&dir, "heatmap");
-    heatmap(
-        &Heatmap {
-            title: "Empty heatmap".into(),
-            ..Default::default()
-        },
-        &p,
-        &s,
-    )
-    .unwrap();
+    heatmap(&Heatmap { title: "Empty heatmap".into(), ..Default::default() }, &p, &s).unwrap();
     check(&dir, "heatmap", "Empty heatmap");
     let (p, s) = paths(&dir, "fan");
-    fan_chart(
-        &FanChart {
-            title: "Empty fan".into(),
-            ..Default::default()
-        },
-        &p,
-        &s,
-    )
-    .unwrap();
+    fan_chart(&FanChart { title: "Empty fan".into(), ..Default::default() }, &p, &s).unwrap();
     check(&dir, "fan", "Empty fan");
     let (p, s) = paths(&dir, "loss");
-    loss_distribution(
-        &LossDistribution {
-            title: "Empty loss".into(),
-            ..Default::default()
-        },
-        &p,
-        &s,
-    )
-    .unwrap();
+    loss_distribution(&LossDistribution { title: "Empty loss".into(), ..Default::default() }, &p, &s).unwrap();
     check(&dir, "loss", "Empty loss");
     // Series present but without a single point, and groups without values.
     let (p, s) = paths(&dir, "domino2");
@@ -266,20 +181,13 @@ fn empty_inputs_render_no_data() {
         prices: vec![Series::new("x", vec![])],
         eth_usd: Some(Series::default()),
         bad_debt: Some(Series::default()),
-        shocks: vec![ShockMarker {
-            t: 1.0,
-            label: "s".into(),
-        }],
+        shocks: vec![ShockMarker { t: 1.0, label: "s".into() }],
         ..Default::default()
     };
     domino_chart(&c, &p, &s).unwrap();
     check(&dir, "domino2", "Hollow domino");
     let (p, s) = paths(&dir, "loss2");
-    let c = LossDistribution {
-        title: "Hollow loss".into(),
-        groups: vec![("g".into(), vec![])],
-        ..Default::default()
-    };
+    let c = LossDistribution { title: "Hollow loss".into(), groups: vec![("g".into(), vec![])], ..Default::default() };
     loss_distribution(&c, &p, &s).unwrap();
     check(&dir, "loss2", "Hollow loss");
     fs::remove_dir_all(&dir).ok();
@@ -295,24 +203,10 @@ fn nan_and_degenerate_inputs_render() {
     d.title = "NaN domino".into();
     d.prices[0].points[10].1 = nan;
     d.prices[0].points[20].0 = nan;
-    d.prices
-        .push(Series::new("all nan", vec![(nan, nan), (1.0, nan)]));
-    d.liquidations.push(LiquidationBar {
-        t: nan,
-        market: "m".into(),
-        round: 1,
-        debt_repaid: 5.0,
-    });
-    d.liquidations.push(LiquidationBar {
-        t: 3.0,
-        market: "m".into(),
-        round: 1,
-        debt_repaid: inf,
-    });
-    d.shocks.push(ShockMarker {
-        t: nan,
-        label: "nan shock".into(),
-    });
+    d.prices.push(Series::new("all nan", vec![(nan, nan), (1.0, nan)]));
+    d.liquidations.push(LiquidationBar { t: nan, market: "m".into(), round: 1, debt_repaid: 5.0 });
+    d.liquidations.push(LiquidationBar { t: 3.0, market: "m".into(), round: 1, debt_repaid: inf });
+    d.shocks.push(ShockMarker { t: nan, label: "nan shock".into() });
     let (p, s) = paths(&dir, "domino");
     domino_chart(&d, &p, &s).unwrap();
     check(&dir, "domino", "NaN domino");
@@ -321,12 +215,7 @@ fn nan_and_degenerate_inputs_render() {
     let d = DominoChart {
         title: "One instant".into(),
         prices: vec![Series::new("flat", vec![(5.0, 1.0), (5.0, 1.0)])],
-        liquidations: vec![LiquidationBar {
-            t: 5.0,
-            market: "m".into(),
-            round: 2,
-            debt_repaid: 1.0,
-        }],
+        liquidations: vec![LiquidationBar { t: 5.0, market: "m".into(), round: 2, debt_repaid: 1.0 }],
         ..Default::default()
     };
     let (p, s) = paths(&dir, "instant");
@@ -364,10 +253,7 @@ fn nan_and_degenerate_inputs_render() {
     let c = LossDistribution {
         title: "NaN loss".into(),
         x_label: "loss".into(),
-        groups: vec![
-            ("a".into(), vec![nan, 1.0, 1.0, inf]),
-            ("b".into(), vec![1.0]),
-        ],
+        groups: vec![("a".into(), vec![nan, 1.0, 1.0, inf]), ("b".into(), vec![1.0])],
         var_cvar: vec![("a".into(), nan, 1.0), ("unknown".into(), 2.0, 3.0)],
         quantile: 0.99,
     };
@@ -383,15 +269,9 @@ fn heatmap_shape_mismatch_is_an_error() {
     let mut h = heatmap_data();
     h.z[1].pop();
     let (p, s) = paths(&dir, "heatmap");
-    assert!(matches!(
-        heatmap(&h, &p, &s),
-        Err(PlotError::InvalidData(_))
-    ));
+    assert!(matches!(heatmap(&h, &p, &s), Err(PlotError::InvalidData(_))));
     h.z.pop();
-    assert!(matches!(
-        heatmap(&h, &p, &s),
-        Err(PlotError::InvalidData(_))
-    ));
+    assert!(matches!(heatmap(&h, &p, &s), Err(PlotError::InvalidData(_))));
     assert!(!p.exists() && !s.exists());
     fs::remove_dir_all(&dir).ok();
 }

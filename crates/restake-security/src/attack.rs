@@ -68,16 +68,11 @@ pub struct GammaSlack {
 pub fn is_valid_attack(graph: &RestakingGraph, attack: &Attack) -> Result<bool, SecurityError> {
     let ix = graph.index()?;
     let arena = Arena::new(&ix);
-    let Some(b) = ids_to_indices(
-        &graph.validators.iter().map(|v| &v.id).collect::<Vec<_>>(),
-        &attack.validators,
-    ) else {
+    let Some(b) = ids_to_indices(&graph.validators.iter().map(|v| &v.id).collect::<Vec<_>>(), &attack.validators)
+    else {
         return Ok(false);
     };
-    let Some(a) = ids_to_indices(
-        &graph.services.iter().map(|s| &s.id).collect::<Vec<_>>(),
-        &attack.services,
-    ) else {
+    let Some(a) = ids_to_indices(&graph.services.iter().map(|s| &s.id).collect::<Vec<_>>(), &attack.services) else {
         return Ok(false);
     };
     let c = arena.evaluate(&b);
@@ -104,10 +99,7 @@ pub fn find_valid_attack(graph: &RestakingGraph) -> Result<AttackSearch, Securit
 }
 
 /// [`find_valid_attack`] with explicit options.
-pub fn find_valid_attack_with(
-    graph: &RestakingGraph,
-    opts: &SearchOptions,
-) -> Result<AttackSearch, SecurityError> {
+pub fn find_valid_attack_with(graph: &RestakingGraph, opts: &SearchOptions) -> Result<AttackSearch, SecurityError> {
     let ix = graph.index()?;
     let exact = opts.attack_exact(ix.n())?;
     let best = if exact {
@@ -117,9 +109,7 @@ pub fn find_valid_attack_with(
         let mut rng = Rng::new(opts.seed);
         arena.search(Objective::NetProfit, opts, &mut rng)
     };
-    let attack = best
-        .filter(|c| c.is_valid(ix.tol))
-        .map(|c| c.to_attack(&ix));
+    let attack = best.filter(|c| c.is_valid(ix.tol)).map(|c| c.to_attack(&ix));
     Ok(AttackSearch { attack, exact })
 }
 
@@ -153,20 +143,14 @@ pub fn gamma_analysis(graph: &RestakingGraph) -> Result<GammaSlack, SecurityErro
 /// γ is computed exactly from the attack ratios rather than by bisection: G is secure with
 /// γ-slack iff (1 + γ) ≤ σ(B)/π(A) for every attacking coalition with π(A) > 0, so the largest
 /// such γ is min σ(B)/π(A) − 1, and for a fixed B the minimising A is A(B).
-pub fn gamma_analysis_with(
-    graph: &RestakingGraph,
-    opts: &SearchOptions,
-) -> Result<GammaSlack, SecurityError> {
+pub fn gamma_analysis_with(graph: &RestakingGraph, opts: &SearchOptions) -> Result<GammaSlack, SecurityError> {
     let ix = graph.index()?;
     let exact = opts.attack_exact(ix.n())?;
     let eig = eigen::check(&ix);
     let certified = eig.max_gamma.map_or(f64::INFINITY, |g| g.max(0.0));
     let (binding, secure) = if exact {
         let scan = exact_scan(&ix);
-        (
-            scan.min_ratio,
-            scan.best_net.is_none_or(|c| !c.is_valid(ix.tol)),
-        )
+        (scan.min_ratio, scan.best_net.is_none_or(|c| !c.is_valid(ix.tol)))
     } else {
         let arena = Arena::new(&ix);
         let mut rng = Rng::new(opts.seed);
@@ -225,21 +209,14 @@ pub(crate) fn subset_sums(stakes: &[f64]) -> Vec<f64> {
 
 /// N(s) as a bit mask over validator indices (only for n ≤ 26).
 pub(crate) fn service_masks(ix: &Indexed) -> Vec<usize> {
-    ix.svc_vals
-        .iter()
-        .map(|vs| vs.iter().fold(0usize, |m, &v| m | (1 << v)))
-        .collect()
+    ix.svc_vals.iter().map(|vs| vs.iter().fold(0usize, |m, &v| m | (1 << v))).collect()
 }
 
 pub(crate) fn exact_scan(ix: &Indexed) -> ExactScan {
     let n = ix.n();
     let sums = subset_sums(&ix.stakes);
     let masks = service_masks(ix);
-    let need: Vec<f64> = masks
-        .iter()
-        .zip(&ix.alphas)
-        .map(|(&m, &a)| a * sums[m] - ix.tol)
-        .collect();
+    let need: Vec<f64> = masks.iter().zip(&ix.alphas).map(|(&m, &a)| a * sums[m] - ix.tol).collect();
     let mut best_net: Option<(usize, f64, f64)> = None; // (mask, profit, net)
     let mut min_ratio: Option<(usize, f64, f64)> = None; // (mask, profit, ratio)
     for b in 1usize..(1 << n) {

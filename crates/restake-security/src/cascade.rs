@@ -64,11 +64,7 @@ pub fn worst_case_loss_with(
     }
     let ix = graph.index()?;
     let exact = opts.cascade_exact(ix.n())?;
-    let (shock, attacks) = if exact {
-        exact_worst(&ix, psi)
-    } else {
-        bounded_worst(&ix, psi, opts)
-    };
+    let (shock, attacks) = if exact { exact_worst(&ix, psi) } else { bounded_worst(&ix, psi, opts) };
     let total = ix.total_stake;
     let shock_stake: f64 = shock.iter().map(|&v| ix.stakes[v]).sum();
     let cascade_stake: f64 = attacks.iter().map(|a| a.stake).sum();
@@ -138,12 +134,7 @@ fn exact_worst(ix: &Indexed, psi: f64) -> (Vec<usize>, Vec<Attack>) {
 }
 
 /// Plays a cascade forward on G↓D with the heuristic search; returns the attacks and σ(∪B).
-fn play_cascade(
-    ix: &Indexed,
-    shock: &[usize],
-    opts: &SearchOptions,
-    rng: &mut Rng,
-) -> (Vec<Attack>, f64) {
+fn play_cascade(ix: &Indexed, shock: &[usize], opts: &SearchOptions, rng: &mut Rng) -> (Vec<Attack>, f64) {
     let mut arena = Arena::new(ix);
     arena.remove(shock, &[]);
     let mut attacks = Vec::new();
@@ -211,16 +202,9 @@ fn bounded_worst(ix: &Indexed, psi: f64, opts: &SearchOptions) -> (Vec<usize>, V
 
     // Screen every shock cheaply, re-run the most damaging ones at full effort, and improve the
     // best one by local search over the shock.
-    let screen = SearchOptions {
-        restarts: 0,
-        max_local_steps: opts.max_local_steps.min(6),
-        ..opts.clone()
-    };
-    let mut screened: Vec<(f64, usize)> = shocks
-        .iter()
-        .enumerate()
-        .map(|(k, d)| (play_cascade(ix, d, &screen, &mut rng).1, k))
-        .collect();
+    let screen = SearchOptions { restarts: 0, max_local_steps: opts.max_local_steps.min(6), ..opts.clone() };
+    let mut screened: Vec<(f64, usize)> =
+        shocks.iter().enumerate().map(|(k, d)| (play_cascade(ix, d, &screen, &mut rng).1, k)).collect();
     screened.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let eps = 1e-12 * ix.total_stake;
     let mut best: (f64, Vec<usize>, Vec<Attack>) = (0.0, Vec::new(), Vec::new());
@@ -234,11 +218,7 @@ fn bounded_worst(ix: &Indexed, psi: f64, opts: &SearchOptions) -> (Vec<usize>, V
     let (lost, d, attacks) = improve_shock(ix, d, lost, attacks, budget, &screen, &mut rng);
     // Replay the improved shock at full effort; keep whichever cascade is larger.
     let (again, lost_again) = play_cascade(ix, &d, opts, &mut rng);
-    let best = if lost_again > lost {
-        (lost_again, d, again)
-    } else {
-        (lost, d, attacks)
-    };
+    let best = if lost_again > lost { (lost_again, d, again) } else { (lost, d, attacks) };
     if best.2.is_empty() {
         return (Vec::new(), Vec::new());
     }
@@ -266,16 +246,8 @@ fn improve_shock(
             let mut touched: Vec<usize> = d
                 .iter()
                 .copied()
-                .chain(
-                    attacks
-                        .iter()
-                        .flat_map(|a| a.validators.iter().filter_map(id_pos)),
-                )
-                .flat_map(|v| {
-                    ix.val_svcs[v]
-                        .iter()
-                        .flat_map(|&s| ix.svc_vals[s].iter().copied())
-                })
+                .chain(attacks.iter().flat_map(|a| a.validators.iter().filter_map(id_pos)))
+                .flat_map(|v| ix.val_svcs[v].iter().flat_map(|&s| ix.svc_vals[s].iter().copied()))
                 .collect();
             touched.sort_unstable();
             touched.dedup();

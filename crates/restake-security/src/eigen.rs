@@ -43,20 +43,13 @@ pub fn eigenlayer_condition(graph: &RestakingGraph) -> Result<EigenLayerCheck, S
 }
 
 pub(crate) fn check(ix: &Indexed) -> EigenLayerCheck {
-    let svc_stake: Vec<f64> = ix
-        .svc_vals
-        .iter()
-        .map(|vs| vs.iter().map(|&v| ix.stakes[v]).sum())
-        .collect();
+    let svc_stake: Vec<f64> = ix.svc_vals.iter().map(|vs| vs.iter().map(|&v| ix.stakes[v]).sum()).collect();
     let mut validators = Vec::with_capacity(ix.n());
     let mut holds = true;
     let mut min_ratio: Option<f64> = None;
     for v in 0..ix.n() {
         let sigma = ix.stakes[v];
-        let load: f64 = ix.val_svcs[v]
-            .iter()
-            .map(|&s| sigma / svc_stake[s] * ix.profits[s] / ix.alphas[s])
-            .sum();
+        let load: f64 = ix.val_svcs[v].iter().map(|&s| sigma / svc_stake[s] * ix.profits[s] / ix.alphas[s]).sum();
         if load > sigma * (1.0 + crate::REL_TOL) {
             holds = false;
         }
@@ -78,9 +71,5 @@ pub(crate) fn check(ix: &Indexed) -> EigenLayerCheck {
         let g = r - 1.0;
         if g.abs() <= crate::REL_TOL { 0.0 } else { g }
     });
-    EigenLayerCheck {
-        holds,
-        max_gamma,
-        validators,
-    }
+    EigenLayerCheck { holds, max_gamma, validators }
 }

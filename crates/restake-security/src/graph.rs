@@ -83,16 +83,10 @@ impl RestakingGraph {
         let mut stakes = Vec::with_capacity(self.validators.len());
         for (i, v) in self.validators.iter().enumerate() {
             if v.id.trim().is_empty() {
-                return Err(SecurityError::EmptyId {
-                    kind: "validator",
-                    index: i,
-                });
+                return Err(SecurityError::EmptyId { kind: "validator", index: i });
             }
             if !(v.stake.is_finite() && v.stake > 0.0) {
-                return Err(SecurityError::InvalidStake {
-                    validator: v.id.clone(),
-                    value: v.stake,
-                });
+                return Err(SecurityError::InvalidStake { validator: v.id.clone(), value: v.stake });
             }
             if pos.insert(v.id.as_str(), i).is_some() {
                 return Err(SecurityError::DuplicateValidator(v.id.clone()));
@@ -106,47 +100,27 @@ impl RestakingGraph {
         let mut val_svcs = vec![Vec::new(); self.validators.len()];
         for (j, s) in self.services.iter().enumerate() {
             if s.id.trim().is_empty() {
-                return Err(SecurityError::EmptyId {
-                    kind: "service",
-                    index: j,
-                });
+                return Err(SecurityError::EmptyId { kind: "service", index: j });
             }
             if seen_services.insert(s.id.as_str(), ()).is_some() {
                 return Err(SecurityError::DuplicateService(s.id.clone()));
             }
             if !(s.profit_from_corruption.is_finite() && s.profit_from_corruption >= 0.0) {
-                return Err(SecurityError::InvalidProfit {
-                    service: s.id.clone(),
-                    value: s.profit_from_corruption,
-                });
+                return Err(SecurityError::InvalidProfit { service: s.id.clone(), value: s.profit_from_corruption });
             }
-            if !(s.attack_threshold.is_finite()
-                && s.attack_threshold > 0.0
-                && s.attack_threshold <= 1.0)
-            {
-                return Err(SecurityError::InvalidThreshold {
-                    service: s.id.clone(),
-                    value: s.attack_threshold,
-                });
+            if !(s.attack_threshold.is_finite() && s.attack_threshold > 0.0 && s.attack_threshold <= 1.0) {
+                return Err(SecurityError::InvalidThreshold { service: s.id.clone(), value: s.attack_threshold });
             }
             if s.validators.is_empty() {
-                return Err(SecurityError::EmptyService {
-                    service: s.id.clone(),
-                });
+                return Err(SecurityError::EmptyService { service: s.id.clone() });
             }
             let mut members = Vec::with_capacity(s.validators.len());
             for vid in &s.validators {
                 let Some(&i) = pos.get(vid.as_str()) else {
-                    return Err(SecurityError::UnknownValidator {
-                        service: s.id.clone(),
-                        validator: vid.clone(),
-                    });
+                    return Err(SecurityError::UnknownValidator { service: s.id.clone(), validator: vid.clone() });
                 };
                 if members.contains(&i) {
-                    return Err(SecurityError::DuplicateEdge {
-                        service: s.id.clone(),
-                        validator: vid.clone(),
-                    });
+                    return Err(SecurityError::DuplicateEdge { service: s.id.clone(), validator: vid.clone() });
                 }
                 members.push(i);
                 val_svcs[i].push(j);
@@ -202,15 +176,11 @@ impl Indexed<'_> {
     pub fn validator_ids(&self, idx: impl IntoIterator<Item = usize>) -> Vec<String> {
         let mut v: Vec<usize> = idx.into_iter().collect();
         v.sort_unstable();
-        v.into_iter()
-            .map(|i| self.graph.validators[i].id.clone())
-            .collect()
+        v.into_iter().map(|i| self.graph.validators[i].id.clone()).collect()
     }
     pub fn service_ids(&self, idx: impl IntoIterator<Item = usize>) -> Vec<String> {
         let mut v: Vec<usize> = idx.into_iter().collect();
         v.sort_unstable();
-        v.into_iter()
-            .map(|j| self.graph.services[j].id.clone())
-            .collect()
+        v.into_iter().map(|j| self.graph.services[j].id.clone()).collect()
     }
 }

@@ -62,8 +62,8 @@ mod report;
 mod search;
 
 pub use attack::{
-    Attack, AttackSearch, GammaSlack, find_valid_attack, find_valid_attack_with, gamma_analysis,
-    gamma_analysis_with, gamma_slack, is_secure, is_secure_with, is_valid_attack,
+    Attack, AttackSearch, GammaSlack, find_valid_attack, find_valid_attack_with, gamma_analysis, gamma_analysis_with,
+    gamma_slack, is_secure, is_secure_with, is_valid_attack,
 };
 pub use cascade::{CascadeResult, worst_case_loss, worst_case_loss_with};
 pub use eigen::{EigenLayerCheck, ValidatorSlack, eigenlayer_condition};
@@ -83,9 +83,7 @@ pub enum SecurityError {
     DuplicateService(String),
     #[error("validator `{validator}` has stake {value}; stake must be a finite number > 0")]
     InvalidStake { validator: String, value: f64 },
-    #[error(
-        "service `{service}` has profit_from_corruption {value}; it must be a finite number >= 0"
-    )]
+    #[error("service `{service}` has profit_from_corruption {value}; it must be a finite number >= 0")]
     InvalidProfit { service: String, value: f64 },
     #[error("service `{service}` has attack_threshold {value}; it must be in (0, 1]")]
     InvalidThreshold { service: String, value: f64 },
@@ -157,17 +155,11 @@ pub(crate) const HARD_CASCADE_LIMIT: usize = 18;
 impl SearchOptions {
     /// Options forcing the bounded search (used in tests and for large graphs).
     pub fn bounded() -> Self {
-        SearchOptions {
-            mode: SearchMode::Bounded,
-            ..Self::default()
-        }
+        SearchOptions { mode: SearchMode::Bounded, ..Self::default() }
     }
     /// Options forcing the exact search.
     pub fn exact() -> Self {
-        SearchOptions {
-            mode: SearchMode::Exact,
-            ..Self::default()
-        }
+        SearchOptions { mode: SearchMode::Exact, ..Self::default() }
     }
 
     /// Whether the 2^n attack search runs exactly for `n` validators.
@@ -188,9 +180,6 @@ fn decide(mode: SearchMode, n: usize, limit: usize, hard: usize) -> Result<bool,
         SearchMode::Auto => Ok(n <= limit),
         SearchMode::Bounded => Ok(false),
         SearchMode::Exact if n <= hard => Ok(true),
-        SearchMode::Exact => Err(SecurityError::TooLargeForExact {
-            validators: n,
-            limit: hard,
-        }),
+        SearchMode::Exact => Err(SecurityError::TooLargeForExact { validators: n, limit: hard }),
     }
 }

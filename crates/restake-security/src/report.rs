@@ -101,22 +101,10 @@ pub fn analyze_with(
     // Claim 1: the EigenLayer condition proves security whatever the search found.
     let secure = eig.holds || attack.attack.is_none();
     let finite = |x: f64| x.is_finite().then_some(x);
-    let proven_gamma = if gamma.exact {
-        gamma.gamma
-    } else {
-        gamma.certified_lower_bound
-    };
-    let cascade = psi
-        .map(|p| worst_case_loss_with(graph, p, opts))
-        .transpose()?;
+    let proven_gamma = if gamma.exact { gamma.gamma } else { gamma.certified_lower_bound };
+    let cascade = psi.map(|p| worst_case_loss_with(graph, p, opts)).transpose()?;
     let theorem1_bound = psi.and_then(|p| {
-        (proven_gamma > 0.0).then(|| {
-            if proven_gamma.is_finite() {
-                (1.0 + 1.0 / proven_gamma) * p
-            } else {
-                p
-            }
-        })
+        (proven_gamma > 0.0).then(|| if proven_gamma.is_finite() { (1.0 + 1.0 / proven_gamma) * p } else { p })
     });
     let cascade_exact = cascade.as_ref().map(|c| c.exact);
     Ok(SecurityReport {
@@ -124,11 +112,7 @@ pub fn analyze_with(
         services: graph.services.len(),
         edges: graph.edge_count(),
         total_stake: graph.total_stake(),
-        total_profit: graph
-            .services
-            .iter()
-            .map(|s| s.profit_from_corruption)
-            .sum(),
+        total_profit: graph.services.iter().map(|s| s.profit_from_corruption).sum(),
         secure,
         valid_attack: attack.attack,
         eigenlayer_condition: eig.holds,

@@ -144,11 +144,7 @@ impl<'a> Arena<'a> {
         let ix = self.ix;
         self.free.clear();
         for s in 0..ix.m() {
-            let total: f64 = ix.svc_vals[s]
-                .iter()
-                .filter(|&&v| self.val_active[v])
-                .map(|&v| ix.stakes[v])
-                .sum();
+            let total: f64 = ix.svc_vals[s].iter().filter(|&&v| self.val_active[v]).map(|&v| ix.stakes[v]).sum();
             self.need[s] = ix.alphas[s] * total - ix.tol;
             if self.svc_active[s] && total <= 0.0 {
                 self.free.push(s);
@@ -160,8 +156,7 @@ impl<'a> Arena<'a> {
     /// active validators; duplicates are ignored.
     pub fn evaluate(&self, b: &[usize]) -> Coalition {
         let ix = self.ix;
-        let mut validators: Vec<usize> =
-            b.iter().copied().filter(|&v| self.val_active[v]).collect();
+        let mut validators: Vec<usize> = b.iter().copied().filter(|&v| self.val_active[v]).collect();
         validators.sort_unstable();
         validators.dedup();
         let mut covered = vec![0.0; ix.m()];
@@ -192,18 +187,9 @@ impl<'a> Arena<'a> {
     /// validators (largest first) that the targets do not need. The greedy score of v is the
     /// threshold deficit it fills per unit of its stake; `noise` perturbs scores for restarts.
     /// Deficits are kept per service so each step costs O(Σ_{open s} |N(s)| · deg).
-    pub fn cover(
-        &self,
-        targets: &[usize],
-        start: &[usize],
-        mut noise: Option<&mut Rng>,
-    ) -> Vec<usize> {
+    pub fn cover(&self, targets: &[usize], start: &[usize], mut noise: Option<&mut Rng>) -> Vec<usize> {
         let ix = self.ix;
-        let targets: Vec<usize> = targets
-            .iter()
-            .copied()
-            .filter(|&s| self.svc_active[s])
-            .collect();
+        let targets: Vec<usize> = targets.iter().copied().filter(|&s| self.svc_active[s]).collect();
         // deficit[s] = need − stake of B in N(s) for targets; −∞ marks non-targets.
         let mut deficit = vec![f64::NEG_INFINITY; ix.m()];
         for &s in &targets {
@@ -254,9 +240,7 @@ impl<'a> Arena<'a> {
         let mut order = b.clone();
         order.sort_by(|&x, &y| ix.stakes[y].total_cmp(&ix.stakes[x]));
         for v in order {
-            let needed = ix.val_svcs[v]
-                .iter()
-                .any(|&s| deficit[s] + ix.stakes[v] > 0.0);
+            let needed = ix.val_svcs[v].iter().any(|&s| deficit[s] + ix.stakes[v] > 0.0);
             if !needed {
                 in_b[v] = false;
                 for &s in &ix.val_svcs[v] {
@@ -317,11 +301,7 @@ impl<'a> Arena<'a> {
             // that no service needs, so the worst cascade step pads the coalition up to its
             // profit. The padding potential is π(A): pad the most profitable valid optima and
             // the largest ones.
-            let mut valid: Vec<Coalition> = optima
-                .iter()
-                .filter(|c| c.is_valid(ix.tol))
-                .cloned()
-                .collect();
+            let mut valid: Vec<Coalition> = optima.iter().filter(|c| c.is_valid(ix.tol)).cloned().collect();
             valid.sort_by(|a, b| b.profit.total_cmp(&a.profit));
             valid.dedup_by(|a, b| a.validators == b.validators);
             let mut picks: Vec<Coalition> = valid.iter().take(3).cloned().collect();
@@ -446,10 +426,8 @@ impl<'a> Arena<'a> {
                 try_move(self.evaluate(&b), &mut best_move);
             }
             if best_move.is_none() && !cur.validators.is_empty() {
-                let mut pairs: Vec<(usize, usize)> = adj
-                    .iter()
-                    .flat_map(|&w| (0..cur.validators.len()).map(move |k| (w, k)))
-                    .collect();
+                let mut pairs: Vec<(usize, usize)> =
+                    adj.iter().flat_map(|&w| (0..cur.validators.len()).map(move |k| (w, k))).collect();
                 cap(&mut pairs, SWAP_EVALS, sample, rng);
                 for (w, k) in pairs {
                     let mut b = cur.validators.clone();

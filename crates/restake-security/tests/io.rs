@@ -31,9 +31,7 @@ fn toml_graph_file_parses() {
 #[test]
 fn unknown_fields_are_rejected() {
     let bad = GRAPH_TOML.replace("stake = 0.99", "stake = 0.99\nweight = 3");
-    let err = toml::from_str::<RestakingGraph>(&bad)
-        .unwrap_err()
-        .to_string();
+    let err = toml::from_str::<RestakingGraph>(&bad).unwrap_err().to_string();
     assert!(err.contains("weight"), "{err}");
     let bad = format!("{GRAPH_TOML}\n[extra]\nx = 1\n");
     assert!(toml::from_str::<RestakingGraph>(&bad).is_err());
@@ -43,54 +41,29 @@ fn unknown_fields_are_rejected() {
 fn bad_input_gets_named_errors() {
     let unknown = graph(&[("a", 1.0)], &[("x", 1.0, 0.5, &["a", "zed"])]);
     let e = unknown.validate().unwrap_err();
-    assert_eq!(
-        e,
-        SecurityError::UnknownValidator {
-            service: "x".into(),
-            validator: "zed".into()
-        }
-    );
+    assert_eq!(e, SecurityError::UnknownValidator { service: "x".into(), validator: "zed".into() });
     assert!(e.to_string().contains("zed") && e.to_string().contains("`x`"));
 
     for alpha in [0.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
         let g = graph(&[("a", 1.0)], &[("x", 1.0, alpha, &["a"])]);
-        assert!(
-            matches!(g.validate(), Err(SecurityError::InvalidThreshold { .. })),
-            "alpha={alpha}"
-        );
+        assert!(matches!(g.validate(), Err(SecurityError::InvalidThreshold { .. })), "alpha={alpha}");
     }
     for stake in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let g = graph(&[("a", stake)], &[]);
-        assert!(
-            matches!(g.validate(), Err(SecurityError::InvalidStake { .. })),
-            "stake={stake}"
-        );
+        assert!(matches!(g.validate(), Err(SecurityError::InvalidStake { .. })), "stake={stake}");
     }
     for profit in [-1.0, f64::NAN, f64::INFINITY] {
         let g = graph(&[("a", 1.0)], &[("x", profit, 0.5, &["a"])]);
-        assert!(matches!(
-            g.validate(),
-            Err(SecurityError::InvalidProfit { .. })
-        ));
+        assert!(matches!(g.validate(), Err(SecurityError::InvalidProfit { .. })));
     }
     let nan_toml = GRAPH_TOML.replace("stake = 0.99", "stake = nan");
     let g: RestakingGraph = toml::from_str(&nan_toml).unwrap();
-    assert!(matches!(
-        analyze(&g, None),
-        Err(SecurityError::InvalidStake { .. })
-    ));
+    assert!(matches!(analyze(&g, None), Err(SecurityError::InvalidStake { .. })));
 
     assert_eq!(graph(&[], &[]).validate(), Err(SecurityError::NoValidators));
+    assert!(matches!(graph(&[("a", 1.0), ("a", 2.0)], &[]).validate(), Err(SecurityError::DuplicateValidator(_))));
     assert!(matches!(
-        graph(&[("a", 1.0), ("a", 2.0)], &[]).validate(),
-        Err(SecurityError::DuplicateValidator(_))
-    ));
-    assert!(matches!(
-        graph(
-            &[("a", 1.0)],
-            &[("x", 1.0, 0.5, &["a"]), ("x", 1.0, 0.5, &["a"])]
-        )
-        .validate(),
+        graph(&[("a", 1.0)], &[("x", 1.0, 0.5, &["a"]), ("x", 1.0, 0.5, &["a"])]).validate(),
         Err(SecurityError::DuplicateService(_))
     ));
     assert!(matches!(
@@ -101,21 +74,12 @@ fn bad_input_gets_named_errors() {
         graph(&[("a", 1.0)], &[("x", 1.0, 0.5, &[])]).validate(),
         Err(SecurityError::EmptyService { .. })
     ));
-    assert!(matches!(
-        graph(&[("", 1.0)], &[]).validate(),
-        Err(SecurityError::EmptyId { .. })
-    ));
+    assert!(matches!(graph(&[("", 1.0)], &[]).validate(), Err(SecurityError::EmptyId { .. })));
 
     let g = theorem2_graph(0.01);
     for psi in [-0.1, 1.5, f64::NAN] {
-        assert!(matches!(
-            worst_case_loss(&g, psi),
-            Err(SecurityError::InvalidPsi(_))
-        ));
-        assert!(matches!(
-            analyze(&g, Some(psi)),
-            Err(SecurityError::InvalidPsi(_))
-        ));
+        assert!(matches!(worst_case_loss(&g, psi), Err(SecurityError::InvalidPsi(_))));
+        assert!(matches!(analyze(&g, Some(psi)), Err(SecurityError::InvalidPsi(_))));
     }
 }
 
@@ -137,13 +101,7 @@ fn report_json_has_the_fields() {
     assert_eq!(attack["validators"][0], "b");
     assert_eq!(attack["services"][0], "x");
     assert!(attack["profit"].is_f64() && attack["stake"].is_f64());
-    for key in [
-        "eigenlayer_validators",
-        "overcollateralization",
-        "theorem1_bound",
-        "psi",
-        "realized_loss",
-    ] {
+    for key in ["eigenlayer_validators", "overcollateralization", "theorem1_bound", "psi", "realized_loss"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     // Round trip.
@@ -163,10 +121,7 @@ fn exact_mode_refuses_huge_graphs() {
     let mut rng = Lcg(7);
     let g = random_graph(&mut rng, 30, 5, 0.5);
     let e = analyze_with(&g, Some(0.1), &SearchOptions::exact()).unwrap_err();
-    assert!(
-        matches!(e, SecurityError::TooLargeForExact { validators: 30, .. }),
-        "{e}"
-    );
+    assert!(matches!(e, SecurityError::TooLargeForExact { validators: 30, .. }), "{e}");
 }
 
 /// Large graphs use the bounded search; whatever it reports is checked independently.
@@ -175,15 +130,9 @@ fn large_graph_uses_bounded_search() {
     let mut rng = Lcg(11);
     for scale in [0.3, 1.5] {
         let n = 40;
-        let mut g = RestakingGraph {
-            validators: Vec::new(),
-            services: Vec::new(),
-        };
+        let mut g = RestakingGraph { validators: Vec::new(), services: Vec::new() };
         for i in 0..n {
-            g.validators.push(Validator {
-                id: format!("v{i}"),
-                stake: 0.5 + 4.5 * rng.unit(),
-            });
+            g.validators.push(Validator { id: format!("v{i}"), stake: 0.5 + 4.5 * rng.unit() });
         }
         for j in 0..12 {
             let k = rng.range(2, 8);
@@ -195,12 +144,7 @@ fn large_graph_uses_bounded_search() {
                 }
             }
             let alpha = 0.3 + 0.7 * rng.unit();
-            let stake: f64 = g
-                .validators
-                .iter()
-                .filter(|v| members.contains(&v.id))
-                .map(|v| v.stake)
-                .sum();
+            let stake: f64 = g.validators.iter().filter(|v| members.contains(&v.id)).map(|v| v.stake).sum();
             g.services.push(Service {
                 id: format!("s{j}"),
                 profit_from_corruption: scale * alpha * stake * rng.unit(),
@@ -219,12 +163,7 @@ fn large_graph_uses_bounded_search() {
             assert!(rep.secure);
         }
         let seq = rep.attack_sequence.as_ref().unwrap();
-        let shock: f64 = g
-            .validators
-            .iter()
-            .filter(|v| seq.shock.contains(&v.id))
-            .map(|v| v.stake)
-            .sum();
+        let shock: f64 = g.validators.iter().filter(|v| seq.shock.contains(&v.id)).map(|v| v.stake).sum();
         assert!(shock <= 0.05 * g.total_stake() * (1.0 + 1e-9));
         if let Some(b) = rep.theorem1_bound {
             assert!(rep.worst_case_loss.unwrap() < b * (1.0 + 1e-9));

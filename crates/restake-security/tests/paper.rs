@@ -38,22 +38,13 @@ fn theorem2_eigenlayer_condition_does_not_bound_cascades() {
         // Shock of size ψ = ε: R_ψ = ε + (1 − ε) = 1, the whole network.
         let r = worst_case_loss(&g, eps).unwrap();
         assert!(r.exact);
-        assert!(
-            close(r.loss_fraction, 1.0, 1e-12),
-            "eps={eps} R={}",
-            r.loss_fraction
-        );
+        assert!(close(r.loss_fraction, 1.0, 1e-12), "eps={eps} R={}", r.loss_fraction);
         assert!(close(r.realized_loss_fraction, 1.0, 1e-12));
         assert_eq!(r.shock, vec!["a".to_string()]);
         assert_eq!(r.attacks.len(), 1);
         assert_eq!(r.attacks[0].validators, vec!["b".to_string()]);
         assert_eq!(r.attacks[0].services, vec!["x".to_string()]);
-        assert!(valid_on(
-            &g,
-            &set(&r.shock),
-            &Default::default(),
-            &r.attacks[0]
-        ));
+        assert!(valid_on(&g, &set(&r.shock), &Default::default(), &r.attacks[0]));
 
         // Any larger shock also loses everything (the paper's "for all ψ ≥ ε"): the stake
         // actually lost is 1. R_ψ as literally defined (ψ + cascade) is ψ + 1 − ε ≥ 1.
@@ -93,21 +84,13 @@ fn theorem2_report_numbers() {
 /// and b. Shocking a lets b attack alone (π_x − σ_b = γδ/(1 + γ) > 0): R_ψ = (1 + 1/γ)ψ − δ.
 #[test]
 fn theorem1_bound_holds_and_is_tight() {
-    for (gamma, psi, delta) in [
-        (1.0, 0.1, 1e-3),
-        (0.25, 0.05, 1e-4),
-        (3.0, 0.2, 1e-3),
-        (0.5, 0.3, 1e-2),
-    ] {
+    for (gamma, psi, delta) in [(1.0, 0.1, 1e-3), (0.25, 0.05, 1e-4), (3.0, 0.2, 1e-3), (0.5, 0.3, 1e-2)] {
         let sa: f64 = psi;
         let sb = psi / gamma - delta;
         let sc = 1.0 - sa - sb;
         assert!(sb > 0.0 && sc > 0.0);
         let pi = (sa + sb) / (1.0 + gamma);
-        let g = graph(
-            &[("a", sa), ("b", sb), ("c", sc)],
-            &[("x", pi, 1.0, &["a", "b"])],
-        );
+        let g = graph(&[("a", sa), ("b", sb), ("c", sc)], &[("x", pi, 1.0, &["a", "b"])]);
 
         let gs = gamma_analysis(&g).unwrap();
         assert!(gs.exact);
@@ -119,17 +102,8 @@ fn theorem1_bound_holds_and_is_tight() {
         let r = worst_case_loss(&g, psi).unwrap();
         let bound = (1.0 + 1.0 / gamma) * psi;
         assert!(r.exact);
-        assert!(
-            r.loss_fraction < bound,
-            "Theorem 1: {} < {bound}",
-            r.loss_fraction
-        );
-        assert!(
-            close(r.loss_fraction, bound - delta, 1e-9),
-            "tight: {} vs {}",
-            r.loss_fraction,
-            bound - delta
-        );
+        assert!(r.loss_fraction < bound, "Theorem 1: {} < {bound}", r.loss_fraction);
+        assert!(close(r.loss_fraction, bound - delta, 1e-9), "tight: {} vs {}", r.loss_fraction, bound - delta);
         assert_eq!(r.shock, vec!["a"]);
         assert_eq!(r.attacks[0].validators, vec!["b"]);
 
@@ -167,10 +141,7 @@ fn insecure_graph() {
 /// (1/3)·1/(2/3) = 1/2 ≤ 1, and Eq. 17 certifies the same γ = 1.
 #[test]
 fn secure_graph_with_slack() {
-    let g = graph(
-        &[("a", 1.0), ("b", 1.0), ("c", 1.0)],
-        &[("x", 1.0, 2.0 / 3.0, &["a", "b", "c"])],
-    );
+    let g = graph(&[("a", 1.0), ("b", 1.0), ("c", 1.0)], &[("x", 1.0, 2.0 / 3.0, &["a", "b", "c"])]);
     assert!(is_secure(&g).unwrap());
     let el = eigenlayer_condition(&g).unwrap();
     assert!(el.holds);
@@ -199,10 +170,8 @@ fn secure_but_eigenlayer_condition_fails() {
     assert!(is_secure(&g).unwrap());
     assert!(close(gamma_slack(&g).unwrap(), 2.0 / 1.5 - 1.0, 1e-9));
 
-    let g = graph(
-        &[("a", 1.0), ("b", 1.0), ("c", 1.0)],
-        &[("x", 0.75, 0.6, &["a", "b"]), ("y", 0.75, 0.6, &["a", "c"])],
-    );
+    let g =
+        graph(&[("a", 1.0), ("b", 1.0), ("c", 1.0)], &[("x", 0.75, 0.6, &["a", "b"]), ("y", 0.75, 0.6, &["a", "c"])]);
     let el = eigenlayer_condition(&g).unwrap();
     assert!(!el.holds);
     assert!(el.validators[0].slack < 0.0 && el.validators[1].slack > 0.0);
@@ -221,13 +190,10 @@ fn secure_but_eigenlayer_condition_fails() {
 fn chain_cascade_after_shock() {
     let vs: Vec<String> = (0..5).map(|i| format!("v{i}")).collect();
     let validators: Vec<(&str, f64)> = vs.iter().map(|v| (v.as_str(), 1.0)).collect();
-    let pairs: Vec<[&str; 2]> = (1..5)
-        .map(|i| [vs[i - 1].as_str(), vs[i].as_str()])
-        .collect();
+    let pairs: Vec<[&str; 2]> = (1..5).map(|i| [vs[i - 1].as_str(), vs[i].as_str()]).collect();
     let names: Vec<String> = (1..5).map(|i| format!("s{i}")).collect();
-    let services: Vec<(&str, f64, f64, &[&str])> = (0..4)
-        .map(|k| (names[k].as_str(), 1.2, 0.9, &pairs[k][..]))
-        .collect();
+    let services: Vec<(&str, f64, f64, &[&str])> =
+        (0..4).map(|k| (names[k].as_str(), 1.2, 0.9, &pairs[k][..])).collect();
     let g = graph(&validators, &services);
     assert!(is_secure(&g).unwrap());
     assert!(close(gamma_slack(&g).unwrap(), 1.0 / 24.0, 1e-9));

@@ -115,8 +115,7 @@ proptest! {
 #[test]
 fn bounded_agrees_with_exact_on_most_small_graphs() {
     let mut rng = Lcg(2407_21785);
-    let (mut n_graphs, mut same_verdict, mut same_net, mut same_gamma, mut same_loss) =
-        (0, 0, 0, 0, 0);
+    let (mut n_graphs, mut same_verdict, mut same_net, mut same_gamma, mut same_loss) = (0, 0, 0, 0, 0);
     for _ in 0..300 {
         let n = rng.range(3, 8);
         let m = rng.range(1, 5);
@@ -130,19 +129,11 @@ fn bounded_agrees_with_exact_on_most_small_graphs() {
         same_verdict += usize::from(ex.attack.is_none() == bd.attack.is_none());
         let net = |a: &Option<Attack>| a.as_ref().map_or(0.0, |a| a.net_profit());
         same_net += usize::from((net(&ex.attack) - net(&bd.attack)).abs() < 1e-9);
-        let ge = gamma_analysis(&g)
-            .unwrap()
-            .overcollateralization
-            .unwrap_or(f64::INFINITY);
-        let gb = gamma_analysis_with(&g, &bounded)
-            .unwrap()
-            .overcollateralization
-            .unwrap_or(f64::INFINITY);
+        let ge = gamma_analysis(&g).unwrap().overcollateralization.unwrap_or(f64::INFINITY);
+        let gb = gamma_analysis_with(&g, &bounded).unwrap().overcollateralization.unwrap_or(f64::INFINITY);
         same_gamma += usize::from(ge == gb || (ge - gb).abs() < 1e-9);
         let re = worst_case_loss(&g, psi).unwrap().loss_fraction;
-        let rb = worst_case_loss_with(&g, psi, &bounded)
-            .unwrap()
-            .loss_fraction;
+        let rb = worst_case_loss_with(&g, psi, &bounded).unwrap().loss_fraction;
         same_loss += usize::from((re - rb).abs() < 1e-9);
     }
     let pct = |k: usize| 100.0 * k as f64 / n_graphs as f64;

@@ -28,15 +28,22 @@ pub struct PriceFeed {
     stale_from: Option<u64>,
 }
 
-
 impl PriceFeed {
     /// A feed from its scenario description; `pool` is the resolved pool index.
-    pub fn new(path: &str, cfg: &OracleConfig, asset: Asset, pool: Option<usize>, dt_seconds: f64) -> Result<PriceFeed, BuildError> {
+    pub fn new(
+        path: &str,
+        cfg: &OracleConfig,
+        asset: Asset,
+        pool: Option<usize>,
+        dt_seconds: f64,
+    ) -> Result<PriceFeed, BuildError> {
         let steps = |s: crate::scenario::Span| (s.seconds() / dt_seconds).round().max(0.0);
         let kind = match cfg {
             OracleConfig::PoolSpot { .. } | OracleConfig::EthUsd { .. } => OracleKind::PoolSpot,
             OracleConfig::Twap { window, .. } => OracleKind::Twap { window_steps: steps(*window).max(1.0) as usize },
-            OracleConfig::ExchangeRate { max_growth_per_year, .. } => OracleKind::ExchangeRate { max_growth_per_year: *max_growth_per_year },
+            OracleConfig::ExchangeRate { max_growth_per_year, .. } => {
+                OracleKind::ExchangeRate { max_growth_per_year: *max_growth_per_year }
+            }
             OracleConfig::Fixed { price, .. } => OracleKind::Fixed(*price),
         };
         let (delay, stale) = cfg.timing();
@@ -82,7 +89,11 @@ impl PriceFeed {
     /// then liquidation rounds inside a step see the sales of earlier rounds.
     pub fn is_live(&self, step: u64) -> bool {
         let p = self.oracle.params();
-        self.pool.is_some() && p.kind == OracleKind::PoolSpot && p.delay_steps == 0 && !self.oracle.is_frozen() && self.stale_from.is_none_or(|s| step < s)
+        self.pool.is_some()
+            && p.kind == OracleKind::PoolSpot
+            && p.delay_steps == 0
+            && !self.oracle.is_frozen()
+            && self.stale_from.is_none_or(|s| step < s)
     }
 
     /// The price liquidations use in a round.

@@ -15,8 +15,8 @@ use crate::scenario::{ASSET_ETH, ASSET_USD, MarketConfig, MarketKind, SupplierCo
 use crate::world::BuildError;
 use restake_lending::isolated::LiquidationRequest;
 use restake_lending::{
-    Account, EMode, IsolatedMarket, IsolatedParams, KinkedIrm, LendingError, LiquidationOutcome, PooledMarket, PooledParams,
-    ReserveParams, WithdrawOutcome,
+    Account, EMode, IsolatedMarket, IsolatedParams, KinkedIrm, LendingError, LiquidationOutcome, PooledMarket,
+    PooledParams, ReserveParams, WithdrawOutcome,
 };
 use std::collections::VecDeque;
 
@@ -104,17 +104,30 @@ fn irm_of(c: &crate::scenario::IrmConfig) -> KinkedIrm {
 
 impl Market {
     /// Builds market `i` of the scenario. `lrt_ix` and `pool_ix` resolve ids (validated).
-    pub fn new(i: usize, cfg: &MarketConfig, lrt_ix: &dyn Fn(&str) -> Option<usize>, pool_ix: &dyn Fn(&str) -> Option<usize>, dt_seconds: f64) -> Result<Market, BuildError> {
+    pub fn new(
+        i: usize,
+        cfg: &MarketConfig,
+        lrt_ix: &dyn Fn(&str) -> Option<usize>,
+        pool_ix: &dyn Fn(&str) -> Option<usize>,
+        dt_seconds: f64,
+    ) -> Result<Market, BuildError> {
         let path = |f: &str| format!("markets[{i}].{f}");
         let book = match cfg.kind {
             MarketKind::Isolated => {
-                let lrt = cfg.collateral.as_deref().and_then(lrt_ix).ok_or_else(|| bad(path("collateral"), "unknown LRT"))?;
+                let lrt =
+                    cfg.collateral.as_deref().and_then(lrt_ix).ok_or_else(|| bad(path("collateral"), "unknown LRT"))?;
                 let lltv = cfg.lltv.ok_or_else(|| bad(path("lltv"), "missing"))?;
                 let oc = cfg.oracle.as_ref().ok_or_else(|| bad(path("oracle"), "missing"))?;
                 let irm_cfg = cfg.irm.clone().unwrap_or_default();
-                let params = IsolatedParams { lltv, irm: irm_of(&irm_cfg), fee: irm_cfg.reserve_factor, borrow_compounding: Default::default() };
+                let params = IsolatedParams {
+                    lltv,
+                    irm: irm_of(&irm_cfg),
+                    fee: irm_cfg.reserve_factor,
+                    borrow_compounding: Default::default(),
+                };
                 let inner = IsolatedMarket::new(params).map_err(|e| bad(path("irm"), e))?;
-                let feed = PriceFeed::new(&path("oracle"), oc, Asset::Lrt(lrt), oc.pool().and_then(pool_ix), dt_seconds)?;
+                let feed =
+                    PriceFeed::new(&path("oracle"), oc, Asset::Lrt(lrt), oc.pool().and_then(pool_ix), dt_seconds)?;
                 Book::Isolated(IsolatedBook { lrt, lltv, inner, feed, passive_shares: 0.0 })
             }
             MarketKind::Pooled => {
@@ -150,8 +163,10 @@ impl Market {
                     emodes.push(EMode {
                         label: e.label.clone(),
                         ltv: ltv.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].ltv"), "missing"))?,
-                        liquidation_threshold: lt.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_threshold"), "missing"))?,
-                        liquidation_bonus: bonus.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_bonus"), "missing"))?,
+                        liquidation_threshold: lt
+                            .ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_threshold"), "missing"))?,
+                        liquidation_bonus: bonus
+                            .ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_bonus"), "missing"))?,
                         collateral_assets: e.collateral.iter().filter_map(|a| index(a)).collect(),
                         borrowable_assets: e.borrowable.iter().filter_map(|a| index(a)).collect(),
                     });
@@ -172,16 +187,35 @@ impl Market {
                 }
                 let inner = PooledMarket::new(params).map_err(|e| bad(path("reserves"), e))?;
                 let n = assets.len();
-                Book::Pooled(PooledBook { passive: inner.new_account(), inner, prices: vec![f64::NAN; n], assets, feeds, accounts: Vec::new(), emode_labels })
+                Book::Pooled(PooledBook {
+                    passive: inner.new_account(),
+                    inner,
+                    prices: vec![f64::NAN; n],
+                    assets,
+                    feeds,
+                    accounts: Vec::new(),
+                    emode_labels,
+                })
             }
         };
         let loan_reserves: Vec<(usize, Asset)> = match &book {
             Book::Isolated(_) => vec![(0, Asset::Eth)],
-            Book::Pooled(b) => (0..b.assets.len()).filter(|&r| cfg.reserves[r].borrowing_enabled).map(|r| (r, b.assets[r])).collect(),
+            Book::Pooled(b) => {
+                (0..b.assets.len()).filter(|&r| cfg.reserves[r].borrowing_enabled).map(|r| (r, b.assets[r])).collect()
+            }
         };
         let lenders = loan_reserves
             .into_iter()
-            .map(|(reserve, asset)| Lenders { reserve, asset, members: Vec::new(), accounts: Vec::new(), queue: VecDeque::new(), initial_supply: 0.0, withdrawn: 0.0, attention: 0.0 })
+            .map(|(reserve, asset)| Lenders {
+                reserve,
+                asset,
+                members: Vec::new(),
+                accounts: Vec::new(),
+                queue: VecDeque::new(),
+                initial_supply: 0.0,
+                withdrawn: 0.0,
+                attention: 0.0,
+            })
             .collect();
         Ok(Market { id: cfg.id.clone(), book, lenders, initial_supply_eth: 0.0 })
     }
@@ -233,7 +267,9 @@ impl Market {
     pub fn oracle_price(&self) -> f64 {
         match &self.book {
             Book::Isolated(b) => b.feed.price,
-            Book::Pooled(b) => b.assets.iter().position(|a| matches!(a, Asset::Lrt(_))).map_or(f64::NAN, |r| b.prices[r]),
+            Book::Pooled(b) => {
+                b.assets.iter().position(|a| matches!(a, Asset::Lrt(_))).map_or(f64::NAN, |r| b.prices[r])
+            }
         }
     }
 
@@ -241,7 +277,11 @@ impl Market {
     pub fn utilisation(&self) -> f64 {
         match &self.book {
             Book::Isolated(b) => b.inner.utilisation(),
-            Book::Pooled(b) => self.lenders.iter().map(|l| b.inner.reserve(l.reserve).map_or(0.0, |s| s.utilisation())).fold(0.0, f64::max),
+            Book::Pooled(b) => self
+                .lenders
+                .iter()
+                .map(|l| b.inner.reserve(l.reserve).map_or(0.0, |s| s.utilisation()))
+                .fold(0.0, f64::max),
         }
     }
 
@@ -265,7 +305,12 @@ impl Market {
     pub fn totals_eth(&self) -> (f64, f64) {
         match &self.book {
             Book::Isolated(b) => (b.inner.total_borrow_assets(), b.inner.total_supply_assets()),
-            Book::Pooled(b) => b.inner.reserves().iter().zip(&b.prices).fold((0.0, 0.0), |(d, s), (st, &p)| (d + st.total_debt() * p, s + st.total_supply() * p)),
+            Book::Pooled(b) => b
+                .inner
+                .reserves()
+                .iter()
+                .zip(&b.prices)
+                .fold((0.0, 0.0), |(d, s), (st, &p)| (d + st.total_debt() * p, s + st.total_supply() * p)),
         }
     }
 
@@ -292,7 +337,9 @@ impl Market {
                     0.0
                 }
             }
-            Book::Pooled(b) => b.assets.iter().zip(b.inner.reserves()).filter(|(a, _)| **a == asset).map(|(_, s)| s.cash).sum(),
+            Book::Pooled(b) => {
+                b.assets.iter().zip(b.inner.reserves()).filter(|(a, _)| **a == asset).map(|(_, s)| s.cash).sum()
+            }
         }
     }
 
@@ -342,7 +389,13 @@ impl Market {
 
     /// Lenders supply `amount` of the loan reserve `k` at the start: `passive_share` (or all, with
     /// no suppliers configured) to the passive aggregate, the rest evenly to the suppliers.
-    pub fn supply_at_start(&mut self, k: usize, amount: f64, cfg: &SupplierConfig, thresholds: &[(f64, f64)]) -> Result<(), LendingError> {
+    pub fn supply_at_start(
+        &mut self,
+        k: usize,
+        amount: f64,
+        cfg: &SupplierConfig,
+        thresholds: &[(f64, f64)],
+    ) -> Result<(), LendingError> {
         if amount <= 0.0 && thresholds.is_empty() {
             return Ok(());
         }
@@ -352,7 +405,14 @@ impl Market {
         let lenders = &mut self.lenders[k];
         lenders.members.clear();
         for &(u, b) in thresholds {
-            lenders.members.push(Supplier { shares: 0.0, utilisation_threshold: u, bad_debt_threshold: b, wallet: 0.0, queued: false, running: false });
+            lenders.members.push(Supplier {
+                shares: 0.0,
+                utilisation_threshold: u,
+                bad_debt_threshold: b,
+                wallet: 0.0,
+                queued: false,
+                running: false,
+            });
         }
         match &mut self.book {
             Book::Isolated(b) => {
@@ -406,7 +466,9 @@ impl Market {
 
     /// Opens a looper's position on an isolated market at the start. Returns the borrow shares.
     pub fn open_isolated(&mut self, collateral: f64, debt: f64) -> Result<f64, LendingError> {
-        let Book::Isolated(b) = &mut self.book else { return Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() }) };
+        let Book::Isolated(b) = &mut self.book else {
+            return Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() });
+        };
         let mut c = 0.0;
         let mut shares = 0.0;
         b.inner.supply_collateral(&mut c, collateral)?;
@@ -426,15 +488,26 @@ impl Market {
     /// `max_repay` at `price`.
     pub fn liquidation_amounts(&self, collateral: f64, borrow_shares: f64, max_repay: f64, price: f64) -> (f64, f64) {
         match &self.book {
-            Book::Isolated(b) => b.inner.preview_liquidation(collateral, borrow_shares, price, LiquidationRequest::Repay(max_repay)).map_or((0.0, 0.0), |o| (o.repaid, o.seized)),
+            Book::Isolated(b) => b
+                .inner
+                .preview_liquidation(collateral, borrow_shares, price, LiquidationRequest::Repay(max_repay))
+                .map_or((0.0, 0.0), |o| (o.repaid, o.seized)),
             Book::Pooled(_) => (0.0, 0.0),
         }
     }
 
-    pub fn liquidate_isolated(&mut self, collateral: &mut f64, borrow_shares: &mut f64, repay: f64, price: f64) -> Result<LiquidationOutcome, LendingError> {
+    pub fn liquidate_isolated(
+        &mut self,
+        collateral: &mut f64,
+        borrow_shares: &mut f64,
+        repay: f64,
+        price: f64,
+    ) -> Result<LiquidationOutcome, LendingError> {
         match &mut self.book {
             Book::Isolated(b) => b.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Repay(repay)),
-            Book::Pooled(_) => Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() }),
+            Book::Pooled(_) => {
+                Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() })
+            }
         }
     }
 
@@ -467,7 +540,9 @@ impl Market {
                 if (coll - sum_collateral).abs() > 1e-9 * coll.max(1.0) {
                     return Err(format!("total collateral {coll} but positions hold {sum_collateral}"));
                 }
-                let shares: f64 = b.passive_shares + self.lenders.iter().flat_map(|l| l.members.iter()).map(|s| s.shares).sum::<f64>() + inner.fee_shares();
+                let shares: f64 = b.passive_shares
+                    + self.lenders.iter().flat_map(|l| l.members.iter()).map(|s| s.shares).sum::<f64>()
+                    + inner.fee_shares();
                 if (shares - inner.total_supply_shares()).abs() > 1e-9 * inner.total_supply_shares().max(1.0) {
                     return Err(format!("supply shares {} but lenders hold {shares}", inner.total_supply_shares()));
                 }
@@ -480,7 +555,11 @@ impl Market {
                 let n = b.assets.len();
                 for r in 0..n {
                     let st = b.inner.reserve(r).expect("in range");
-                    let accounts = b.accounts.iter().chain(std::iter::once(&b.passive)).chain(self.lenders.iter().flat_map(|l| l.accounts.iter()));
+                    let accounts = b
+                        .accounts
+                        .iter()
+                        .chain(std::iter::once(&b.passive))
+                        .chain(self.lenders.iter().flat_map(|l| l.accounts.iter()));
                     let (mut sup, mut debt) = (0.0, 0.0);
                     for a in accounts {
                         sup += a.supplied_scaled[r];
@@ -489,7 +568,10 @@ impl Market {
                     let scale = st.total_supply().max(1.0);
                     let name = &b.inner.params().reserves[r].name;
                     if (sup - st.scaled_supply).abs() > 1e-9 * st.scaled_supply.max(1.0) {
-                        return Err(format!("reserve {name}: scaled supply {} but accounts hold {sup}", st.scaled_supply));
+                        return Err(format!(
+                            "reserve {name}: scaled supply {} but accounts hold {sup}",
+                            st.scaled_supply
+                        ));
                     }
                     if (debt - st.scaled_debt).abs() > 1e-9 * st.scaled_debt.max(1.0) {
                         return Err(format!("reserve {name}: scaled debt {} but accounts owe {debt}", st.scaled_debt));

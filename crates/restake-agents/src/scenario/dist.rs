@@ -6,14 +6,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Dist {
-    Fixed { value: f64 },
-    Uniform { low: f64, high: f64 },
+    Fixed {
+        value: f64,
+    },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
     /// Normal, truncated to [low, high] by clamping.
-    Normal { mean: f64, std: f64, low: f64, high: f64 },
-    LogNormal { mu: f64, sigma: f64 },
+    Normal {
+        mean: f64,
+        std: f64,
+        low: f64,
+        high: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     /// Beta(alpha, beta) scaled to [low, high].
-    Beta { alpha: f64, beta: f64, low: f64, high: f64 },
-    Triangular { low: f64, mode: f64, high: f64 },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        low: f64,
+        high: f64,
+    },
+    Triangular {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
 }
 
 /// A validated distribution, ready to sample.
@@ -48,18 +70,24 @@ impl Dist {
                 if low > high {
                     return Err(format!("low ({low}) must be <= high ({high})"));
                 }
-                Normal::new(mean, std).map(|n| Sampler::Normal(n, low, high)).map_err(|e| format!("std must be finite and >= 0 ({e})"))
+                Normal::new(mean, std)
+                    .map(|n| Sampler::Normal(n, low, high))
+                    .map_err(|e| format!("std must be finite and >= 0 ({e})"))
             }
-            Dist::LogNormal { mu, sigma } => LogNormal::new(mu, sigma).map(Sampler::LogNormal).map_err(|e| format!("sigma must be finite and >= 0 ({e})")),
+            Dist::LogNormal { mu, sigma } => LogNormal::new(mu, sigma)
+                .map(Sampler::LogNormal)
+                .map_err(|e| format!("sigma must be finite and >= 0 ({e})")),
             Dist::Beta { alpha, beta, low, high } => {
                 if !(low < high) {
                     return Err(format!("low ({low}) must be < high ({high})"));
                 }
-                Beta::new(alpha, beta).map(|b| Sampler::Beta(b, low, high)).map_err(|e| format!("alpha and beta must be > 0 ({e})"))
+                Beta::new(alpha, beta)
+                    .map(|b| Sampler::Beta(b, low, high))
+                    .map_err(|e| format!("alpha and beta must be > 0 ({e})"))
             }
-            Dist::Triangular { low, mode, high } => {
-                Triangular::new(low, high, mode).map(Sampler::Triangular).map_err(|e| format!("need low <= mode <= high, low < high ({e})"))
-            }
+            Dist::Triangular { low, mode, high } => Triangular::new(low, high, mode)
+                .map(Sampler::Triangular)
+                .map_err(|e| format!("need low <= mode <= high, low < high ({e})")),
         }
     }
 
@@ -67,7 +95,10 @@ impl Dist {
     pub fn support(&self) -> (f64, f64) {
         match *self {
             Dist::Fixed { value } => (value, value),
-            Dist::Uniform { low, high } | Dist::Normal { low, high, .. } | Dist::Beta { low, high, .. } | Dist::Triangular { low, high, .. } => (low, high),
+            Dist::Uniform { low, high }
+            | Dist::Normal { low, high, .. }
+            | Dist::Beta { low, high, .. }
+            | Dist::Triangular { low, high, .. } => (low, high),
             Dist::LogNormal { .. } => (0.0, f64::INFINITY),
         }
     }

@@ -251,7 +251,9 @@ impl RestakingProtocolConfig {
             veto = v.seconds();
         }
         if fixed.is_none() && epoch.is_none() {
-            return Err("needs a preset (eigenlayer, eigenlayer-2024, symbiotic, karak), a withdrawal_delay or an epoch".into());
+            return Err(
+                "needs a preset (eigenlayer, eigenlayer-2024, symbiotic, karak), a withdrawal_delay or an epoch".into(),
+            );
         }
         Ok(ProtocolRules { fixed_delay: fixed, epoch, veto_window: veto })
     }

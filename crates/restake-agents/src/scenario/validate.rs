@@ -40,9 +40,7 @@ impl Checker {
 
     /// `lo <= v <= hi` (or strict at either end), with the allowed range in the message.
     fn range(&mut self, path: impl Into<String>, v: f64, lo: f64, hi: f64, lo_open: bool, hi_open: bool) {
-        let ok = v.is_finite()
-            && if lo_open { v > lo } else { v >= lo }
-            && if hi_open { v < hi } else { v <= hi };
+        let ok = v.is_finite() && if lo_open { v > lo } else { v >= lo } && if hi_open { v < hi } else { v <= hi };
         if !ok {
             let l = if lo_open { "(" } else { "[" };
             let h = if hi_open { ")" } else { "]" };
@@ -65,14 +63,24 @@ impl Checker {
 
     /// Delegation weights at `{base}.delegations`: known operators on `protocol`, weights in
     /// [0, 1] summing to 1.
-    fn delegations(&mut self, base: &str, delegations: &std::collections::BTreeMap<String, f64>, protocol: &str, operators: &BTreeSet<String>, s: &Scenario) {
+    fn delegations(
+        &mut self,
+        base: &str,
+        delegations: &std::collections::BTreeMap<String, f64>,
+        protocol: &str,
+        operators: &BTreeSet<String>,
+        s: &Scenario,
+    ) {
         let mut total = 0.0;
         for (op, &w) in delegations {
             let path = format!("{base}.delegations.{op}");
             if self.exists(path.clone(), op, operators, "operator") {
                 let o = s.operators.iter().find(|o| &o.id == op).expect("checked");
                 if o.protocol != protocol {
-                    self.push(path.clone(), format!("operator `{op}` restakes on `{}`, not on `{protocol}`", o.protocol));
+                    self.push(
+                        path.clone(),
+                        format!("operator `{op}` restakes on `{}`, not on `{protocol}`", o.protocol),
+                    );
                 }
             }
             self.range(path, w, 0.0, 1.0, false, false);
@@ -123,7 +131,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         }
     }
     if !(1..=100_000).contains(&s.engine.max_liquidation_rounds) {
-        c.push("engine.max_liquidation_rounds", format!("must be in [1, 100000], got {}", s.engine.max_liquidation_rounds));
+        c.push(
+            "engine.max_liquidation_rounds",
+            format!("must be in [1, 100000], got {}", s.engine.max_liquidation_rounds),
+        );
     }
 
     c.range("eth.usd", s.eth.usd, 0.0, f64::INFINITY, true, true);
@@ -150,7 +161,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
             c.range("eth.path.drawdown", *drawdown, -1.0, 1.0, false, true);
             c.range("eth.path.volatility", *volatility, 0.0, 5.0, false, false);
             if at.seconds() <= 0.0 || at.seconds() > duration {
-                c.push("eth.path.at", format!("must be after the start and within time.duration ({})", s.time.duration));
+                c.push(
+                    "eth.path.at",
+                    format!("must be after the start and within time.duration ({})", s.time.duration),
+                );
             }
         }
     }
@@ -211,7 +225,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
             total += m;
         }
         if total > 1.0 + 1e-9 {
-            c.push(format!("operators[{i}].allocations"), format!("allocations may sum to at most 1 (unique stake), got {total}"));
+            c.push(
+                format!("operators[{i}].allocations"),
+                format!("allocations may sum to at most 1 (unique stake), got {total}"),
+            );
         }
     }
     let lrts = c.unique_ids("lrts", s.lrts.iter().map(|l| l.id.as_str()));
@@ -223,7 +240,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.range(format!("lrts[{i}].instant_withdrawal_fee"), l.instant_withdrawal_fee, 0.0, 1.0, false, true);
         c.range(format!("lrts[{i}].protocol_fee"), l.protocol_fee, 0.0, 1.0, false, true);
         if l.delegations.is_empty() && l.buffer_fraction < 1.0 {
-            c.push(format!("lrts[{i}].delegations"), "must delegate to at least one operator (or set buffer_fraction = 1)");
+            c.push(
+                format!("lrts[{i}].delegations"),
+                "must delegate to at least one operator (or set buffer_fraction = 1)",
+            );
         }
         if !l.delegations.is_empty() {
             c.delegations(&format!("lrts[{i}]"), &l.delegations, &l.protocol, &operators, s);
@@ -234,8 +254,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
         c.exists(format!("pools[{i}].lrt"), &p.lrt, &lrts, "LRT");
         match (p.kind, p.amp) {
             (PoolKind::Stableswap, Some(a)) => c.range(format!("pools[{i}].amp"), a, 0.0, 1e6, true, false),
-            (PoolKind::Stableswap, None) => c.push(format!("pools[{i}].amp"), "a stableswap pool needs `amp` (the on-chain A, e.g. 50)"),
-            (PoolKind::ConstantProduct, Some(_)) => c.push(format!("pools[{i}].amp"), "a constant-product pool has no amplification; remove `amp`"),
+            (PoolKind::Stableswap, None) => {
+                c.push(format!("pools[{i}].amp"), "a stableswap pool needs `amp` (the on-chain A, e.g. 50)")
+            }
+            (PoolKind::ConstantProduct, Some(_)) => {
+                c.push(format!("pools[{i}].amp"), "a constant-product pool has no amplification; remove `amp`")
+            }
             (PoolKind::ConstantProduct, None) => {}
         }
         c.range(format!("pools[{i}].fee"), p.fee, 0.0, 0.1, false, true);
@@ -332,7 +356,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Issue>> {
     if s.security.operator_attacks {
         for (i, a) in s.avss.iter().enumerate() {
             if a.profit_from_corruption.is_none() || a.attack_threshold.is_none() {
-                c.push(format!("avss[{i}]"), "security.operator_attacks needs profit_from_corruption and attack_threshold on every AVS");
+                c.push(
+                    format!("avss[{i}]"),
+                    "security.operator_attacks needs profit_from_corruption and attack_threshold on every AVS",
+                );
             }
         }
     }

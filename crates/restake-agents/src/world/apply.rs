@@ -42,22 +42,32 @@ impl World {
                     self.pop.queued[i] += tokens;
                     self.pop.status[i] = Status::Exited;
                     let lrt = &mut self.lrts[l];
-                    lrt.queue.push_back(Redemption { owner: Owner::Retail(i as u32), tokens, requested_step: ctx.step });
+                    lrt.queue.push_back(Redemption {
+                        owner: Owner::Retail(i as u32),
+                        tokens,
+                        requested_step: ctx.step,
+                    });
                     lrt.queued_tokens += tokens;
                     redeem_tokens[l] += tokens;
                     exits[l] += 1;
                 }
                 Intent::Instant => instant_tokens[l] += self.pop.lrt[i],
-                Intent::Sell => orders[p].push(Order { agent: i as u32, tokens: self.pop.lrt[i], limit: intents.limit[i] }),
-                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == crate::market::Asset::Eth) => {
+                Intent::Sell => {
+                    orders[p].push(Order { agent: i as u32, tokens: self.pop.lrt[i], limit: intents.limit[i] })
+                }
+                Intent::Deleverage | Intent::Unwind
+                    if leg.is_some_and(|g| g.collateral == crate::market::Asset::Eth) =>
+                {
                     // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
                     let m = market.expect("borrowers have a market");
                     let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
                     usd_deleverage[m] += repaid;
                 }
-                Intent::Deleverage | Intent::Unwind => {
-                    orders[p].push(Order { agent: i as u32, tokens: intents.amount[i].min(self.collateral_of(i)), limit: intents.limit[i] })
-                }
+                Intent::Deleverage | Intent::Unwind => orders[p].push(Order {
+                    agent: i as u32,
+                    tokens: intents.amount[i].min(self.collateral_of(i)),
+                    limit: intents.limit[i],
+                }),
             }
         }
 
@@ -104,7 +114,9 @@ impl World {
             if clearing.tokens <= 0.0 {
                 continue;
             }
-            let eth = self.pools[p].sell(clearing.tokens).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+            let eth = self.pools[p]
+                .sell(clearing.tokens)
+                .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
             let per_token = eth / clearing.tokens;
             self.tally.saw_price(p, self.pools[p].price());
             let l = self.pools[p].lrt;

@@ -92,17 +92,35 @@ pub(super) fn build_lending(
         let lrt = lrt_ix[c.lrt.as_str()];
         let pool = lrt_pool[lrt];
         if pool == usize::MAX {
-            return Err(invalid(format!("retail[{ci}].lrt"), format!("LRT `{}` has no pool to trade on; add a [[pools]] entry for it", c.lrt)));
+            return Err(invalid(
+                format!("retail[{ci}].lrt"),
+                format!("LRT `{}` has no pool to trade on; add a [[pools]] entry for it", c.lrt),
+            ));
         }
         let market = c.market.as_ref().map(|m| market_ix[m.as_str()]);
         let leg = match market.map(|m| &markets[m].book) {
             None => None,
-            Some(Book::Isolated(_)) => Some(Leg { collateral: Asset::Lrt(lrt), debt: Asset::Eth, coll_reserve: 0, debt_reserve: 0, emode: None }),
+            Some(Book::Isolated(_)) => Some(Leg {
+                collateral: Asset::Lrt(lrt),
+                debt: Asset::Eth,
+                coll_reserve: 0,
+                debt_reserve: 0,
+                emode: None,
+            }),
             Some(Book::Pooled(b)) => {
-                let coll_reserve = b.reserve_of(Asset::Lrt(lrt)).ok_or_else(|| invalid(format!("retail[{ci}].market"), "no reserve of the cohort's LRT"))?;
-                let debt_reserve = b.reserve_of(Asset::Eth).ok_or_else(|| invalid(format!("retail[{ci}].market"), "no ETH reserve"))?;
+                let coll_reserve = b
+                    .reserve_of(Asset::Lrt(lrt))
+                    .ok_or_else(|| invalid(format!("retail[{ci}].market"), "no reserve of the cohort's LRT"))?;
+                let debt_reserve = b
+                    .reserve_of(Asset::Eth)
+                    .ok_or_else(|| invalid(format!("retail[{ci}].market"), "no ETH reserve"))?;
                 let emode = match &c.emode {
-                    Some(l) => Some(b.emode_labels.iter().position(|x| x == l).ok_or_else(|| invalid(format!("retail[{ci}].emode"), "unknown e-mode"))?),
+                    Some(l) => Some(
+                        b.emode_labels
+                            .iter()
+                            .position(|x| x == l)
+                            .ok_or_else(|| invalid(format!("retail[{ci}].emode"), "unknown e-mode"))?,
+                    ),
                     None => None,
                 };
                 Some(Leg { collateral: Asset::Lrt(lrt), debt: Asset::Eth, coll_reserve, debt_reserve, emode })
@@ -116,12 +134,20 @@ pub(super) fn build_lending(
             match (pop.strategy[i], market, leg) {
                 (Strategy::Looper, Some(m), Some(leg)) => {
                     let (po, weight, ltv) = collateral_terms(&markets[m], &leg);
-                    let h = clamp_target(&mut pop, i, weight, ltv).ok_or_else(|| invalid(format!("markets[{m}]"), format!("the cohort `{}` cannot borrow: LTV of its collateral is 0", c.id)))?;
+                    let h = clamp_target(&mut pop, i, weight, ltv).ok_or_else(|| {
+                        invalid(
+                            format!("markets[{m}]"),
+                            format!("the cohort `{}` cannot borrow: LTV of its collateral is 0", c.id),
+                        )
+                    })?;
                     let denom = p0 - po * weight / h;
                     if denom <= 0.0 {
                         return Err(invalid(
                             format!("retail[{ci}].target_health_factor"),
-                            format!("a target health factor of {h:.4} with collateral weight {weight} and price {p0:.4} means unbounded leverage; targets must exceed weight x oracle price / pool price = {:.4}", po * weight / p0),
+                            format!(
+                                "a target health factor of {h:.4} with collateral weight {weight} and price {p0:.4} means unbounded leverage; targets must exceed weight x oracle price / pool price = {:.4}",
+                                po * weight / p0
+                            ),
                         ));
                     }
                     let collateral = w / denom;
@@ -136,9 +162,13 @@ pub(super) fn build_lending(
     }
     for (bi, b) in s.borrowers.iter().enumerate() {
         let m = market_ix[b.market.as_str()];
-        let Book::Pooled(book) = &markets[m].book else { return Err(invalid(format!("borrowers[{bi}].market"), "must be a pooled market")) };
-        let coll_reserve = book.reserve_of(Asset::Eth).ok_or_else(|| invalid(format!("borrowers[{bi}].market"), "no ETH reserve"))?;
-        let debt_reserve = book.reserve_of(Asset::Usd).ok_or_else(|| invalid(format!("borrowers[{bi}].market"), "no USD reserve"))?;
+        let Book::Pooled(book) = &markets[m].book else {
+            return Err(invalid(format!("borrowers[{bi}].market"), "must be a pooled market"));
+        };
+        let coll_reserve =
+            book.reserve_of(Asset::Eth).ok_or_else(|| invalid(format!("borrowers[{bi}].market"), "no ETH reserve"))?;
+        let debt_reserve =
+            book.reserve_of(Asset::Usd).ok_or_else(|| invalid(format!("borrowers[{bi}].market"), "no USD reserve"))?;
         let leg = Leg { collateral: Asset::Eth, debt: Asset::Usd, coll_reserve, debt_reserve, emode: None };
         let index = cohorts.len();
         let range = pop.add_borrower_cohort(index, bi, b, seed).map_err(|e| BuildError::Invalid(vec![e]))?;
@@ -150,17 +180,29 @@ pub(super) fn build_lending(
         };
         for i in range.clone() {
             // Leveraged long: C = W + D / P (borrowed USD buys ETH), C x LT / (D / P) = h.
-            let h = clamp_target(&mut pop, i, weight, ltv).ok_or_else(|| invalid(format!("markets[{m}]"), "the ETH reserve has LTV 0"))?;
+            let h = clamp_target(&mut pop, i, weight, ltv)
+                .ok_or_else(|| invalid(format!("markets[{m}]"), "the ETH reserve has LTV 0"))?;
             let c = pop.initial_wealth[i] / (1.0 - weight / h);
             pop.collateral[i] = c;
             pop.borrow_shares[i] = c * weight / h / usd_price;
         }
-        cohorts.push(Cohort { id: b.id.clone(), lrt: usize::MAX, market: Some(m), pool: usize::MAX, leg: Some(leg), attention, range, entry_price: 1.0 });
+        cohorts.push(Cohort {
+            id: b.id.clone(),
+            lrt: usize::MAX,
+            market: Some(m),
+            pool: usize::MAX,
+            leg: Some(leg),
+            attention,
+            range,
+            entry_price: 1.0,
+        });
     }
 
     let mut borrowers = vec![Vec::new(); markets.len()];
     for i in 0..pop.len() {
-        if let (Strategy::Looper | Strategy::Borrower, Some(m)) = (pop.strategy[i], cohorts[pop.cohort[i] as usize].market) {
+        if let (Strategy::Looper | Strategy::Borrower, Some(m)) =
+            (pop.strategy[i], cohorts[pop.cohort[i] as usize].market)
+        {
             pop.slot[i] = borrowers[m].len() as u32;
             borrowers[m].push(i as u32);
         }
@@ -199,14 +241,30 @@ fn clamp_target(pop: &mut Population, i: usize, weight: f64, ltv: f64) -> Option
 }
 
 #[allow(clippy::too_many_arguments)]
-fn open_positions(mi: usize, mc: &crate::scenario::MarketConfig, seed: u64, market: &mut Market, pop: &mut Population, cohorts: &[Cohort], borrowers: &[u32], dt: f64) -> Result<(), BuildError> {
+fn open_positions(
+    mi: usize,
+    mc: &crate::scenario::MarketConfig,
+    seed: u64,
+    market: &mut Market,
+    pop: &mut Population,
+    cohorts: &[Cohort],
+    borrowers: &[u32],
+    dt: f64,
+) -> Result<(), BuildError> {
     let sup = &mc.suppliers;
     let thresholds = |k: usize| -> Result<Vec<(f64, f64)>, BuildError> {
-        let u = sup.utilisation_threshold.sampler().map_err(|e| invalid(format!("markets[{mi}].suppliers.utilisation_threshold"), e))?;
-        let b = sup.bad_debt_threshold.sampler().map_err(|e| invalid(format!("markets[{mi}].suppliers.bad_debt_threshold"), e))?;
+        let u = sup
+            .utilisation_threshold
+            .sampler()
+            .map_err(|e| invalid(format!("markets[{mi}].suppliers.utilisation_threshold"), e))?;
+        let b = sup
+            .bad_debt_threshold
+            .sampler()
+            .map_err(|e| invalid(format!("markets[{mi}].suppliers.bad_debt_threshold"), e))?;
         Ok((0..sup.count as u64)
             .map(|j| {
-                let mut rng = stream(seed, LENDER_NAMESPACE + ((mi as u64) << 24) + ((k as u64) << 16) + j, 0, INIT_LENDERS);
+                let mut rng =
+                    stream(seed, LENDER_NAMESPACE + ((mi as u64) << 24) + ((k as u64) << 16) + j, 0, INIT_LENDERS);
                 (u.sample(&mut rng), b.sample(&mut rng))
             })
             .collect())
@@ -219,10 +277,14 @@ fn open_positions(mi: usize, mc: &crate::scenario::MarketConfig, seed: u64, mark
         MarketKind::Isolated => {
             let debts: f64 = borrowers.iter().map(|&i| pop.borrow_shares[i as usize]).sum();
             let th = thresholds(0)?;
-            market.supply_at_start(0, debts + mc.idle_supply, sup, &th).map_err(|e| invalid(format!("markets[{mi}].idle_supply"), e))?;
+            market
+                .supply_at_start(0, debts + mc.idle_supply, sup, &th)
+                .map_err(|e| invalid(format!("markets[{mi}].idle_supply"), e))?;
             for &i in borrowers {
                 let i = i as usize;
-                pop.borrow_shares[i] = market.open_isolated(pop.collateral[i], pop.borrow_shares[i]).map_err(|e| invalid(format!("retail[{}].target_health_factor", pop.cohort[i]), e))?;
+                pop.borrow_shares[i] = market
+                    .open_isolated(pop.collateral[i], pop.borrow_shares[i])
+                    .map_err(|e| invalid(format!("retail[{}].target_health_factor", pop.cohort[i]), e))?;
             }
         }
         MarketKind::Pooled => {
@@ -235,7 +297,8 @@ fn open_positions(mi: usize, mc: &crate::scenario::MarketConfig, seed: u64, mark
                 let leg = cohorts[pop.cohort[i] as usize].leg.expect("borrowers have a leg");
                 debts[leg.debt_reserve] += pop.borrow_shares[i];
             }
-            let loan_of: Vec<Option<usize>> = (0..n).map(|r| market.lenders.iter().position(|l| l.reserve == r)).collect();
+            let loan_of: Vec<Option<usize>> =
+                (0..n).map(|r| market.lenders.iter().position(|l| l.reserve == r)).collect();
             for r in 0..n {
                 let amount = debts[r] + mc.reserves[r].idle_supply;
                 let path = format!("markets[{mi}].reserves[{r}].idle_supply");
@@ -257,7 +320,9 @@ fn open_positions(mi: usize, mc: &crate::scenario::MarketConfig, seed: u64, mark
                 let i = i as usize;
                 let leg = cohorts[pop.cohort[i] as usize].leg.expect("borrowers have a leg");
                 let path = if pop.strategy[i] == Strategy::Borrower { "borrowers" } else { "retail" };
-                let err = |e: restake_lending::LendingError| invalid(format!("markets[{mi}] (opening a position of {path} agent {i})"), e);
+                let err = |e: restake_lending::LendingError| {
+                    invalid(format!("markets[{mi}] (opening a position of {path} agent {i})"), e)
+                };
                 let mut acct = b.inner.new_account();
                 b.inner.supply(&mut acct, leg.coll_reserve, pop.collateral[i]).map_err(err)?;
                 if leg.emode.is_some() {
@@ -287,7 +352,16 @@ impl World {
                 let c = self.pop.collateral[i];
                 let debt = b.inner.debt_of(self.pop.borrow_shares[i]);
                 let limit = c * b.feed.price * b.lltv;
-                Position { collateral: c, debt, coll_price: b.feed.price, debt_price: 1.0, weight: b.lltv, limit, debt_value: debt, hf: if debt > 0.0 { limit / debt } else { f64::INFINITY } }
+                Position {
+                    collateral: c,
+                    debt,
+                    coll_price: b.feed.price,
+                    debt_price: 1.0,
+                    weight: b.lltv,
+                    limit,
+                    debt_value: debt,
+                    hf: if debt > 0.0 { limit / debt } else { f64::INFINITY },
+                }
             }
             Book::Pooled(b) => {
                 let acct = &b.accounts[self.pop.slot[i] as usize];
@@ -343,7 +417,9 @@ impl World {
         }
         // Herding: the more holders of the LRT exited lately, the less loss it takes to follow.
         let threshold = match leg.collateral {
-            Asset::Lrt(l) => pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * self.lrt_views[l].exit_pressure).min(1.0)),
+            Asset::Lrt(l) => {
+                pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * self.lrt_views[l].exit_pressure).min(1.0))
+            }
             _ => pop.panic_loss[i],
         };
         let fee = match leg.collateral {
@@ -383,7 +459,8 @@ impl World {
         let (Some(m), Some(leg)) = (cohort.market, cohort.leg) else { return 0.0 };
         match &mut self.markets[m].book {
             Book::Isolated(b) => {
-                let used = if eth > 0.0 { b.inner.repay(&mut self.pop.borrow_shares[i], eth).unwrap_or(0.0) } else { 0.0 };
+                let used =
+                    if eth > 0.0 { b.inner.repay(&mut self.pop.borrow_shares[i], eth).unwrap_or(0.0) } else { 0.0 };
                 b.inner.release_collateral(&mut self.pop.collateral[i], sold);
                 used
             }
@@ -435,7 +512,13 @@ impl World {
 
     /// ETH in lenders' wallets (withdrawn from markets).
     pub fn lender_eth(&self) -> f64 {
-        self.markets.iter().flat_map(|m| m.lenders.iter()).filter(|l| l.asset == Asset::Eth).flat_map(|l| l.members.iter()).map(|s| s.wallet).sum()
+        self.markets
+            .iter()
+            .flat_map(|m| m.lenders.iter())
+            .filter(|l| l.asset == Asset::Eth)
+            .flat_map(|l| l.members.iter())
+            .map(|s| s.wallet)
+            .sum()
     }
 
     /// Updates every market's price feeds for this step (after shocks moved prices).
@@ -443,7 +526,8 @@ impl World {
         let navs: Vec<f64> = (0..self.lrts.len()).map(|l| self.nav(l)).collect();
         let inputs = FeedInputs { pools: &self.pools, navs: &navs, eth_usd: self.eth.usd };
         for m in self.markets.iter_mut() {
-            m.update_feeds(&inputs, ctx.step, ctx.dt_years()).map_err(|source| WorldError::Market { market: m.id.clone(), source })?;
+            m.update_feeds(&inputs, ctx.step, ctx.dt_years())
+                .map_err(|source| WorldError::Market { market: m.id.clone(), source })?;
         }
         Ok(())
     }

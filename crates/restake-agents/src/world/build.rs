@@ -92,8 +92,12 @@ impl World {
         for (i, p) in s.pools.iter().enumerate() {
             let balances = vec![p.eth, p.lrt_reserve];
             let amm = match p.kind {
-                PoolKind::Stableswap => StableSwap::new(p.amp.unwrap_or_default(), p.fee, balances).map(restake_amm::Pool::from),
-                PoolKind::ConstantProduct => ConstantProduct::new(p.fee, [p.eth, p.lrt_reserve]).map(restake_amm::Pool::from),
+                PoolKind::Stableswap => {
+                    StableSwap::new(p.amp.unwrap_or_default(), p.fee, balances).map(restake_amm::Pool::from)
+                }
+                PoolKind::ConstantProduct => {
+                    ConstantProduct::new(p.fee, [p.eth, p.lrt_reserve]).map(restake_amm::Pool::from)
+                }
             }
             .map_err(|e| invalid(format!("pools[{i}]"), e.to_string()))?;
             pools.push(LrtPool { id: p.id.clone(), lrt: lrt_ix[p.lrt.as_str()], amm });
@@ -106,7 +110,8 @@ impl World {
 
         // Markets, the population (retail and borrower cohorts) and every position: see
         // `borrowers::build_lending`.
-        let borrowers::Lending { markets, pop, cohorts, borrowers } = borrowers::build_lending(s, seed, dt, &pools, &lrt_pool, &lrt_ix, &pool_ix, &market_ix)?;
+        let borrowers::Lending { markets, pop, cohorts, borrowers } =
+            borrowers::build_lending(s, seed, dt, &pools, &lrt_pool, &lrt_ix, &pool_ix, &market_ix)?;
 
         // LRT supply: everything held anywhere at the start; assets = supply x NAV.
         let mut lrts = Vec::with_capacity(s.lrts.len());
@@ -152,7 +157,10 @@ impl World {
                 let l = pools[pool_ix[pool.as_str()]].lrt;
                 let passive = lrts[l].passive_holdings;
                 if *lrt_amount > passive {
-                    return Err(invalid(format!("shocks[{i}].lrt_amount"), format!("must be at most the LRT's passive_supply ({passive}), got {lrt_amount}")));
+                    return Err(invalid(
+                        format!("shocks[{i}].lrt_amount"),
+                        format!("must be at most the LRT's passive_supply ({passive}), got {lrt_amount}"),
+                    ));
                 }
             }
         }
@@ -165,7 +173,14 @@ impl World {
                 shares[o] = n.stake * w;
                 operators[o].shares += n.stake * w;
             }
-            natives.push(crate::native::NativeRestaker { id: n.id.clone(), protocol: protocol_ix[n.protocol.as_str()], shares, rewards_eth: 0.0, initial_eth: n.stake, slashed_eth: 0.0 });
+            natives.push(crate::native::NativeRestaker {
+                id: n.id.clone(),
+                protocol: protocol_ix[n.protocol.as_str()],
+                shares,
+                rewards_eth: 0.0,
+                initial_eth: n.stake,
+                slashed_eth: 0.0,
+            });
         }
         let n_lrt = lrts.len();
         let liquidators = s
@@ -188,7 +203,15 @@ impl World {
         let arbitrageurs = s
             .arbitrageurs
             .iter()
-            .flat_map(|a| (0..a.count).map(move |_| Arbitrageur { kind: a.id.clone(), eth: a.capital, lrt: vec![0.0; n_lrt], carry_rate: a.carry_rate, mint: a.mint }))
+            .flat_map(|a| {
+                (0..a.count).map(move |_| Arbitrageur {
+                    kind: a.id.clone(),
+                    eth: a.capital,
+                    lrt: vec![0.0; n_lrt],
+                    carry_rate: a.carry_rate,
+                    mint: a.mint,
+                })
+            })
             .collect();
         let shocks = s
             .shocks
@@ -234,7 +257,10 @@ impl World {
             natives,
             pending_slashes: Vec::new(),
             common_fault_events_per_year: s.faults.common_events_per_year,
-            attack_check_steps: s.security.operator_attacks.then(|| ((s.security.check_every.seconds() / dt).round() as u64).max(1)),
+            attack_check_steps: s
+                .security
+                .operator_attacks
+                .then(|| ((s.security.check_every.seconds() / dt).round() as u64).max(1)),
             events: EventLog::default(),
             ledger: ledger::Ledger::default(),
             tally: StepTally::default(),

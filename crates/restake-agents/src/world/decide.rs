@@ -7,7 +7,11 @@ use restake_engine::par::CHUNK;
 
 impl World {
     pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
-        let chunks = intents.kind.par_chunks_mut(CHUNK).zip(intents.amount.par_chunks_mut(CHUNK)).zip(intents.limit.par_chunks_mut(CHUNK));
+        let chunks = intents
+            .kind
+            .par_chunks_mut(CHUNK)
+            .zip(intents.amount.par_chunks_mut(CHUNK))
+            .zip(intents.limit.par_chunks_mut(CHUNK));
         chunks.enumerate().for_each(|(c, ((kinds, amounts), limits))| {
             let base = c * CHUNK;
             for k in 0..kinds.len() {
@@ -88,7 +92,17 @@ mod tests {
     use super::*;
 
     fn view() -> LrtView {
-        LrtView { nav: 1.0, price: 0.95, pool_fee: 0.0004, wait_years: 14.0 / 365.0, instant_capacity: 0.0, instant_fee: 0.005, redemptions_open: true, exit_pressure: 0.0, entry_price: 1.0 }
+        LrtView {
+            nav: 1.0,
+            price: 0.95,
+            pool_fee: 0.0004,
+            wait_years: 14.0 / 365.0,
+            instant_capacity: 0.0,
+            instant_fee: 0.005,
+            redemptions_open: true,
+            exit_pressure: 0.0,
+            entry_price: 1.0,
+        }
     }
 
     #[test]

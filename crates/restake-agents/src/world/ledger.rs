@@ -68,7 +68,12 @@ impl World {
         if !close(held, expected, l.initial_eth) {
             return Err(format!(
                 "ETH not conserved: held {held:.9} vs initial {:.9} + rewards {:.9} - slashed {:.9} - fees {:.9} - gas {:.9} = {expected:.9} (diff {:.3e})",
-                l.initial_eth, l.rewards_in, l.slashed, l.fees_out, l.gas_burned, held - expected
+                l.initial_eth,
+                l.rewards_in,
+                l.slashed,
+                l.fees_out,
+                l.gas_burned,
+                held - expected
             ));
         }
         for (li, lrt) in self.lrts.iter().enumerate() {
@@ -78,7 +83,10 @@ impl World {
             }
             let queued: f64 = lrt.queue.iter().map(|r| r.tokens).sum();
             if !close(queued, lrt.queued_tokens, lrt.supply) {
-                return Err(format!("LRT `{}`: queue holds {queued} tokens but {} are escrowed", lrt.id, lrt.queued_tokens));
+                return Err(format!(
+                    "LRT `{}`: queue holds {queued} tokens but {} are escrowed",
+                    lrt.id, lrt.queued_tokens
+                ));
             }
             for (o, (&a, &w)) in lrt.shares.iter().zip(&lrt.withdrawing).enumerate() {
                 if a < -REL_TOL * lrt.supply || w < -REL_TOL * lrt.supply {
@@ -90,7 +98,8 @@ impl World {
             }
         }
         for (o, op) in self.operators.iter().enumerate() {
-            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum::<f64>() + self.natives.iter().map(|n| n.shares[o]).sum::<f64>();
+            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum::<f64>()
+                + self.natives.iter().map(|n| n.shares[o]).sum::<f64>();
             if !close(s, op.shares, op.shares) {
                 return Err(format!("operator `{}`: {} shares but delegators hold {s}", op.id, op.shares));
             }
@@ -100,20 +109,35 @@ impl World {
         }
         let usd = self.usd_holdings();
         if !close(usd, l.initial_usd + l.usd_market_usd, l.initial_usd) {
-            return Err(format!("USD not conserved: held {usd:.6} vs initial {:.6} + bought {:.6} (diff {:.3e})", l.initial_usd, l.usd_market_usd, usd - l.initial_usd - l.usd_market_usd));
+            return Err(format!(
+                "USD not conserved: held {usd:.6} vs initial {:.6} + bought {:.6} (diff {:.3e})",
+                l.initial_usd,
+                l.usd_market_usd,
+                usd - l.initial_usd - l.usd_market_usd
+            ));
         }
         for (mi, m) in self.markets.iter().enumerate() {
             // Isolated positions are held by the population; pooled ones by the market.
-            let in_market = |i: usize| m.isolated().is_some() && self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
-            let debts: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| m.debt(self.pop.borrow_shares[i])).sum();
+            let in_market =
+                |i: usize| m.isolated().is_some() && self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
+            let debts: f64 =
+                (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| m.debt(self.pop.borrow_shares[i])).sum();
             let coll: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| self.pop.collateral[i]).sum();
             m.check_books(debts, coll).map_err(|e| format!("market `{}`: {e}", m.id))?;
         }
         let tol = -REL_TOL * self.ledger.initial_eth.max(1.0);
         for i in 0..self.pop.len() {
             let p = &self.pop;
-            if p.eth[i] < tol || p.lrt[i] < tol || p.collateral[i] < tol || p.borrow_shares[i] < tol || p.queued[i] < tol {
-                return Err(format!("agent {i}: negative balance (eth {}, lrt {}, collateral {}, debt shares {}, queued {})", p.eth[i], p.lrt[i], p.collateral[i], p.borrow_shares[i], p.queued[i]));
+            if p.eth[i] < tol
+                || p.lrt[i] < tol
+                || p.collateral[i] < tol
+                || p.borrow_shares[i] < tol
+                || p.queued[i] < tol
+            {
+                return Err(format!(
+                    "agent {i}: negative balance (eth {}, lrt {}, collateral {}, debt shares {}, queued {})",
+                    p.eth[i], p.lrt[i], p.collateral[i], p.borrow_shares[i], p.queued[i]
+                ));
             }
         }
         for (k, x) in self.liquidators.iter().enumerate() {

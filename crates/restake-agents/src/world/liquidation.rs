@@ -105,7 +105,11 @@ impl World {
             Asset::Lrt(l) => {
                 let liq = &self.liquidators[li];
                 let sale = self.pools[self.lrt_pool[l]].quote_sell(amount);
-                let redeem = if liq.may_redeem && self.lrts[l].redemptions_open { amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0) } else { 0.0 };
+                let redeem = if liq.may_redeem && self.lrts[l].redemptions_open {
+                    amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0)
+                } else {
+                    0.0
+                };
                 if redeem > sale { (redeem, true) } else { (sale, false) }
             }
         }
@@ -113,7 +117,14 @@ impl World {
 
     /// Hands `seized` of `asset` to liquidator `li`: sells or queues an LRT, keeps ETH, sells USD
     /// on the ETH/USD market. Returns the ETH received now.
-    fn take_seizure(&mut self, ctx: &StepContext, li: usize, asset: Asset, seized: f64, redeem: bool) -> Result<f64, WorldError> {
+    fn take_seizure(
+        &mut self,
+        ctx: &StepContext,
+        li: usize,
+        asset: Asset,
+        seized: f64,
+        redeem: bool,
+    ) -> Result<f64, WorldError> {
         let eth = match asset {
             Asset::Eth => seized,
             Asset::Usd => {
@@ -124,13 +135,19 @@ impl World {
             }
             Asset::Lrt(l) if redeem => {
                 let q = &mut self.lrts[l];
-                q.queue.push_back(Redemption { owner: Owner::Liquidator(li as u32), tokens: seized, requested_step: ctx.step });
+                q.queue.push_back(Redemption {
+                    owner: Owner::Liquidator(li as u32),
+                    tokens: seized,
+                    requested_step: ctx.step,
+                });
                 q.queued_tokens += seized;
                 0.0
             }
             Asset::Lrt(l) => {
                 let p = self.lrt_pool[l];
-                let eth = self.pools[p].sell(seized).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+                let eth = self.pools[p]
+                    .sell(seized)
+                    .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
                 self.tally.saw_price(p, self.pools[p].price());
                 eth
             }
@@ -141,7 +158,21 @@ impl World {
 
     /// Books a liquidation's event, bad-debt event, tallies and round mover.
     #[allow(clippy::too_many_arguments)]
-    fn record_liquidation(&mut self, round: u32, m: usize, agent: u32, repaid_eth: f64, seized: f64, bad_debt: f64, price: f64, sale_pool: Option<(usize, f64)>, nav: f64, cause: CauseRef, label: Option<String>, movers: &mut [RoundMover]) {
+    fn record_liquidation(
+        &mut self,
+        round: u32,
+        m: usize,
+        agent: u32,
+        repaid_eth: f64,
+        seized: f64,
+        bad_debt: f64,
+        price: f64,
+        sale_pool: Option<(usize, f64)>,
+        nav: f64,
+        cause: CauseRef,
+        label: Option<String>,
+        movers: &mut [RoundMover],
+    ) {
         let depth = cause.depth + 1;
         let mut e = Event::new(EventKind::Liquidation, Entity::Market(m as u32));
         e.round = round;
@@ -175,7 +206,13 @@ impl World {
 
     // ---- isolated (Morpho-Blue-like) markets ----
 
-    fn liquidate_isolated(&mut self, ctx: &StepContext, round: u32, m: usize, movers: &mut [RoundMover]) -> Result<usize, WorldError> {
+    fn liquidate_isolated(
+        &mut self,
+        ctx: &StepContext,
+        round: u32,
+        m: usize,
+        movers: &mut [RoundMover],
+    ) -> Result<usize, WorldError> {
         let Book::Isolated(b) = &self.markets[m].book else { return Ok(0) };
         let (lrt, lltv) = (b.lrt, b.lltv);
         let sale_pool = self.lrt_pool[lrt];
@@ -198,7 +235,9 @@ impl World {
             });
         }
         scratch.candidates.clear();
-        scratch.candidates.extend(scratch.hf[..borrowers.len()].iter().zip(borrowers).filter(|(h, _)| **h < 1.0).map(|(h, &i)| (*h, i)));
+        scratch.candidates.extend(
+            scratch.hf[..borrowers.len()].iter().zip(borrowers).filter(|(h, _)| **h < 1.0).map(|(h, &i)| (*h, i)),
+        );
         scratch.candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
 
         let mut actions = 0;
@@ -208,7 +247,11 @@ impl World {
             let i = agent as usize;
             if self.pop.collateral[i] <= 1e-12 {
                 // Nothing left to seize: the remaining debt is bad debt now.
-                let bad = self.markets[m].realize_bad_debt(&mut self.pop.collateral[i], &mut self.pop.borrow_shares[i], price);
+                let bad = self.markets[m].realize_bad_debt(
+                    &mut self.pop.collateral[i],
+                    &mut self.pop.borrow_shares[i],
+                    price,
+                );
                 if bad > 0.0 {
                     self.push_bad_debt(m, round, agent, bad, price, cause.event);
                     self.tally.market[m].bad_debt += bad;
@@ -233,7 +276,20 @@ impl World {
                 self.pop.status[i] = Status::Liquidated;
             }
             let moved = if choice.redeem { None } else { Some((sale_pool, price_before)) };
-            self.record_liquidation(round, m, agent, outcome.repaid, outcome.seized, outcome.bad_debt, price, moved, nav, cause, None, movers);
+            self.record_liquidation(
+                round,
+                m,
+                agent,
+                outcome.repaid,
+                outcome.seized,
+                outcome.bad_debt,
+                price,
+                moved,
+                nav,
+                cause,
+                None,
+                movers,
+            );
             actions += 1;
         }
         self.scratch = scratch;
@@ -243,7 +299,16 @@ impl World {
     /// The first liquidator, in an order drawn per position and round, with the capital and a
     /// profit after price impact and gas.
     #[allow(clippy::too_many_arguments)]
-    fn pick_isolated(&self, ctx: &StepContext, round: u32, m: usize, i: usize, price: f64, nav: f64, wait_years: f64) -> Option<Choice> {
+    fn pick_isolated(
+        &self,
+        ctx: &StepContext,
+        round: u32,
+        m: usize,
+        i: usize,
+        price: f64,
+        nav: f64,
+        wait_years: f64,
+    ) -> Option<Choice> {
         let market = &self.markets[m];
         let lrt = market.isolated()?.lrt;
         let debt = market.debt(self.pop.borrow_shares[i]);
@@ -251,7 +316,8 @@ impl World {
         for (li, budget) in self.liquidator_order(ctx, round, i as u32) {
             let liq = &self.liquidators[li];
             for f in SLICES {
-                let (repay, seized) = market.liquidation_amounts(collateral, self.pop.borrow_shares[i], debt.min(budget) * f, price);
+                let (repay, seized) =
+                    market.liquidation_amounts(collateral, self.pop.borrow_shares[i], debt.min(budget) * f, price);
                 if repay <= 0.0 {
                     break;
                 }
@@ -279,7 +345,8 @@ impl World {
     /// `agent`'s position in `round` (the stand-in for a gas auction between bots).
     fn liquidator_order(&self, ctx: &StepContext, round: u32, agent: u32) -> impl Iterator<Item = (usize, f64)> + '_ {
         let n = self.liquidators.len();
-        let start = if n == 0 { 0 } else { ctx.rng(RETAIL_NAMESPACE + agent as u64, order_purpose(round)).random_range(0..n) };
+        let start =
+            if n == 0 { 0 } else { ctx.rng(RETAIL_NAMESPACE + agent as u64, order_purpose(round)).random_range(0..n) };
         (0..n).map(move |k| (start + k) % n).filter_map(move |li| {
             let liq = &self.liquidators[li];
             let budget = liq.eth - liq.gas_eth;
@@ -289,7 +356,13 @@ impl World {
 
     // ---- pooled (Aave-v3-like) markets ----
 
-    fn liquidate_pooled(&mut self, ctx: &StepContext, round: u32, m: usize, movers: &mut [RoundMover]) -> Result<usize, WorldError> {
+    fn liquidate_pooled(
+        &mut self,
+        ctx: &StepContext,
+        round: u32,
+        m: usize,
+        movers: &mut [RoundMover],
+    ) -> Result<usize, WorldError> {
         let mut scratch = std::mem::take(&mut self.scratch);
         let n = self.borrowers[m].len();
         {
@@ -317,9 +390,15 @@ impl World {
             let prices = &scratch.prices;
             // The liquidator's pick of reserves: the largest collateral and the largest debt.
             let acct = &b.accounts[k];
-            let value = |r: usize, debt: bool| if debt { b.inner.debt(acct, r) * prices[r] } else { b.inner.supplied(acct, r) * prices[r] };
-            let rc = (0..b.assets.len()).filter(|&r| b.inner.collateral_params(acct.emode, r).1 > 0.0 && b.inner.supplied(acct, r) > 0.0).max_by(|&x, &y| value(x, false).total_cmp(&value(y, false)).then(y.cmp(&x)));
-            let rd = (0..b.assets.len()).filter(|&r| b.inner.debt(acct, r) > 0.0).max_by(|&x, &y| value(x, true).total_cmp(&value(y, true)).then(y.cmp(&x)));
+            let value = |r: usize, debt: bool| {
+                if debt { b.inner.debt(acct, r) * prices[r] } else { b.inner.supplied(acct, r) * prices[r] }
+            };
+            let rc = (0..b.assets.len())
+                .filter(|&r| b.inner.collateral_params(acct.emode, r).1 > 0.0 && b.inner.supplied(acct, r) > 0.0)
+                .max_by(|&x, &y| value(x, false).total_cmp(&value(y, false)).then(y.cmp(&x)));
+            let rd = (0..b.assets.len())
+                .filter(|&r| b.inner.debt(acct, r) > 0.0)
+                .max_by(|&x, &y| value(x, true).total_cmp(&value(y, true)).then(y.cmp(&x)));
             let (Some(rc), Some(rd)) = (rc, rd) else { continue };
             let (coll_asset, debt_asset) = (b.assets[rc], b.assets[rd]);
             let unit_cost = match debt_asset {
@@ -336,7 +415,10 @@ impl World {
                 Asset::Lrt(l) => (self.nav(l), self.lrt_views[l].wait_years),
                 _ => (f64::NAN, 0.0),
             };
-            let Some(choice) = self.pick_pooled(ctx, round, m, k, agent, rc, rd, unit_cost, prices, nav, wait_years) else { continue };
+            let Some(choice) = self.pick_pooled(ctx, round, m, k, agent, rc, rd, unit_cost, prices, nav, wait_years)
+            else {
+                continue;
+            };
             let Book::Pooled(b) = &mut self.markets[m].book else { unreachable!() };
             let out = b
                 .inner
@@ -372,7 +454,20 @@ impl World {
             // The oracle price recorded is the collateral's in units of the debt asset (as
             // Morpho's oracle reports it): rsETH in ETH, or ETH in USD.
             let price = scratch.prices[rc] / scratch.prices[rd];
-            self.record_liquidation(round, m, agent, cost, o.seized, out.bad_debt_value, price, sale_pool, nav, cause, label, movers);
+            self.record_liquidation(
+                round,
+                m,
+                agent,
+                cost,
+                o.seized,
+                out.bad_debt_value,
+                price,
+                sale_pool,
+                nav,
+                cause,
+                label,
+                movers,
+            );
             actions += 1;
         }
         self.scratch = scratch;
@@ -384,7 +479,20 @@ impl World {
     /// dust rule bound what it may repay; a liquidator short of capital repays what it can, or,
     /// if that would leave dust, the whole position when it can afford it.
     #[allow(clippy::too_many_arguments)]
-    fn pick_pooled(&self, ctx: &StepContext, round: u32, m: usize, k: usize, agent: u32, rc: usize, rd: usize, unit_cost: f64, prices: &[f64], nav: f64, wait_years: f64) -> Option<Choice> {
+    fn pick_pooled(
+        &self,
+        ctx: &StepContext,
+        round: u32,
+        m: usize,
+        k: usize,
+        agent: u32,
+        rc: usize,
+        rd: usize,
+        unit_cost: f64,
+        prices: &[f64],
+        nav: f64,
+        wait_years: f64,
+    ) -> Option<Choice> {
         let b = self.markets[m].pooled()?;
         let acct = &b.accounts[k];
         let eth_usd = self.eth.usd;

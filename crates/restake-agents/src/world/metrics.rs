@@ -231,7 +231,13 @@ impl RunSummary {
             .iter()
             .map(|n| {
                 let (conditions, exposed) = exposure(&n.shares, &w.operators);
-                NativeSummary { id: n.id.clone(), initial_eth: n.initial_eth, slashing_conditions: conditions, allocated_exposure: exposed, ..Default::default() }
+                NativeSummary {
+                    id: n.id.clone(),
+                    initial_eth: n.initial_eth,
+                    slashing_conditions: conditions,
+                    allocated_exposure: exposed,
+                    ..Default::default()
+                }
             })
             .collect();
         self.markets = w
@@ -289,13 +295,15 @@ impl World {
     /// The run summary with retail loss quantiles (a pass over the population).
     pub fn final_summary(&self) -> RunSummary {
         let mut s = self.summary.clone();
-        let mut losses: Vec<f64> = (0..self.pop.len()).map(|i| 1.0 - self.wealth_of(i) / self.pop.initial_wealth[i]).collect();
+        let mut losses: Vec<f64> =
+            (0..self.pop.len()).map(|i| 1.0 - self.wealth_of(i) / self.pop.initial_wealth[i]).collect();
         losses.sort_by(f64::total_cmp);
         if !losses.is_empty() {
             s.retail_mean_loss = losses.iter().sum::<f64>() / losses.len() as f64;
             s.retail_loss_quantiles = LOSS_QUANTILES.iter().map(|&q| (q, quantile_sorted(&losses, q))).collect();
         }
-        s.liquidated_agents = self.pop.status.iter().filter(|&&x| x == crate::population::Status::Liquidated).count() as u64;
+        s.liquidated_agents =
+            self.pop.status.iter().filter(|&&x| x == crate::population::Status::Liquidated).count() as u64;
         for (k, n) in self.natives.iter().enumerate() {
             s.natives[k].slashed_eth = n.slashed_eth;
         }

@@ -15,11 +15,14 @@ mod liquidation;
 pub mod metrics;
 mod settle;
 mod shocks;
-mod suppliers;
 pub mod slashing;
+mod suppliers;
 
 pub use build::BuildError;
-pub use metrics::{LOSS_QUANTILES, LrtSummary, LrtTally, MarketSummary, MarketTally, ROUND_BINS, RunSummary, StepTally, quantile_sorted, round_bin};
+pub use metrics::{
+    LOSS_QUANTILES, LrtSummary, LrtTally, MarketSummary, MarketTally, ROUND_BINS, RunSummary, StepTally,
+    quantile_sorted, round_bin,
+};
 
 use crate::eth::EthMarket;
 use crate::events::EventLog;

@@ -39,10 +39,16 @@ impl World {
                     if price < target && arb.eth > 0.0 {
                         let eth_in = self.pools[p].eth_to_lift_price(target).min(arb.eth);
                         if eth_in > 1e-9 {
-                            let tokens = self.pools[p].buy(eth_in).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+                            let tokens = self.pools[p]
+                                .buy(eth_in)
+                                .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
                             self.arbitrageurs[a].eth -= eth_in;
                             let q = &mut self.lrts[l];
-                            q.queue.push_back(Redemption { owner: Owner::Arbitrageur(a as u32), tokens, requested_step: ctx.step });
+                            q.queue.push_back(Redemption {
+                                owner: Owner::Arbitrageur(a as u32),
+                                tokens,
+                                requested_step: ctx.step,
+                            });
                             q.queued_tokens += tokens;
                             self.push_arb_event(p, l, eth_in, tokens);
                         }
@@ -56,7 +62,9 @@ impl World {
                     if tokens > 1e-9 {
                         let eth_cost = tokens * nav;
                         self.lrts[l].mint(eth_cost, nav);
-                        let eth_out = self.pools[p].sell(tokens).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+                        let eth_out = self.pools[p]
+                            .sell(tokens)
+                            .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
                         let arb = &mut self.arbitrageurs[a];
                         arb.eth += eth_out - eth_cost;
                         self.push_arb_event(p, l, eth_out - eth_cost, -tokens);
@@ -162,7 +170,8 @@ impl World {
                 0.0
             } else {
                 let last = lrt.withdrawals.iter().map(|w| w.mature_step).max().unwrap_or(ctx.step);
-                ((last.saturating_sub(ctx.step)) as f64 * ctx.dt_seconds).max(self.beacon.exit_wait_seconds(0.0) + delay)
+                ((last.saturating_sub(ctx.step)) as f64 * ctx.dt_seconds)
+                    .max(self.beacon.exit_wait_seconds(0.0) + delay)
             };
         }
     }
@@ -197,7 +206,11 @@ impl World {
                 continue;
             }
             let base = self.beacon.staking_apr * shares[o] * op.share_value() * dt_y;
-            let fees: f64 = op.allocations.iter().map(|a| self.avss[a.avs].fee_apr * shares[o] * a.magnitude * op.beacon_factor * dt_y).sum();
+            let fees: f64 = op
+                .allocations
+                .iter()
+                .map(|a| self.avss[a.avs].fee_apr * shares[o] * a.magnitude * op.beacon_factor * dt_y)
+                .sum();
             gross += base + fees;
             commission += fees * op.commission;
         }

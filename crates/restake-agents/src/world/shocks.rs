@@ -46,7 +46,10 @@ impl World {
             ShockConfig::Exploit { lrt, stolen_fraction, minted, dump, .. } => {
                 let l = self.lrts.iter().position(|x| &x.id == lrt).expect("validated");
                 e.entity = Entity::Lrt(l as u32);
-                e.label = Some(format!("exploit of {lrt}: {:.0}% of assets stolen, {minted} unbacked tokens minted", stolen_fraction * 100.0));
+                e.label = Some(format!(
+                    "exploit of {lrt}: {:.0}% of assets stolen, {minted} unbacked tokens minted",
+                    stolen_fraction * 100.0
+                ));
                 let id = self.events.push(e);
                 self.exploit(l, *stolen_fraction, *minted, *dump, id)?;
             }
@@ -70,7 +73,8 @@ impl World {
                 e.label = Some(format!("outside sale of {lrt_amount} {} into {pool}", self.lrts[l].id));
                 let shock_id = self.events.push(e);
                 let amount = lrt_amount.min(self.lrts[l].passive_holdings);
-                let eth = self.pools[p].sell(amount).map_err(|source| WorldError::Pool { pool: pool.clone(), source })?;
+                let eth =
+                    self.pools[p].sell(amount).map_err(|source| WorldError::Pool { pool: pool.clone(), source })?;
                 self.lrts[l].passive_holdings -= amount;
                 self.ledger.external_eth += eth;
                 self.tally.saw_price(p, self.pools[p].price());
@@ -97,7 +101,14 @@ impl World {
     /// An LRT exploit: assets leave to the attacker (outside the world) in proportion across the
     /// buffer and every operator position; unbacked tokens dilute every holder; a dump sells
     /// them into the LRT's pool. NAV falls by exactly the value taken from holders.
-    fn exploit(&mut self, l: usize, stolen_fraction: f64, minted: f64, dump: bool, cause: u64) -> Result<(), WorldError> {
+    fn exploit(
+        &mut self,
+        l: usize,
+        stolen_fraction: f64,
+        minted: f64,
+        dump: bool,
+        cause: u64,
+    ) -> Result<(), WorldError> {
         let nav_before = self.nav(l);
         let supply_before = self.lrts[l].supply;
         let mut stolen = 0.0;
@@ -134,7 +145,9 @@ impl World {
         self.nav_cause[l] = CauseRef { event: Some(nav_event), depth: 0 };
         let p = self.lrt_pool[l];
         if dump && minted > 0.0 && p != usize::MAX {
-            let eth = self.pools[p].sell(minted).map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+            let eth = self.pools[p]
+                .sell(minted)
+                .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
             self.lrts[l].passive_holdings -= minted;
             self.ledger.external_eth += eth;
             self.tally.saw_price(p, self.pools[p].price());

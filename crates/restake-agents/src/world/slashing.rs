@@ -41,13 +41,21 @@ impl World {
             let veto = self.protocols[self.operators[o].protocol].veto_window_seconds;
             if veto > 0.0 {
                 let amount = allocated * fraction;
-                let vetoed = ctx.uniform(entity::AVS + ((a as u64) << 16) + o as u64, purpose::VETO) < self.avss[a].veto_probability;
+                let vetoed = ctx.uniform(entity::AVS + ((a as u64) << 16) + o as u64, purpose::VETO)
+                    < self.avss[a].veto_probability;
                 let mut e = Event::new(EventKind::SlashRequest, Entity::Operator(o as u32));
                 e.amount_eth = amount;
                 e.cause = Some(avs_event);
                 let id = self.events.push(e);
                 let execute_step = ctx.step + (veto / ctx.dt_seconds).ceil().max(1.0) as u64;
-                self.pending_slashes.push(PendingSlash { avs: a, operator: o, amount_eth: amount, execute_step, vetoed, cause: id });
+                self.pending_slashes.push(PendingSlash {
+                    avs: a,
+                    operator: o,
+                    amount_eth: amount,
+                    execute_step,
+                    vetoed,
+                    cause: id,
+                });
             } else {
                 total += self.slash_operator(o, a, fraction, avs_event);
             }
@@ -107,7 +115,8 @@ impl World {
         if self.pending_slashes.is_empty() {
             return;
         }
-        let due: Vec<PendingSlash> = self.pending_slashes.iter().filter(|p| p.execute_step <= ctx.step).cloned().collect();
+        let due: Vec<PendingSlash> =
+            self.pending_slashes.iter().filter(|p| p.execute_step <= ctx.step).cloned().collect();
         self.pending_slashes.retain(|p| p.execute_step > ctx.step);
         for p in due {
             if p.vetoed {
@@ -131,7 +140,12 @@ impl World {
         let stake = self.operators[o].stake();
         let slashed_now = stake * validators;
         self.beacon.slashed_in_window_eth += slashed_now;
-        let per_validator = crate::beacon::slashed_fraction(32.0, self.beacon.slashed_in_window_eth, self.beacon.total_active_eth, self.beacon.fork);
+        let per_validator = crate::beacon::slashed_fraction(
+            32.0,
+            self.beacon.slashed_in_window_eth,
+            self.beacon.total_active_eth,
+            self.beacon.fork,
+        );
         let r = self.operators[o].beacon_slash(validators * per_validator);
         let mut e = Event::new(EventKind::BeaconSlash, Entity::Operator(o as u32));
         e.amount_eth = r.eth_slashed;
@@ -145,7 +159,8 @@ impl World {
     pub(super) fn random_faults(&mut self, ctx: &StepContext) {
         let dt_y = ctx.dt_years();
         let p_of = |hazard: f64| 1.0 - (-hazard * dt_y).exp();
-        let common = self.common_fault_events_per_year > 0.0 && ctx.uniform(entity::WORLD, purpose::COMMON_FAULT) < p_of(self.common_fault_events_per_year);
+        let common = self.common_fault_events_per_year > 0.0
+            && ctx.uniform(entity::WORLD, purpose::COMMON_FAULT) < p_of(self.common_fault_events_per_year);
         let mut common_event = None;
         if common {
             let mut e = Event::new(EventKind::Shock, Entity::World);
@@ -153,8 +168,10 @@ impl World {
             common_event = Some(self.events.push(e));
         }
         for a in 0..self.avss.len() {
-            let own = self.avss[a].fault_hazard_per_year > 0.0 && ctx.uniform(entity::AVS + a as u64, purpose::AVS_FAULT) < p_of(self.avss[a].fault_hazard_per_year);
-            let hit = common_event.is_some() && ctx.uniform(entity::AVS + a as u64, purpose::COMMON_LOADING) < self.avss[a].common_fault_loading;
+            let own = self.avss[a].fault_hazard_per_year > 0.0
+                && ctx.uniform(entity::AVS + a as u64, purpose::AVS_FAULT) < p_of(self.avss[a].fault_hazard_per_year);
+            let hit = common_event.is_some()
+                && ctx.uniform(entity::AVS + a as u64, purpose::COMMON_LOADING) < self.avss[a].common_fault_loading;
             if !(own || hit) {
                 continue;
             }
@@ -177,7 +194,8 @@ impl World {
             let mut e = Event::new(EventKind::Shock, Entity::Operator(o as u32));
             e.label = Some(format!("fault of operator {}", self.operators[o].id));
             let cause = self.events.push(e);
-            let avss: Vec<usize> = self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
+            let avss: Vec<usize> =
+                self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
             for a in avss {
                 let f = self.avss[a].slash_fraction;
                 self.slash_operator(o, a, f, cause);
@@ -189,13 +207,28 @@ impl World {
     /// profit from corruption and attack threshold are services.
     pub fn restaking_graph(&self) -> Option<restake_security::RestakingGraph> {
         use restake_security::{RestakingGraph, Service, Validator};
-        let validators: Vec<Validator> = self.operators.iter().filter(|o| o.stake() > 1e-9).map(|o| Validator { id: o.id.clone(), stake: o.stake() }).collect();
+        let validators: Vec<Validator> = self
+            .operators
+            .iter()
+            .filter(|o| o.stake() > 1e-9)
+            .map(|o| Validator { id: o.id.clone(), stake: o.stake() })
+            .collect();
         let mut services = Vec::new();
         for (a, avs) in self.avss.iter().enumerate() {
             let (pi, alpha) = (avs.profit_from_corruption?, avs.attack_threshold?);
-            let ops: Vec<String> = self.operators.iter().filter(|o| o.stake() > 1e-9 && o.allocated_to(a) > 0.0).map(|o| o.id.clone()).collect();
+            let ops: Vec<String> = self
+                .operators
+                .iter()
+                .filter(|o| o.stake() > 1e-9 && o.allocated_to(a) > 0.0)
+                .map(|o| o.id.clone())
+                .collect();
             if !ops.is_empty() && !avs.corrupted {
-                services.push(Service { id: avs.id.clone(), profit_from_corruption: pi, attack_threshold: alpha, validators: ops });
+                services.push(Service {
+                    id: avs.id.clone(),
+                    profit_from_corruption: pi,
+                    attack_threshold: alpha,
+                    validators: ops,
+                });
             }
         }
         Some(RestakingGraph { validators, services })
@@ -218,7 +251,13 @@ impl World {
         let Some(attack) = search.attack else { return };
         let mut e = Event::new(EventKind::Attack, Entity::World);
         e.amount_eth = attack.profit;
-        e.label = Some(format!("{} attack {} (profit {:.1} ETH > stake {:.1} ETH)", attack.validators.join("+"), attack.services.join("+"), attack.profit, attack.stake));
+        e.label = Some(format!(
+            "{} attack {} (profit {:.1} ETH > stake {:.1} ETH)",
+            attack.validators.join("+"),
+            attack.services.join("+"),
+            attack.profit,
+            attack.stake
+        ));
         let id = self.events.push(e);
         for s in &attack.services {
             if let Some(a) = self.avss.iter().position(|x| &x.id == s) {
@@ -228,7 +267,8 @@ impl World {
         for v in &attack.validators {
             let Some(o) = self.operators.iter().position(|x| &x.id == v) else { continue };
             // The attackers' whole stake is slashed: every allocation fully, then what is left.
-            let allocs: Vec<usize> = self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
+            let allocs: Vec<usize> =
+                self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
             for a in allocs {
                 self.slash_operator(o, a, 1.0, id);
             }

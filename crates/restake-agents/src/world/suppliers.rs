@@ -67,7 +67,9 @@ impl World {
                         Asset::Usd => "USD",
                         _ => "ETH",
                     };
-                    e.label = Some(format!("{name}: {requested} new requests, {waiting:.6} {name} waiting at utilisation {util:.4}"));
+                    e.label = Some(format!(
+                        "{name}: {requested} new requests, {waiting:.6} {name} waiting at utilisation {util:.4}"
+                    ));
                     self.events.push(e);
                     self.tally.market[m].supplier_withdrawn_eth += value;
                 }
@@ -83,6 +85,8 @@ impl World {
 
     /// Value of every withdrawal queue of market `m`, in ETH.
     pub fn withdrawal_queue_eth(&self, m: usize) -> f64 {
-        (0..self.markets[m].lenders.len()).map(|k| self.withdrawal_queue(m, k) * self.market_price(self.markets[m].lenders[k].asset)).sum()
+        (0..self.markets[m].lenders.len())
+            .map(|k| self.withdrawal_queue(m, k) * self.market_price(self.markets[m].lenders[k].asset))
+            .sum()
     }
 }

@@ -126,7 +126,13 @@ struct OutputsFile {
 
 impl Default for OutputsFile {
     fn default() -> Self {
-        OutputsFile { steps: true, steps_every: 1, events: true, batch_runs: default_batch_runs(), batch_seconds: default_batch_seconds() }
+        OutputsFile {
+            steps: true,
+            steps_every: 1,
+            events: true,
+            batch_runs: default_batch_runs(),
+            batch_seconds: default_batch_seconds(),
+        }
     }
 }
 
@@ -261,7 +267,9 @@ fn to_edit(v: &toml::Value) -> toml_edit::Value {
         toml::Value::Boolean(b) => (*b).into(),
         toml::Value::Datetime(d) => d.to_string().parse().unwrap_or_else(|_| d.to_string().into()),
         toml::Value::Array(a) => toml_edit::Value::Array(a.iter().map(to_edit).collect()),
-        toml::Value::Table(t) => toml_edit::Value::InlineTable(t.iter().map(|(k, v)| (k.as_str(), to_edit(v))).collect()),
+        toml::Value::Table(t) => {
+            toml_edit::Value::InlineTable(t.iter().map(|(k, v)| (k.as_str(), to_edit(v))).collect())
+        }
     }
 }
 
@@ -304,7 +312,8 @@ impl Experiment {
     /// Reads and checks `path`. Nothing is written; every error names file, line and field.
     pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ExperimentError(format!("{name}: cannot read the experiment file: {e}")))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ExperimentError(format!("{name}: cannot read the experiment file: {e}")))?;
         let file: ExperimentFile = toml::from_str(&text).map_err(|e| {
             let loc = e.span().map_or(String::new(), |s| format!(":{}", line_of_offset(&text, s.start)));
             ExperimentError(format!("{name}{loc}: {}", e.message().trim_end()))
@@ -326,15 +335,24 @@ impl Experiment {
             return Err(err("outputs.batch_runs", "must be at least 1".into()));
         }
         if !(o.batch_seconds.is_finite() && o.batch_seconds > 0.0) {
-            return Err(err("outputs.batch_seconds", format!("must be a positive number of seconds, got {}", o.batch_seconds)));
+            return Err(err(
+                "outputs.batch_seconds",
+                format!("must be a positive number of seconds, got {}", o.batch_seconds),
+            ));
         }
 
         // The base scenario, with `set` applied.
         let (base_source, raw_base) = match (&file.scenario, &file.scenario_toml) {
-            (Some(_), Some(_)) => return Err(err("scenario_toml", "cannot be given together with `scenario`: choose a file or inline text".into())),
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "scenario_toml",
+                    "cannot be given together with `scenario`: choose a file or inline text".into(),
+                ));
+            }
             (Some(p), None) => {
                 let full = dir.join(p);
-                let t = std::fs::read_to_string(&full).map_err(|e| err("scenario", format!("names `{}`, which cannot be read: {e}", full.display())))?;
+                let t = std::fs::read_to_string(&full)
+                    .map_err(|e| err("scenario", format!("names `{}`, which cannot be read: {e}", full.display())))?;
                 (full.display().to_string(), t)
             }
             (None, Some(t)) => (format!("{name} (scenario_toml)"), t.clone()),
@@ -345,13 +363,18 @@ impl Experiment {
             ExperimentError(format!("{base_source}{loc}: {}", e.message().trim_end()))
         })?;
         for (key, value) in &file.set {
-            let at = text.find(&format!("\"{key}\"")).or_else(|| text.find(key.as_str())).map_or(String::new(), |o| format!(":{}", line_of_offset(&text, o)));
-            input::set_path(&mut base_doc, key, &to_edit(value).to_string()).map_err(|e| ExperimentError(format!("{name}{at}: field `set.\"{key}\"`: {e}")))?;
+            let at = text
+                .find(&format!("\"{key}\""))
+                .or_else(|| text.find(key.as_str()))
+                .map_or(String::new(), |o| format!(":{}", line_of_offset(&text, o)));
+            input::set_path(&mut base_doc, key, &to_edit(value).to_string())
+                .map_err(|e| ExperimentError(format!("{name}{at}: field `set.\"{key}\"`: {e}")))?;
         }
         let base_text = base_doc.to_string();
         let base: Scenario = toml::from_str(&base_text).map_err(|e| {
             let loc = e.span().map_or(String::new(), |s| format!(":{}", line_of_offset(&base_text, s.start)));
-            let hint = if file.set.is_empty() { String::new() } else { format!(" (after the experiment's `set`, {name})") };
+            let hint =
+                if file.set.is_empty() { String::new() } else { format!(" (after the experiment's `set`, {name})") };
             ExperimentError(format!("{base_source}{loc}: {}{hint}", e.message().trim_end()))
         })?;
         if let Err(issues) = validate(&base) {
@@ -370,9 +393,11 @@ impl Experiment {
         let mut table = Vec::new();
         if let Some(t) = &file.design.table {
             let full = dir.join(t);
-            let bytes = std::fs::read(&full).map_err(|e| err("design.table", format!("names `{}`, which cannot be read: {e}", full.display())))?;
+            let bytes = std::fs::read(&full)
+                .map_err(|e| err("design.table", format!("names `{}`, which cannot be read: {e}", full.display())))?;
             fingerprint_parts.push(bytes);
-            let (cols, rows) = read_table(&full).map_err(|e| err("design.table", format!("(`{}`): {e}", full.display())))?;
+            let (cols, rows) =
+                read_table(&full).map_err(|e| err("design.table", format!("(`{}`): {e}", full.display())))?;
             if rows.is_empty() {
                 return Err(err("design.table", format!("(`{}`) has no rows", full.display())));
             }
@@ -382,7 +407,9 @@ impl Experiment {
             }
             table = rows
                 .into_iter()
-                .map(|r| r.into_iter().zip(&columns).map(|(v, c)| ParamValue { cell: cell(&v, c.kind), toml: v }).collect())
+                .map(|r| {
+                    r.into_iter().zip(&columns).map(|(v, c)| ParamValue { cell: cell(&v, c.kind), toml: v }).collect()
+                })
                 .collect();
         }
         for (i, p) in file.parameters.iter().enumerate() {
@@ -391,7 +418,10 @@ impl Experiment {
                 return Err(err(&field("path"), "must be a config path, e.g. \"markets[0].lltv\"".into()));
             }
             if columns.iter().any(|c| c.path == p.path) {
-                return Err(err(&field("path"), format!("`{}` is varied twice (another parameter or a column of design.table)", p.path)));
+                return Err(err(
+                    &field("path"),
+                    format!("`{}` is varied twice (another parameter or a column of design.table)", p.path),
+                ));
             }
             match (&p.values, &p.range) {
                 (Some(values), None) => {
@@ -408,29 +438,59 @@ impl Experiment {
                 (None, Some([lo, hi])) => {
                     let ok = lo.is_finite() && hi.is_finite() && lo < hi && (p.scale == Scale::Linear || *lo > 0.0);
                     if !ok {
-                        let need = if p.scale == Scale::Log { "two finite numbers with 0 < low < high (log scale)" } else { "two finite numbers with low < high" };
+                        let need = if p.scale == Scale::Log {
+                            "two finite numbers with 0 < low < high (log scale)"
+                        } else {
+                            "two finite numbers with low < high"
+                        };
                         return Err(err(&field("range"), format!("must be [low, high]: {need}; got [{lo}, {hi}]")));
                     }
                     if file.design.sampling.is_none() {
-                        return Err(err(&field("range"), "needs `design.sampling` (\"random\" or \"lhs\") and `design.samples`".into()));
+                        return Err(err(
+                            &field("range"),
+                            "needs `design.sampling` (\"random\" or \"lhs\") and `design.samples`".into(),
+                        ));
                     }
-                    columns.push(ParamColumn { path: p.path.clone(), kind: if p.integer { Kind::I64 } else { Kind::F64 } });
+                    columns.push(ParamColumn {
+                        path: p.path.clone(),
+                        kind: if p.integer { Kind::I64 } else { Kind::F64 },
+                    });
                     sampled.push(SampledParam { lo: *lo, hi: *hi, scale: p.scale, integer: p.integer });
                 }
-                (Some(_), Some(_)) => return Err(err(&field("range"), "cannot be given together with `values`: a list makes a grid, a range is sampled".into())),
-                (None, None) => return Err(err(&field("path"), format!("(`{}`) needs `values = [...]` (a grid) or `range = [low, high]` (sampled)", p.path))),
+                (Some(_), Some(_)) => {
+                    return Err(err(
+                        &field("range"),
+                        "cannot be given together with `values`: a list makes a grid, a range is sampled".into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(err(
+                        &field("path"),
+                        format!("(`{}`) needs `values = [...]` (a grid) or `range = [low, high]` (sampled)", p.path),
+                    ));
+                }
             }
         }
         let samples = match (file.design.sampling, file.design.samples) {
-            (Some(_), None) => return Err(err("design.sampling", "needs `design.samples`, the number of points to draw".into())),
+            (Some(_), None) => {
+                return Err(err("design.sampling", "needs `design.samples`, the number of points to draw".into()));
+            }
             (Some(_), Some(0)) => return Err(err("design.samples", "must be at least 1".into())),
-            (None, Some(_)) => return Err(err("design.samples", "needs `design.sampling` = \"random\" or \"lhs\"".into())),
-            (Some(_), Some(_)) if sampled.is_empty() => return Err(err("design.sampling", "is set but no parameter has a `range` to sample".into())),
+            (None, Some(_)) => {
+                return Err(err("design.samples", "needs `design.sampling` = \"random\" or \"lhs\"".into()));
+            }
+            (Some(_), Some(_)) if sampled.is_empty() => {
+                return Err(err("design.sampling", "is set but no parameter has a `range` to sample".into()));
+            }
             (Some(_), Some(n)) => n,
             (None, None) => 1,
         };
         let draws = match file.design.sampling {
-            Some(Sampling::Random) => (0..samples).map(|s| (0..sampled.len()).map(|d| uniform(file.master_seed, s as u64, d as u64, SAMPLE_DRAW)).collect()).collect(),
+            Some(Sampling::Random) => (0..samples)
+                .map(|s| {
+                    (0..sampled.len()).map(|d| uniform(file.master_seed, s as u64, d as u64, SAMPLE_DRAW)).collect()
+                })
+                .collect(),
             Some(Sampling::Lhs) => latin_hypercube(file.master_seed, samples as usize, sampled.len()),
             None => vec![Vec::new()],
         };
@@ -453,7 +513,11 @@ impl Experiment {
             grid,
             sampled,
             draws,
-            record: RecordPlan { steps: file.outputs.steps, events: file.outputs.events, every: file.outputs.steps_every },
+            record: RecordPlan {
+                steps: file.outputs.steps,
+                events: file.outputs.events,
+                every: file.outputs.steps_every,
+            },
             batching: Batching { runs: file.outputs.batch_runs, seconds: file.outputs.batch_seconds },
             fingerprint: String::new(),
         };
@@ -495,9 +559,19 @@ impl Experiment {
         }
         for (field, path, value) in probes {
             let mut doc = self.base_doc.clone();
-            input::set_path(&mut doc, &path, &value.to_string()).map_err(|e| field_error(name, text, &field, format!("(`{path}`): {e}")))?;
+            input::set_path(&mut doc, &path, &value.to_string())
+                .map_err(|e| field_error(name, text, &field, format!("(`{path}`): {e}")))?;
             if let Err(e) = toml::from_str::<Scenario>(&doc.to_string()) {
-                return Err(field_error(name, text, &field, format!("(`{path} = {}`) does not fit the scenario: {}", value.to_string().trim(), e.message().trim_end())));
+                return Err(field_error(
+                    name,
+                    text,
+                    &field,
+                    format!(
+                        "(`{path} = {}`) does not fit the scenario: {}",
+                        value.to_string().trim(),
+                        e.message().trim_end()
+                    ),
+                ));
             }
         }
         Ok(())
@@ -516,7 +590,11 @@ impl Experiment {
                 && let Err(issues) = validate(&s)
             {
                 let what: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
-                out.push(format!("`{path} = {}` breaks a rule ({}); runs at points with it will be recorded as failed", v.toml.to_string().trim(), what.join("; ")));
+                out.push(format!(
+                    "`{path} = {}` breaks a rule ({}); runs at points with it will be recorded as failed",
+                    v.toml.to_string().trim(),
+                    what.join("; ")
+                ));
             }
         };
         let grid_cols = &self.columns[self.table.first().map_or(0, |r| r.len())..];
@@ -589,8 +667,14 @@ impl Experiment {
             input::set_path(&mut doc, path, &v.toml.to_string()).map_err(|e| format!("cannot set `{path}`: {e}"))?;
         }
         let text = doc.to_string();
-        let s: Scenario = toml::from_str(&text).map_err(|e| format!("the scenario at this point does not parse: {}", e.message().trim_end()))?;
-        validate(&s).map_err(|issues| format!("invalid scenario at this point: {}", issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")))?;
+        let s: Scenario = toml::from_str(&text)
+            .map_err(|e| format!("the scenario at this point does not parse: {}", e.message().trim_end()))?;
+        validate(&s).map_err(|issues| {
+            format!(
+                "invalid scenario at this point: {}",
+                issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")
+            )
+        })?;
         Ok(s)
     }
 }
@@ -668,8 +752,17 @@ fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<toml_edit::Value>>), 
                         AnyValue::StringOwned(s) => s.as_str().into(),
                         AnyValue::Float64(x) => x.into(),
                         AnyValue::Float32(x) => (x as f64).into(),
-                        v if v.is_integer() => v.extract::<i64>().ok_or_else(|| format!("column `{}`: integer out of range", c.name()))?.into(),
-                        v => return Err(format!("column `{}` has type {}, expected numbers, text or booleans", c.name(), v.dtype())),
+                        v if v.is_integer() => v
+                            .extract::<i64>()
+                            .ok_or_else(|| format!("column `{}`: integer out of range", c.name()))?
+                            .into(),
+                        v => {
+                            return Err(format!(
+                                "column `{}` has type {}, expected numbers, text or booleans",
+                                c.name(),
+                                v.dtype()
+                            ));
+                        }
                     };
                     row.push(v);
                 }

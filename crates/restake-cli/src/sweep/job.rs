@@ -37,13 +37,25 @@ fn params_of(exp: &Experiment, spec: &RunSpec) -> Vec<(String, Value)> {
 
 /// Runs `spec`, recording into `scratch` per `record`; its row must fit the sweep's runs
 /// `columns`. `Err` only for fatal errors.
-pub fn run_one(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordPlan, columns: &[(String, Kind)]) -> anyhow::Result<Finished> {
+pub fn run_one(
+    exp: &Experiment,
+    spec: &RunSpec,
+    scratch: &Path,
+    record: RecordPlan,
+    columns: &[(String, Kind)],
+) -> anyhow::Result<Finished> {
     let t0 = Instant::now();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| attempt(exp, spec, scratch, record).and_then(|(row, steps)| fits(&row, columns).map(|()| (row, steps)))));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        attempt(exp, spec, scratch, record).and_then(|(row, steps)| fits(&row, columns).map(|()| (row, steps)))
+    }));
     let result = match outcome {
         Ok(r) => r,
         Err(panic) => {
-            let msg = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into());
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
             Err(Attempt::Failed(format!("the model panicked: {msg}")))
         }
     };
@@ -66,7 +78,9 @@ pub fn run_one(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordP
             log["error"] = error.clone().into();
             Ok(Finished { row: failed_row(exp, spec, &error), recording: None, log })
         }
-        Err(Attempt::Fatal(e)) => Err(e.context(format!("run {} (point {}, replicate {})", spec.run_id, spec.point, spec.replicate))),
+        Err(Attempt::Fatal(e)) => {
+            Err(e.context(format!("run {} (point {}, replicate {})", spec.run_id, spec.point, spec.replicate)))
+        }
     }
 }
 
@@ -75,9 +89,17 @@ pub fn run_one(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordP
 fn fits(row: &RunRow, columns: &[(String, Kind)]) -> Result<(), Attempt> {
     for (name, v) in &row.cells {
         let Some((_, kind)) = columns.iter().find(|(c, _)| c == name) else {
-            return Err(Attempt::Failed(format!("this run reports `{name}`, a column the base scenario does not have: parameters may change values, not which LRTs or markets exist")));
+            return Err(Attempt::Failed(format!(
+                "this run reports `{name}`, a column the base scenario does not have: parameters may change values, not which LRTs or markets exist"
+            )));
         };
-        let ok = matches!((v, kind), (Value::Null, _) | (Value::F64(_) | Value::I64(_), Kind::F64) | (Value::I64(_), Kind::I64) | (Value::Str(_), Kind::Str));
+        let ok = matches!(
+            (v, kind),
+            (Value::Null, _)
+                | (Value::F64(_) | Value::I64(_), Kind::F64)
+                | (Value::I64(_), Kind::I64)
+                | (Value::Str(_), Kind::Str)
+        );
         if !ok {
             return Err(Attempt::Failed(format!("column `{name}` is {kind:?} in this sweep but this run has {v:?}")));
         }
@@ -92,9 +114,12 @@ enum Attempt {
 
 fn attempt(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordPlan) -> Result<(RunRow, u64), Attempt> {
     let scenario = exp.scenario_at(spec.point).map_err(Attempt::Failed)?;
-    let mut world = World::new(&scenario, spec.seed).map_err(|e| Attempt::Failed(format!("cannot build the world: {e}")))?;
-    std::fs::create_dir_all(scratch).map_err(|e| Attempt::Fatal(anyhow!("cannot create {}: {e}", scratch.display())))?;
-    let mut recorder = ParquetRecorder::create(scratch, spec.run_id, &world, record).map_err(|e| Attempt::Fatal(e.into()))?;
+    let mut world =
+        World::new(&scenario, spec.seed).map_err(|e| Attempt::Failed(format!("cannot build the world: {e}")))?;
+    std::fs::create_dir_all(scratch)
+        .map_err(|e| Attempt::Fatal(anyhow!("cannot create {}: {e}", scratch.display())))?;
+    let mut recorder =
+        ParquetRecorder::create(scratch, spec.run_id, &world, record).map_err(|e| Attempt::Fatal(e.into()))?;
     let plan = RunPlan {
         steps: world.steps,
         dt_seconds: world.dt_seconds,
@@ -103,11 +128,14 @@ fn attempt(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordPlan)
         check_invariants: scenario.engine.check_invariants,
     };
     let outcome = run(&mut world, &plan, &mut recorder).map_err(|e| match e {
-        RunError::Recorder { source: AnalysisError::Io { .. } | AnalysisError::Polars(_), .. } => Attempt::Fatal(anyhow!("{e}")),
+        RunError::Recorder { source: AnalysisError::Io { .. } | AnalysisError::Polars(_), .. } => {
+            Attempt::Fatal(anyhow!("{e}"))
+        }
         other => Attempt::Failed(other.to_string()),
     })?;
     let summary = world.final_summary();
-    let row = crate::runner::run_row(spec.run_id, &scenario, spec.seed, spec.replicate, &params_of(exp, spec), &summary);
+    let row =
+        crate::runner::run_row(spec.run_id, &scenario, spec.seed, spec.replicate, &params_of(exp, spec), &summary);
     // A NaN that reached the summary is a failure of the run, never a silent cell.
     if let Some((name, _)) = row.cells.iter().find(|(_, v)| matches!(v, Value::F64(x) if x.is_nan())) {
         return Err(Attempt::Failed(format!("summary metric `{name}` is NaN")));
@@ -124,7 +152,8 @@ pub fn runs_columns(exp: &Experiment) -> anyhow::Result<Vec<(String, Kind)>> {
     let row = crate::runner::run_row(0, &exp.base, spec.seed, 0, &params_of(exp, &spec), &world.final_summary());
     let mut cols: Vec<(String, Kind)> = Vec::new();
     for (name, v) in &row.cells {
-        let kind = exp.columns.iter().find(|c| &c.path == name).map(|c| c.kind).or_else(|| v.kind()).unwrap_or(Kind::Str);
+        let kind =
+            exp.columns.iter().find(|c| &c.path == name).map(|c| c.kind).or_else(|| v.kind()).unwrap_or(Kind::Str);
         cols.push((name.clone(), kind));
     }
     // "error" is null in an ok row; it holds text.

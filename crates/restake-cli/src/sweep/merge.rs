@@ -38,7 +38,10 @@ fn write_atomic(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    ParquetWriter::new(file).with_compression(compression()).finish(df).with_context(|| format!("cannot write {}", tmp.display()))?;
+    ParquetWriter::new(file)
+        .with_compression(compression())
+        .finish(df)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))?;
     Ok(())
 }
@@ -52,8 +55,13 @@ fn write_text_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 pub fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
-    let rec = store::read_sweep_record(&args.dir)?
-        .ok_or_else(|| Failure::Input(format!("{}: not a sweep directory (no {}); give the --out of a `restake sweep`", args.dir.display(), store::SWEEP_FILE)))?;
+    let rec = store::read_sweep_record(&args.dir)?.ok_or_else(|| {
+        Failure::Input(format!(
+            "{}: not a sweep directory (no {}); give the --out of a `restake sweep`",
+            args.dir.display(),
+            store::SWEEP_FILE
+        ))
+    })?;
     let dir = SweepDir { root: args.dir.clone() };
     merge(&dir, &rec, args.partial)?.print(&dir);
     Ok(())
@@ -62,7 +70,10 @@ pub fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
 /// Merges the committed parts of `dir` (whose sweep.json is `rec`).
 pub fn merge(dir: &SweepDir, rec: &serde_json::Value, partial: bool) -> Result<Merged, Failure> {
     let expected = rec["runs"].as_u64().ok_or_else(|| anyhow!("{}: no `runs` count", store::SWEEP_FILE))?;
-    let params: Vec<String> = rec["parameters"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let params: Vec<String> = rec["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
     let parts = dir.runs_parts();
     if parts.is_empty() {
         return Err(Failure::Run(anyhow!("{}: no finished runs yet (no parts under runs/)", dir.root.display())));
@@ -72,7 +83,9 @@ pub fn merge(dir: &SweepDir, rec: &serde_json::Value, partial: bool) -> Result<M
     for (k, part) in parts.iter().enumerate() {
         let df = read_parquet(part)?;
         for id in df.column("run_id")?.cast(&DataType::UInt64)?.u64()?.iter().flatten() {
-            let slot = seen.get_mut(id as usize).ok_or_else(|| anyhow!("{}: run id {id} is outside the design ({expected} runs)", part.display()))?;
+            let slot = seen
+                .get_mut(id as usize)
+                .ok_or_else(|| anyhow!("{}: run id {id} is outside the design ({expected} runs)", part.display()))?;
             if *slot != u32::MAX {
                 return Err(Failure::Run(anyhow!(
                     "run {id} has results in two parts, {} and {}: two processes ran the same runs (different --shard N into one --out?). Remove one part, then merge again",
@@ -85,7 +98,8 @@ pub fn merge(dir: &SweepDir, rec: &serde_json::Value, partial: bool) -> Result<M
         match &mut runs {
             None => runs = Some(df),
             Some(all) => {
-                all.vstack_mut(&df).with_context(|| format!("{}: its columns differ from the other parts", part.display()))?;
+                all.vstack_mut(&df)
+                    .with_context(|| format!("{}: its columns differ from the other parts", part.display()))?;
             }
         }
     }
@@ -113,14 +127,21 @@ pub fn merge(dir: &SweepDir, rec: &serde_json::Value, partial: bool) -> Result<M
 
 /// manifest.json: the sweep record, counts, every failed run with its error, compute time and
 /// hosts, gathered from the per-part manifests.
-fn write_manifest(dir: &SweepDir, rec: &serde_json::Value, runs: u64, expected: u64, failed: u64) -> anyhow::Result<()> {
+fn write_manifest(
+    dir: &SweepDir,
+    rec: &serde_json::Value,
+    runs: u64,
+    expected: u64,
+    failed: u64,
+) -> anyhow::Result<()> {
     let mut failures = Vec::new();
     let mut seconds = 0.0;
     let mut hosts: Vec<String> = Vec::new();
     let mut parts = 0;
     for p in dir.manifest_parts() {
         let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-        let m: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?;
+        let m: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?;
         parts += 1;
         if let Some(h) = m["host"].as_str()
             && !hosts.iter().any(|x| x == h)
@@ -172,15 +193,26 @@ impl Merged {
         let get = |name: &str, i: usize| -> Option<f64> { self.summary.column(name).ok()?.f64().ok()?.get(i) };
         let point = self.summary.column("point").ok().and_then(|c| c.u64().ok().cloned());
         let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}"));
-        say!("  {:>6}  {:>28}  {:>9}  {:>9}  {:>9}  {:>9}", "point", "bad debt ETH: mean [95% CI]", "VaR95", "CVaR95", "LaR95", "LaR99");
+        say!(
+            "  {:>6}  {:>28}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "point",
+            "bad debt ETH: mean [95% CI]",
+            "VaR95",
+            "CVaR95",
+            "LaR95",
+            "LaR99"
+        );
         let mut shown = 0;
         for i in 0..self.summary.height() {
             if metric.get(i) != Some("bad_debt_eth") {
                 continue;
             }
             let p = point.as_ref().and_then(|c| c.get(i)).unwrap_or(0);
-            let liq = (0..self.summary.height()).find(|&j| metric.get(j) == Some("liquidated_debt_eth") && point.as_ref().and_then(|c| c.get(j)) == Some(p));
-            let ci = format!("{} [{}, {}]", fmt(get("mean", i)), fmt(get("mean_ci_low", i)), fmt(get("mean_ci_high", i)));
+            let liq = (0..self.summary.height()).find(|&j| {
+                metric.get(j) == Some("liquidated_debt_eth") && point.as_ref().and_then(|c| c.get(j)) == Some(p)
+            });
+            let ci =
+                format!("{} [{}, {}]", fmt(get("mean", i)), fmt(get("mean_ci_low", i)), fmt(get("mean_ci_high", i)));
             say!(
                 "  {p:>6}  {ci:>28}  {:>9}  {:>9}  {:>9}  {:>9}",
                 fmt(get("var95", i)),

@@ -91,18 +91,37 @@ pub fn default_out(exp: &Experiment) -> PathBuf {
 }
 
 fn print_design(exp: &Experiment) {
-    say!("experiment `{}`{}", exp.name, if exp.description.is_empty() { String::new() } else { format!(": {}", exp.description) });
+    say!(
+        "experiment `{}`{}",
+        exp.name,
+        if exp.description.is_empty() { String::new() } else { format!(": {}", exp.description) }
+    );
     say!("  base scenario  {}", exp.base_source);
-    say!("  design         {} points x {} replications = {} runs (seeds: {}, master seed {})", exp.points(), exp.replications, exp.runs(), exp.seeds.as_str(), exp.master_seed);
+    say!(
+        "  design         {} points x {} replications = {} runs (seeds: {}, master seed {})",
+        exp.points(),
+        exp.replications,
+        exp.runs(),
+        exp.seeds.as_str(),
+        exp.master_seed
+    );
     if let Some(s) = exp.sampling {
-        say!("  sampling       {} over the `range` parameters", if s == experiment::Sampling::Lhs { "latin hypercube" } else { "independent uniform draws" });
+        say!(
+            "  sampling       {} over the `range` parameters",
+            if s == experiment::Sampling::Lhs { "latin hypercube" } else { "independent uniform draws" }
+        );
     }
     for c in &exp.columns {
         say!("  parameter      {} ({:?})", c.path, c.kind);
     }
-    say!("  outputs        runs{}{}", if exp.record.steps { format!(", steps (every {})", exp.record.every) } else { String::new() }, if exp.record.events { ", events" } else { "" });
+    say!(
+        "  outputs        runs{}{}",
+        if exp.record.steps { format!(", steps (every {})", exp.record.every) } else { String::new() },
+        if exp.record.events { ", events" } else { "" }
+    );
     for p in 0..exp.points().min(10) as u32 {
-        let params: Vec<String> = exp.point_params(p).iter().map(|(k, v)| format!("{k}={}", v.toml.to_string().trim())).collect();
+        let params: Vec<String> =
+            exp.point_params(p).iter().map(|(k, v)| format!("{k}={}", v.toml.to_string().trim())).collect();
         say!("  point {p:<8} {}", params.join(", "));
     }
     if exp.points() > 10 {
@@ -134,7 +153,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     for w in exp.warnings() {
         eprintln!("warning: {file}: {w}");
     }
-    let columns = job::runs_columns(&exp).map_err(|e| Failure::Input(format!("{}: the base scenario cannot be built: {e:#}", exp.base_source)))?;
+    let columns = job::runs_columns(&exp)
+        .map_err(|e| Failure::Input(format!("{}: the base scenario cannot be built: {e:#}", exp.base_source)))?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&exp));
 
     // Nothing has been written until here.
@@ -142,7 +162,11 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let lock = dir.claim_shard(shard.k)?;
     let done = dir.done_runs(exp.runs())?;
     if done.duplicates() > 0 {
-        eprintln!("warning: {}: {} run(s) have results in more than one part (two processes ran the same runs?); `restake merge` will name them", out.display(), done.duplicates());
+        eprintln!(
+            "warning: {}: {} run(s) have results in more than one part (two processes ran the same runs?); `restake merge` will name them",
+            out.display(),
+            done.duplicates()
+        );
     }
     let slice_runs = shard.run_ids(exp.runs()).count() as u64;
     let todo: Vec<u32> = shard.run_ids(exp.runs()).filter(|&id| !done.contains(id as u64)).collect();
@@ -158,7 +182,11 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let mut writer = ShardWriter::new(dir.clone(), shard.k, shard.n, lock, columns.clone())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start worker threads")?;
 
-    let label = if shard.n == 1 { format!("sweep {}", exp.name) } else { format!("sweep {} shard {}/{}", exp.name, shard.k, shard.n) };
+    let label = if shard.n == 1 {
+        format!("sweep {}", exp.name)
+    } else {
+        format!("sweep {} shard {}/{}", exp.name, shard.k, shard.n)
+    };
     eprintln!(
         "{label}: {} points x {} replications = {} runs{}; {} to run{} on {threads} thread(s) -> {}",
         exp.points(),
@@ -222,17 +250,24 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         ran as f64 / wall.max(1e-9)
     );
     match result {
-        Err(Stop::Fatal(e)) => return Err(Failure::Run(e.context("the sweep stopped; finished runs are saved, `--resume` continues"))),
+        Err(Stop::Fatal(e)) => {
+            return Err(Failure::Run(e.context("the sweep stopped; finished runs are saved, `--resume` continues")));
+        }
         Err(Stop::FailFast { run_id, error }) => {
             committed?;
-            return Err(Failure::Run(anyhow!("run {run_id} failed: {error}\nstopped by --fail-fast; finished runs (and this failure) are saved in {}, `--resume` continues", out.display())));
+            return Err(Failure::Run(anyhow!(
+                "run {run_id} failed: {error}\nstopped by --fail-fast; finished runs (and this failure) are saved in {}, `--resume` continues",
+                out.display()
+            )));
         }
         Ok(()) => {
             committed?;
         }
     }
     if let Some((id, e)) = failures.first() {
-        eprintln!("{failed_runs} run(s) failed and are recorded as failed (status and error in runs/, manifest/); first: run {id}: {e}");
+        eprintln!(
+            "{failed_runs} run(s) failed and are recorded as failed (status and error in runs/, manifest/); first: run {id}: {e}"
+        );
     }
     let all_done = dir.done_runs(exp.runs())?;
     if shard.n == 1 {
@@ -240,9 +275,20 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         let rec = store::read_sweep_record(&dir.root)?.ok_or_else(|| anyhow!("{} vanished", store::SWEEP_FILE))?;
         merge::merge(&dir, &rec, partial)?.print(&dir);
     } else if all_done.count() == exp.runs() {
-        say!("all {} runs of the sweep are done; `restake merge {}` writes runs.parquet and summary.parquet", exp.runs(), out.display());
+        say!(
+            "all {} runs of the sweep are done; `restake merge {}` writes runs.parquet and summary.parquet",
+            exp.runs(),
+            out.display()
+        );
     } else {
-        say!("shard {}/{} done ({} of {} runs of the sweep done); when every shard is done, `restake merge {}`", shard.k, shard.n, all_done.count(), exp.runs(), out.display());
+        say!(
+            "shard {}/{} done ({} of {} runs of the sweep done); when every shard is done, `restake merge {}`",
+            shard.k,
+            shard.n,
+            all_done.count(),
+            exp.runs(),
+            out.display()
+        );
     }
     Ok(())
 }

@@ -41,13 +41,26 @@ impl Progress {
     pub fn new(label: &str, total: u64) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs {per_sec} ETA {eta} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style = ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs {per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
             b.set_style(style);
             b.set_prefix(label.to_string());
             b.enable_steady_tick(Duration::from_millis(250));
             b
         });
-        Progress { label: label.to_string(), bar, total, done: 0, failed: 0, running: Arc::new(AtomicUsize::new(0)), started: Instant::now(), last_line: Instant::now(), last_decile: 0 }
+        Progress {
+            label: label.to_string(),
+            bar,
+            total,
+            done: 0,
+            failed: 0,
+            running: Arc::new(AtomicUsize::new(0)),
+            started: Instant::now(),
+            last_line: Instant::now(),
+            last_decile: 0,
+        }
     }
 
     /// Counts one finished run.

@@ -52,7 +52,9 @@ pub struct SlurmArgs {
 fn valid_time(t: &str) -> bool {
     let nums = |s: &str, max_parts: usize| {
         let parts: Vec<&str> = s.split(':').collect();
-        !s.is_empty() && parts.len() <= max_parts && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        !s.is_empty()
+            && parts.len() <= max_parts
+            && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     };
     match t.split_once('-') {
         Some((d, rest)) => nums(d, 1) && nums(rest, 3),
@@ -70,7 +72,13 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// The scripts for `exp`, as (file name, text).
-pub fn scripts(exp: &Experiment, args: &SlurmArgs, restake: &Path, experiment: &Path, out: &Path) -> Vec<(&'static str, String)> {
+pub fn scripts(
+    exp: &Experiment,
+    args: &SlurmArgs,
+    restake: &Path,
+    experiment: &Path,
+    out: &Path,
+) -> Vec<(&'static str, String)> {
     let name = format!("restake-{}", exp.name);
     let logs = out.join("slurm").join("logs");
     let mut common = String::new();
@@ -148,10 +156,17 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
         return Err(Failure::Input("--throttle must be at least 1".into()));
     }
     if !valid_time(&args.time) {
-        return Err(Failure::Input(format!("--time {}: not a Slurm time limit; use MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS", args.time)));
+        return Err(Failure::Input(format!(
+            "--time {}: not a Slurm time limit; use MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS",
+            args.time
+        )));
     }
     if args.shards as u64 > exp.runs() {
-        return Err(Failure::Input(format!("--shards {}: the sweep has only {} runs; use at most that many shards", args.shards, exp.runs())));
+        return Err(Failure::Input(format!(
+            "--shards {}: the sweep has only {} runs; use at most that many shards",
+            args.shards,
+            exp.runs()
+        )));
     }
     let restake = match &args.restake {
         Some(p) => absolute(p)?,
@@ -160,7 +175,8 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
     let experiment = absolute(&args.experiment)?;
     let out = absolute(&args.out.clone().unwrap_or_else(|| default_out(&exp)))?;
     // Fail now, not on a node: the base scenario must build.
-    super::job::runs_columns(&exp).map_err(|e| Failure::Input(format!("{}: the base scenario cannot be built: {e:#}", exp.base_source)))?;
+    super::job::runs_columns(&exp)
+        .map_err(|e| Failure::Input(format!("{}: the base scenario cannot be built: {e:#}", exp.base_source)))?;
     store::open(&out, &exp)?;
     let dir = out.join("slurm");
     std::fs::create_dir_all(dir.join("logs")).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -184,12 +200,18 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
         args.time
     );
     if args.submit {
-        let status = std::process::Command::new("bash").arg(dir.join("submit.sh")).status().context("cannot run submit.sh")?;
+        let status =
+            std::process::Command::new("bash").arg(dir.join("submit.sh")).status().context("cannot run submit.sh")?;
         if !status.success() {
             return Err(Failure::Run(anyhow!("submit.sh failed ({status}); is sbatch on PATH?")));
         }
     } else {
-        say!("submit: bash {}/submit.sh   (logs in {}/logs/, results in {})", dir.display(), dir.display(), out.display());
+        say!(
+            "submit: bash {}/submit.sh   (logs in {}/logs/, results in {})",
+            dir.display(),
+            dir.display(),
+            out.display()
+        );
     }
     Ok(())
 }

@@ -62,7 +62,9 @@ fn part_number(name: &str) -> Option<u32> {
 
 /// Files directly in `dir` (none if it does not exist), sorted by name.
 fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -89,7 +91,11 @@ impl SweepDir {
     pub fn runs_parts(&self) -> Vec<PathBuf> {
         let mut v = Vec::new();
         for s in shard_numbers(&self.root, RUNS) {
-            v.extend(files_in(&self.shard_dir(RUNS, s)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")));
+            v.extend(
+                files_in(&self.shard_dir(RUNS, s))
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "parquet")),
+            );
         }
         v
     }
@@ -100,7 +106,9 @@ impl SweepDir {
         for s in shard_numbers(&self.root, MANIFEST) {
             for p in files_in(&self.shard_dir(MANIFEST, s)) {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if p.extension().is_some_and(|e| e == "json") && self.shard_dir(RUNS, s).join(format!("{}.parquet", name.trim_end_matches(".json"))).exists() {
+                if p.extension().is_some_and(|e| e == "json")
+                    && self.shard_dir(RUNS, s).join(format!("{}.parquet", name.trim_end_matches(".json"))).exists()
+                {
                     v.push(p);
                 }
             }
@@ -134,7 +142,8 @@ impl SweepDir {
         for kind in [STEPS, EVENTS, MANIFEST] {
             for p in files_in(&self.shard_dir(kind, shard)) {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                let committed = part_number(name).is_some_and(|n| runs.join(format!("{}.parquet", part_stem(n))).exists());
+                let committed =
+                    part_number(name).is_some_and(|n| runs.join(format!("{}.parquet", part_stem(n))).exists());
                 if !committed {
                     std::fs::remove_file(&p).with_context(|| format!("cannot remove uncommitted {}", p.display()))?;
                 }
@@ -154,7 +163,8 @@ impl SweepDir {
             ))
         })?;
         self.clean_shard(shard, &lock)?;
-        let mut others: Vec<u32> = [RUNS, STEPS, EVENTS, MANIFEST].iter().flat_map(|k| shard_numbers(&self.root, k)).collect();
+        let mut others: Vec<u32> =
+            [RUNS, STEPS, EVENTS, MANIFEST].iter().flat_map(|k| shard_numbers(&self.root, k)).collect();
         others.sort();
         others.dedup();
         for s in others.into_iter().filter(|&s| s != shard) {
@@ -219,7 +229,12 @@ impl ShardLock {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(ShardLock { _file: file })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -282,13 +297,16 @@ pub fn open(root: &Path, exp: &Experiment) -> Result<SweepDir, Failure> {
     }
     let empty = std::fs::read_dir(root).map(|mut d| d.next().is_none()).unwrap_or(true);
     if !empty {
-        return Err(Failure::Input(format!("{shown}: exists and does not hold a restake sweep (no {SWEEP_FILE}); choose another --out or remove it")));
+        return Err(Failure::Input(format!(
+            "{shown}: exists and does not hold a restake sweep (no {SWEEP_FILE}); choose another --out or remove it"
+        )));
     }
     std::fs::create_dir_all(root).with_context(|| format!("cannot create {shown}"))?;
     // Create-if-absent atomically (a hard link fails if the name exists), so shards starting
     // together agree on one record.
     let tmp = root.join(format!(".{SWEEP_FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_string_pretty(&sweep_record(exp)).context("sweep record")?).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::write(&tmp, serde_json::to_string_pretty(&sweep_record(exp)).context("sweep record")?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     let linked = std::fs::hard_link(&tmp, root.join(SWEEP_FILE));
     std::fs::remove_file(&tmp).ok();
     match linked {
@@ -336,14 +354,21 @@ pub struct ShardWriter {
 }
 
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()))
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".into()))
 }
 
 impl ShardWriter {
     /// `columns`: the runs table's columns (one schema for every part).
     pub fn new(dir: SweepDir, shard: u32, shards: u32, lock: ShardLock, columns: Vec<(String, Kind)>) -> Result<Self> {
-        let next_part = files_in(&dir.shard_dir(RUNS, shard)).iter().filter_map(|p| part_number(p.file_name()?.to_str()?)).max().map_or(0, |n| n + 1);
-        std::fs::create_dir_all(dir.work_dir(shard)).with_context(|| format!("cannot create {}", dir.work_dir(shard).display()))?;
+        let next_part = files_in(&dir.shard_dir(RUNS, shard))
+            .iter()
+            .filter_map(|p| part_number(p.file_name()?.to_str()?))
+            .max()
+            .map_or(0, |n| n + 1);
+        std::fs::create_dir_all(dir.work_dir(shard))
+            .with_context(|| format!("cannot create {}", dir.work_dir(shard).display()))?;
         Ok(ShardWriter { dir, shard, shards, _lock: lock, next_part, columns, host: hostname() })
     }
 
@@ -364,7 +389,12 @@ impl ShardWriter {
         write_parquet(&staged(RUNS, "parquet"), &mut df)?;
         let mut renames = Vec::new();
         for kind in [STEPS, EVENTS] {
-            let files: Vec<PathBuf> = runs.iter().filter_map(|(_, f)| f.recording.as_ref()).map(|d| d.join(format!("{kind}.parquet"))).filter(|p| p.exists()).collect();
+            let files: Vec<PathBuf> = runs
+                .iter()
+                .filter_map(|(_, f)| f.recording.as_ref())
+                .map(|d| d.join(format!("{kind}.parquet")))
+                .filter(|p| p.exists())
+                .collect();
             let Some(first) = files.first() else { continue };
             let target = staged(kind, "parquet");
             let mut out = StreamingParquet::create(&target, &parquet_schema(first)?)?;
@@ -381,7 +411,8 @@ impl ShardWriter {
             "runs": runs.iter().map(|(_, f)| f.log.clone()).collect::<Vec<_>>(),
         });
         let log_path = staged(MANIFEST, "json");
-        std::fs::write(&log_path, serde_json::to_string(&log)?).with_context(|| format!("cannot write {}", log_path.display()))?;
+        std::fs::write(&log_path, serde_json::to_string(&log)?)
+            .with_context(|| format!("cannot write {}", log_path.display()))?;
         renames.push((log_path, self.dir.shard_dir(MANIFEST, self.shard).join(format!("{stem}.json"))));
         // The runs part last: it is the commit.
         renames.push((staged(RUNS, "parquet"), self.dir.shard_dir(RUNS, self.shard).join(format!("{stem}.parquet"))));

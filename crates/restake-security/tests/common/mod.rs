@@ -9,13 +9,7 @@ use restake_security::{Attack, RestakingGraph, Service, Validator};
 /// `validators`: (id, stake); `services`: (id, π, α, [validator ids]).
 pub fn graph(validators: &[(&str, f64)], services: &[(&str, f64, f64, &[&str])]) -> RestakingGraph {
     RestakingGraph {
-        validators: validators
-            .iter()
-            .map(|&(id, stake)| Validator {
-                id: id.to_string(),
-                stake,
-            })
-            .collect(),
+        validators: validators.iter().map(|&(id, stake)| Validator { id: id.to_string(), stake }).collect(),
         services: services
             .iter()
             .map(|&(id, p, a, vs)| Service {
@@ -30,10 +24,7 @@ pub fn graph(validators: &[(&str, f64)], services: &[(&str, f64, f64, &[&str])])
 
 /// DR24 Theorem 2's graph: one service x (π = 1, α = 1) restaked by a (σ = ε) and b (σ = 1 − ε).
 pub fn theorem2_graph(eps: f64) -> RestakingGraph {
-    graph(
-        &[("a", eps), ("b", 1.0 - eps)],
-        &[("x", 1.0, 1.0, &["a", "b"])],
-    )
+    graph(&[("a", eps), ("b", 1.0 - eps)], &[("x", 1.0, 1.0, &["a", "b"])])
 }
 
 /// SplitMix64 for reproducible random graphs outside proptest.
@@ -57,12 +48,8 @@ impl Lcg {
 /// A random graph with `n` validators and `m` services. Profits are drawn relative to each
 /// service's α·σ(N(s)) times `scale`, so that a good share of graphs is secure.
 pub fn random_graph(rng: &mut Lcg, n: usize, m: usize, scale: f64) -> RestakingGraph {
-    let validators: Vec<Validator> = (0..n)
-        .map(|i| Validator {
-            id: format!("v{i}"),
-            stake: 0.1 + 9.9 * rng.unit(),
-        })
-        .collect();
+    let validators: Vec<Validator> =
+        (0..n).map(|i| Validator { id: format!("v{i}"), stake: 0.1 + 9.9 * rng.unit() }).collect();
     let services = (0..m)
         .map(|j| {
             let mut mask = 0u64;
@@ -80,37 +67,18 @@ pub fn random_graph(rng: &mut Lcg, n: usize, m: usize, scale: f64) -> RestakingG
             }
         })
         .collect();
-    RestakingGraph {
-        validators,
-        services,
-    }
+    RestakingGraph { validators, services }
 }
 
 /// Independent check of Eq. 1 and Eq. 2 for `attack` on G with validators `removed` gone and
 /// services `corrupted` already taken.
-pub fn valid_on(
-    g: &RestakingGraph,
-    removed: &HashSet<String>,
-    corrupted: &HashSet<String>,
-    attack: &Attack,
-) -> bool {
-    let stake: HashMap<&str, f64> = g
-        .validators
-        .iter()
-        .map(|v| (v.id.as_str(), v.stake))
-        .collect();
+pub fn valid_on(g: &RestakingGraph, removed: &HashSet<String>, corrupted: &HashSet<String>, attack: &Attack) -> bool {
+    let stake: HashMap<&str, f64> = g.validators.iter().map(|v| (v.id.as_str(), v.stake)).collect();
     let b: HashSet<&str> = attack.validators.iter().map(|s| s.as_str()).collect();
-    if b.iter()
-        .any(|v| removed.contains(*v) || !stake.contains_key(v))
-    {
+    if b.iter().any(|v| removed.contains(*v) || !stake.contains_key(v)) {
         return false;
     }
-    let tol = 1e-9
-        * (g.total_stake()
-            + g.services
-                .iter()
-                .map(|s| s.profit_from_corruption)
-                .sum::<f64>());
+    let tol = 1e-9 * (g.total_stake() + g.services.iter().map(|s| s.profit_from_corruption).sum::<f64>());
     let mut profit = 0.0;
     for sid in &attack.services {
         if corrupted.contains(sid) {
@@ -119,26 +87,16 @@ pub fn valid_on(
         let Some(s) = g.services.iter().find(|s| &s.id == sid) else {
             return false;
         };
-        let alive: Vec<&String> = s
-            .validators
-            .iter()
-            .filter(|v| !removed.contains(*v))
-            .collect();
+        let alive: Vec<&String> = s.validators.iter().filter(|v| !removed.contains(*v)).collect();
         let total: f64 = alive.iter().map(|v| stake[v.as_str()]).sum();
-        let have: f64 = alive
-            .iter()
-            .filter(|v| b.contains(v.as_str()))
-            .map(|v| stake[v.as_str()])
-            .sum();
+        let have: f64 = alive.iter().filter(|v| b.contains(v.as_str())).map(|v| stake[v.as_str()]).sum();
         if have < s.attack_threshold * total - tol {
             return false;
         }
         profit += s.profit_from_corruption;
     }
     let sigma_b: f64 = b.iter().map(|v| stake[v]).sum();
-    (profit - attack.profit).abs() <= tol
-        && (sigma_b - attack.stake).abs() <= tol
-        && profit - sigma_b > tol
+    (profit - attack.profit).abs() <= tol && (sigma_b - attack.stake).abs() <= tol && profit - sigma_b > tol
 }
 
 pub fn set(ids: &[String]) -> HashSet<String> {

@@ -27,7 +27,9 @@ fn check_oracle(c: &mut Checker, s: &Scenario, path: &str, o: &OracleConfig, ass
             if c.exists(p.clone(), pool, pools, "pool") {
                 let pl = s.pools.iter().find(|x| &x.id == pool).expect("checked");
                 match asset {
-                    Priced::Lrt(l) if pl.lrt != l => c.push(p, format!("pool `{pool}` trades `{}`, not the collateral `{l}`", pl.lrt)),
+                    Priced::Lrt(l) if pl.lrt != l => {
+                        c.push(p, format!("pool `{pool}` trades `{}`, not the collateral `{l}`", pl.lrt))
+                    }
                     Priced::Lrt(_) => {}
                     _ => c.push(p, "pools trade LRTs against ETH: a pool oracle can only price an LRT"),
                 }
@@ -81,7 +83,12 @@ fn check_suppliers(c: &mut Checker, path: &str, sp: &SupplierConfig) {
 }
 
 /// Checks `[[markets]]`; returns the set of market ids.
-pub(super) fn validate_markets(c: &mut Checker, s: &Scenario, lrts: &BTreeSet<String>, pools: &BTreeSet<String>) -> BTreeSet<String> {
+pub(super) fn validate_markets(
+    c: &mut Checker,
+    s: &Scenario,
+    lrts: &BTreeSet<String>,
+    pools: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let markets = c.unique_ids("markets", s.markets.iter().map(|m| m.id.as_str()));
     for (i, m) in s.markets.iter().enumerate() {
         let p = |f: &str| format!("markets[{i}].{f}");
@@ -128,9 +135,22 @@ pub(super) fn validate_markets(c: &mut Checker, s: &Scenario, lrts: &BTreeSet<St
     markets
 }
 
-fn validate_pooled(c: &mut Checker, s: &Scenario, i: usize, m: &MarketConfig, lrts: &BTreeSet<String>, pools: &BTreeSet<String>) {
+fn validate_pooled(
+    c: &mut Checker,
+    s: &Scenario,
+    i: usize,
+    m: &MarketConfig,
+    lrts: &BTreeSet<String>,
+    pools: &BTreeSet<String>,
+) {
     let p = |f: &str| format!("markets[{i}].{f}");
-    let isolated_only = [("collateral", m.collateral.is_some()), ("lltv", m.lltv.is_some()), ("oracle", m.oracle.is_some()), ("irm", m.irm.is_some()), ("idle_supply", m.idle_supply != 0.0)];
+    let isolated_only = [
+        ("collateral", m.collateral.is_some()),
+        ("lltv", m.lltv.is_some()),
+        ("oracle", m.oracle.is_some()),
+        ("irm", m.irm.is_some()),
+        ("idle_supply", m.idle_supply != 0.0),
+    ];
     for (f, set) in isolated_only {
         if set {
             c.push(p(f), "a pooled market sets this per reserve, in [[markets.reserves]]");
@@ -157,7 +177,13 @@ fn validate_pooled(c: &mut Checker, s: &Scenario, i: usize, m: &MarketConfig, lr
         }
         c.range(q("liquidation_bonus"), r.liquidation_bonus, 0.0, 1.0, false, true);
         if r.liquidation_threshold * (1.0 + r.liquidation_bonus) > 1.0 {
-            c.push(q("liquidation_bonus"), format!("liquidation_threshold x (1 + liquidation_bonus) must be <= 1 (Aave's rule), got {}", r.liquidation_threshold * (1.0 + r.liquidation_bonus)));
+            c.push(
+                q("liquidation_bonus"),
+                format!(
+                    "liquidation_threshold x (1 + liquidation_bonus) must be <= 1 (Aave's rule), got {}",
+                    r.liquidation_threshold * (1.0 + r.liquidation_bonus)
+                ),
+            );
         }
         c.range(q("liquidation_protocol_fee"), r.liquidation_protocol_fee, 0.0, 1.0, false, false);
         for (f, cap) in [("supply_cap", r.supply_cap), ("borrow_cap", r.borrow_cap)] {
@@ -172,7 +198,9 @@ fn validate_pooled(c: &mut Checker, s: &Scenario, i: usize, m: &MarketConfig, lr
         c.range(q("idle_supply"), r.idle_supply, 0.0, f64::INFINITY, false, true);
         match (&r.oracle, priced(a)) {
             (Some(o), asset) => check_oracle(c, s, &q("oracle"), o, asset, pools),
-            (None, Priced::Lrt(_)) => c.push(q("oracle"), "an LRT reserve needs an `oracle` (pool-spot, twap, exchange-rate or fixed)"),
+            (None, Priced::Lrt(_)) => {
+                c.push(q("oracle"), "an LRT reserve needs an `oracle` (pool-spot, twap, exchange-rate or fixed)")
+            }
             (None, _) => {}
         }
     }
@@ -195,12 +223,18 @@ fn validate_pooled(c: &mut Checker, s: &Scenario, i: usize, m: &MarketConfig, lr
                     c.push(q("liquidation_bonus"), "liquidation_threshold x (1 + liquidation_bonus) must be <= 1");
                 }
             }
-            _ => c.push(q("preset"), "set `preset = \"eth-correlated\"` or all of ltv, liquidation_threshold and liquidation_bonus"),
+            _ => c.push(
+                q("preset"),
+                "set `preset = \"eth-correlated\"` or all of ltv, liquidation_threshold and liquidation_bonus",
+            ),
         }
         for (f, list) in [("collateral", &e.collateral), ("borrowable", &e.borrowable)] {
             for (j, a) in list.iter().enumerate() {
                 if !assets.contains(a) {
-                    c.push(format!("markets[{i}].emodes[{k}].{f}[{j}]"), format!("`{a}` is not a reserve of this market"));
+                    c.push(
+                        format!("markets[{i}].emodes[{k}].{f}[{j}]"),
+                        format!("`{a}` is not a reserve of this market"),
+                    );
                 }
             }
         }
@@ -223,7 +257,13 @@ fn reserve<'a>(m: &'a MarketConfig, asset: &str) -> Option<&'a ReserveConfig> {
 }
 
 /// The market a retail cohort's loopers borrow on: it must lend ETH against the cohort's LRT.
-pub(super) fn validate_retail_market(c: &mut Checker, s: &Scenario, i: usize, r: &RetailCohortConfig, markets: &BTreeSet<String>) {
+pub(super) fn validate_retail_market(
+    c: &mut Checker,
+    s: &Scenario,
+    i: usize,
+    r: &RetailCohortConfig,
+    markets: &BTreeSet<String>,
+) {
     let p = |f: &str| format!("retail[{i}].{f}");
     match &r.market {
         Some(m) => {
@@ -236,7 +276,10 @@ pub(super) fn validate_retail_market(c: &mut Checker, s: &Scenario, i: usize, r:
                     if let Some(coll) = &mk.collateral
                         && coll != &r.lrt
                     {
-                        c.push(p("market"), format!("market `{m}` takes `{coll}` as collateral, not the cohort's LRT `{}`", r.lrt));
+                        c.push(
+                            p("market"),
+                            format!("market `{m}` takes `{coll}` as collateral, not the cohort's LRT `{}`", r.lrt),
+                        );
                     }
                     if r.emode.is_some() {
                         c.push(p("emode"), "e-mode exists on pooled markets only");
@@ -245,20 +288,40 @@ pub(super) fn validate_retail_market(c: &mut Checker, s: &Scenario, i: usize, r:
                 MarketKind::Pooled => {
                     match reserve(mk, &r.lrt) {
                         Some(res) if res.liquidation_threshold > 0.0 => {}
-                        _ => c.push(p("market"), format!("market `{m}` has no reserve of `{}` usable as collateral (liquidation_threshold > 0)", r.lrt)),
+                        _ => c.push(
+                            p("market"),
+                            format!(
+                                "market `{m}` has no reserve of `{}` usable as collateral (liquidation_threshold > 0)",
+                                r.lrt
+                            ),
+                        ),
                     }
                     if !reserve(mk, ASSET_ETH).is_some_and(|x| x.borrowing_enabled) {
-                        c.push(p("market"), format!("market `{m}` has no ETH reserve with borrowing_enabled = true for loopers to borrow"));
+                        c.push(
+                            p("market"),
+                            format!(
+                                "market `{m}` has no ETH reserve with borrowing_enabled = true for loopers to borrow"
+                            ),
+                        );
                     }
                     if let Some(label) = &r.emode {
                         match mk.emodes.iter().find(|e| &e.label == label) {
                             None => {
                                 let known: Vec<&str> = mk.emodes.iter().map(|e| e.label.as_str()).collect();
-                                c.push(p("emode"), format!("market `{m}` has no e-mode `{label}`; defined: [{}]", known.join(", ")));
+                                c.push(
+                                    p("emode"),
+                                    format!("market `{m}` has no e-mode `{label}`; defined: [{}]", known.join(", ")),
+                                );
                             }
                             Some(e) => {
                                 if !e.collateral.contains(&r.lrt) || !e.borrowable.iter().any(|a| a == ASSET_ETH) {
-                                    c.push(p("emode"), format!("e-mode `{label}` must list `{}` as collateral and ETH as borrowable", r.lrt));
+                                    c.push(
+                                        p("emode"),
+                                        format!(
+                                            "e-mode `{label}` must list `{}` as collateral and ETH as borrowable",
+                                            r.lrt
+                                        ),
+                                    );
                                 }
                             }
                         }
@@ -266,7 +329,9 @@ pub(super) fn validate_retail_market(c: &mut Checker, s: &Scenario, i: usize, r:
                 }
             }
         }
-        None if r.looper_share > 0.0 => c.push(p("market"), "loopers need a market to borrow on (set `market` or looper_share = 0)"),
+        None if r.looper_share > 0.0 => {
+            c.push(p("market"), "loopers need a market to borrow on (set `market` or looper_share = 0)")
+        }
         None => {
             if r.emode.is_some() {
                 c.push(p("emode"), "e-mode needs a pooled `market`");
@@ -286,13 +351,22 @@ pub(super) fn validate_borrowers(c: &mut Checker, s: &Scenario, markets: &BTreeS
         if c.exists(p("market"), &b.market, markets, "market") {
             let mk = s.markets.iter().find(|x| x.id == b.market).expect("checked");
             if mk.kind != MarketKind::Pooled {
-                c.push(p("market"), format!("market `{}` is isolated; ETH-collateral USD borrowers need a pooled market", b.market));
+                c.push(
+                    p("market"),
+                    format!("market `{}` is isolated; ETH-collateral USD borrowers need a pooled market", b.market),
+                );
             } else {
                 if !reserve(mk, ASSET_ETH).is_some_and(|x| x.liquidation_threshold > 0.0 && x.ltv > 0.0) {
-                    c.push(p("market"), format!("market `{}` needs an ETH reserve with ltv and liquidation_threshold > 0", b.market));
+                    c.push(
+                        p("market"),
+                        format!("market `{}` needs an ETH reserve with ltv and liquidation_threshold > 0", b.market),
+                    );
                 }
                 if !reserve(mk, ASSET_USD).is_some_and(|x| x.borrowing_enabled) {
-                    c.push(p("market"), format!("market `{}` needs a USD reserve with borrowing_enabled = true", b.market));
+                    c.push(
+                        p("market"),
+                        format!("market `{}` needs a USD reserve with borrowing_enabled = true", b.market),
+                    );
                 }
             }
         }
