@@ -234,14 +234,15 @@ impl Bars {
         let span = x.hi - x.lo;
         let min_gap = times.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
         // Bars narrower than ~1/300 of the axis would vanish: sum neighbouring steps instead.
+        // Bin widths are round time steps, from the same table as the time axis's ticks.
         let floor = span / 300.0;
         let (width, aggregated) = if min_gap.is_finite() && min_gap >= floor {
             (min_gap, None)
         } else if min_gap.is_finite() {
-            let w = nice_bin(floor);
+            let w = time_step(floor);
             (w, Some(w))
         } else {
-            (nice_bin(floor), None)
+            (time_step(floor), None)
         };
         let t0 = times.first().copied().unwrap_or(0.0);
         let mut groups: Vec<(i64, Stackup)> = Vec::new();
@@ -306,11 +307,4 @@ impl Bars {
         }
         Ok(())
     }
-}
-
-/// A round bin width (in hours) of at least `h`: 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, days.
-fn nice_bin(h: f64) -> f64 {
-    const STEPS: [f64; 14] =
-        [1.0 / 60.0, 2.0 / 60.0, 5.0 / 60.0, 10.0 / 60.0, 0.25, 0.5, 1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 168.0];
-    STEPS.into_iter().find(|s| *s >= h).unwrap_or_else(|| (h / 24.0).ceil() * 24.0)
 }
