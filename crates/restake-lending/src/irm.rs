@@ -21,9 +21,7 @@
 //! over the step and `Continuous`; at a 10%/yr rate and a one-day step they differ by < 1e-15
 //! (the first omitted term is `x^4/24`).
 
-use serde::{Deserialize, Serialize};
-
-use crate::{LendingError, check_closed, check_open};
+use crate::{LendingError, check_closed, check_open, first_issue, push_issue};
 
 /// Utilisation `borrowed / supplied`, in `[0, 1]`; 0 when nothing is supplied.
 ///
@@ -35,8 +33,7 @@ pub fn utilisation(borrowed: f64, supplied: f64) -> f64 {
 }
 
 /// A kinked interest-rate curve, annual rates as fractions (0.04 = 4%/yr).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KinkedIrm {
     /// Borrow rate at zero utilisation.
     pub base_rate: f64,
@@ -52,16 +49,28 @@ pub struct KinkedIrm {
 const MAX_RATE: f64 = 10.0;
 
 impl KinkedIrm {
+    /// The first of [`KinkedIrm::issues`], or `Ok`.
     pub fn validate(&self) -> Result<(), LendingError> {
-        self.validate_at("irm")
+        first_issue(self.issues())
     }
 
-    /// Validation with a field-path prefix so that nested structs report e.g. `reserves[1].irm.slope2`.
-    pub(crate) fn validate_at(&self, prefix: &str) -> Result<(), LendingError> {
-        check_closed(&format!("{prefix}.base_rate"), self.base_rate, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
-        check_closed(&format!("{prefix}.slope1"), self.slope1, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
-        check_closed(&format!("{prefix}.slope2"), self.slope2, 0.0, MAX_RATE, "in [0, 10] (per year)")?;
-        check_open(&format!("{prefix}.optimal_utilisation"), self.optimal_utilisation, 0.0, 1.0, "in (0, 1)")
+    /// Every problem with the curve (field paths start with `irm.`), in field order.
+    pub fn issues(&self) -> Vec<LendingError> {
+        let mut out = Vec::new();
+        self.issues_at("irm", &mut out);
+        out
+    }
+
+    /// Checks with a field-path prefix so that nested structs report e.g. `reserves[1].irm.slope2`.
+    pub(crate) fn issues_at(&self, prefix: &str, out: &mut Vec<LendingError>) {
+        let rate = "in [0, 10] (per year)";
+        push_issue(out, check_closed(&format!("{prefix}.base_rate"), self.base_rate, 0.0, MAX_RATE, rate));
+        push_issue(out, check_closed(&format!("{prefix}.slope1"), self.slope1, 0.0, MAX_RATE, rate));
+        push_issue(out, check_closed(&format!("{prefix}.slope2"), self.slope2, 0.0, MAX_RATE, rate));
+        push_issue(
+            out,
+            check_open(&format!("{prefix}.optimal_utilisation"), self.optimal_utilisation, 0.0, 1.0, "in (0, 1)"),
+        );
     }
 
     /// Annual borrow rate at utilisation `u` (clamped to [0, 1]).
@@ -99,8 +108,7 @@ impl KinkedIrm {
 }
 
 /// How an annual rate turns into growth over a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compounding {
     /// `1 + r t` (Aave's supply / liquidity index).
     Linear,
@@ -183,6 +191,16 @@ mod tests {
         assert_eq!(e, "irm.optimal_utilisation must be in (0, 1), got 1.2");
         let bad = KinkedIrm { slope2: f64::NAN, ..irm() };
         assert!(bad.validate().unwrap_err().to_string().contains("irm.slope2"));
+    }
+
+    #[test]
+    fn issues_list_every_bad_field() {
+        let bad = KinkedIrm { base_rate: -1.0, optimal_utilisation: 1.0, ..irm() };
+        let issues = bad.issues();
+        let fields: Vec<_> = issues.iter().map(|e| e.field().unwrap()).collect();
+        assert_eq!(fields, ["irm.base_rate", "irm.optimal_utilisation"]);
+        assert_eq!(bad.validate().unwrap_err(), issues[0]);
+        assert!(irm().issues().is_empty());
     }
 
     #[test]

@@ -21,8 +21,9 @@
 //! * rates are per year, time steps are `dt_years`;
 //! * debt is held as *scaled* balances (shares) against a cumulative borrow index, so accruing
 //!   interest is O(1) per market, never O(positions);
-//! * nothing panics on user input: every parameter struct has a `validate()` that names the field and
-//!   its allowed range, and every operation checks its amounts and prices.
+//! * nothing panics on user input: every parameter struct has an `issues()` that lists every problem
+//!   (each naming its field path and allowed range) and a `validate()` that returns the first of them,
+//!   and every operation checks its amounts and prices.
 
 pub mod irm;
 pub mod isolated;
@@ -40,8 +41,6 @@ pub use pooled::{
     MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD, PooledLiquidationOutcome, PooledMarket, PooledParams, ReserveDeficit,
     ReserveParams, ReserveState,
 };
-
-use serde::{Deserialize, Serialize};
 
 /// Everything that can go wrong in this crate. Operations return these instead of panicking, so a
 /// bad scenario value or an agent asking for the impossible is reported, never a crash.
@@ -104,13 +103,24 @@ pub enum LendingError {
     SupplyWipedOut,
 }
 
+impl LendingError {
+    /// The field path of a parameter problem (`InvalidParam`, `InvalidConfig`), e.g.
+    /// `reserves[1].irm.slope2`; `None` for errors of operations.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            LendingError::InvalidParam { field, .. } | LendingError::InvalidConfig { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
 /// What a liquidation did, in plain numbers so that the caller can emit an event.
 ///
 /// `repaid` is in debt-asset units; `seized`, `liquidator_seized` and `protocol_fee` are in
 /// collateral units with `seized = liquidator_seized + protocol_fee` (the total that left the
 /// borrower). `bad_debt` is debt-asset units written off by this call (Morpho: socialised to
 /// suppliers; Aave: booked as the debt reserve's deficit).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LiquidationOutcome {
     pub repaid: f64,
     pub seized: f64,
@@ -122,7 +132,7 @@ pub struct LiquidationOutcome {
 }
 
 /// Why a withdrawal was not filled completely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WithdrawLimit {
     /// Filled in full.
     None,
@@ -133,7 +143,7 @@ pub enum WithdrawLimit {
 }
 
 /// Result of a supply-side withdrawal: how much left the market now and how much could not.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WithdrawOutcome {
     pub withdrawn: f64,
     /// What the supplier owns and asked for but could not get for lack of liquidity:
@@ -143,6 +153,24 @@ pub struct WithdrawOutcome {
 }
 
 // ---- validation helpers (crate-private) ----
+
+/// Adds the problem a check found, if any, to `issues`, unless the same field already has one: a
+/// field is reported once, with the first check it fails (the one `validate()` used to stop at).
+pub(crate) fn push_issue(issues: &mut Vec<LendingError>, check: Result<(), LendingError>) {
+    if let Err(e) = check
+        && !(e.field().is_some() && issues.iter().any(|seen| seen.field() == e.field()))
+    {
+        issues.push(e);
+    }
+}
+
+/// `validate()` in terms of `issues()`: the first problem, or `Ok`.
+pub(crate) fn first_issue(issues: Vec<LendingError>) -> Result<(), LendingError> {
+    match issues.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
 
 pub(crate) fn param_err(field: impl Into<String>, allowed: &'static str, got: f64) -> LendingError {
     LendingError::InvalidParam { field: field.into(), allowed, got }

@@ -25,12 +25,9 @@
 //!   only bounds *upward* moves (an exploit minting NAV); slashing passes through at once.
 //! * `Fixed(p)`: a hard-coded price (e.g. 1.0 for "LRT = ETH" oracles, or WETH itself).
 
-use serde::{Deserialize, Serialize};
+use crate::{LendingError, check_dt, check_price, first_issue, param_err};
 
-use crate::{LendingError, check_dt, check_price, param_err};
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OracleKind {
     PoolSpot,
     Twap { window_steps: usize },
@@ -39,17 +36,14 @@ pub enum OracleKind {
 }
 
 /// Oracle configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OracleParams {
     pub kind: OracleKind,
     /// Report the value computed this many steps ago (0 = current). Models heartbeat / deviation
     /// lags of push oracles. Before enough history exists, the oldest value is reported.
-    #[serde(default)]
     pub delay_steps: usize,
     /// From this step on the feed stops updating and keeps reporting the last value it reported
     /// before this step (a dead feed).
-    #[serde(default)]
     pub stale_after: Option<u64>,
 }
 
@@ -61,17 +55,25 @@ impl OracleParams {
         OracleParams { kind, delay_steps: 0, stale_after: None }
     }
 
+    /// The first of [`OracleParams::issues`], or `Ok`.
     pub fn validate(&self) -> Result<(), LendingError> {
+        first_issue(self.issues())
+    }
+
+    /// Every problem with the configuration (field paths start with `oracle.`): the kind's own
+    /// parameter, then `delay_steps`.
+    pub fn issues(&self) -> Vec<LendingError> {
+        let mut out = Vec::new();
         match self.kind {
             OracleKind::PoolSpot => {}
             OracleKind::Twap { window_steps } => {
                 if window_steps == 0 || window_steps > MAX_BUFFER_STEPS {
-                    return Err(param_err("oracle.kind.twap.window_steps", "in [1, 10000000]", window_steps as f64));
+                    out.push(param_err("oracle.kind.twap.window_steps", "in [1, 10000000]", window_steps as f64));
                 }
             }
             OracleKind::ExchangeRate { max_growth_per_year: Some(g) } => {
                 if !(g.is_finite() && g >= 0.0) {
-                    return Err(param_err(
+                    out.push(param_err(
                         "oracle.kind.exchange_rate.max_growth_per_year",
                         "finite and >= 0 (a fraction per year)",
                         g,
@@ -81,14 +83,14 @@ impl OracleParams {
             OracleKind::ExchangeRate { max_growth_per_year: None } => {}
             OracleKind::Fixed(p) => {
                 if !(p.is_finite() && p > 0.0) {
-                    return Err(param_err("oracle.kind.fixed", "finite and > 0", p));
+                    out.push(param_err("oracle.kind.fixed", "finite and > 0", p));
                 }
             }
         }
         if self.delay_steps > MAX_BUFFER_STEPS {
-            return Err(param_err("oracle.delay_steps", "in [0, 10000000]", self.delay_steps as f64));
+            out.push(param_err("oracle.delay_steps", "in [0, 10000000]", self.delay_steps as f64));
         }
-        Ok(())
+        out
     }
 }
 
@@ -341,14 +343,23 @@ mod tests {
     }
 
     #[test]
-    fn params_from_toml_like_json() {
-        // The serde shape scenario files will use.
-        let p: OracleParams =
-            serde_json::from_str(r#"{"kind": {"twap": {"window_steps": 12}}, "delay_steps": 1}"#).unwrap();
+    fn params_built_directly() {
+        // What scenario files used to give through serde, now built by the caller (the scenario
+        // types in restake-agents are the file schema).
+        let p = OracleParams { delay_steps: 1, ..OracleParams::new(OracleKind::Twap { window_steps: 12 }) };
         assert_eq!(p.kind, OracleKind::Twap { window_steps: 12 });
         assert_eq!(p.delay_steps, 1);
-        let p: OracleParams = serde_json::from_str(r#"{"kind": "pool_spot"}"#).unwrap();
-        assert_eq!(p, OracleParams::new(OracleKind::PoolSpot));
-        assert!(serde_json::from_str::<OracleParams>(r#"{"kind": "pool_spot", "delay": 1}"#).is_err());
+        // `new` gives the defaults: no delay, never stale.
+        let p = OracleParams::new(OracleKind::PoolSpot);
+        assert_eq!(p, OracleParams { kind: OracleKind::PoolSpot, delay_steps: 0, stale_after: None });
+    }
+
+    #[test]
+    fn issues_lists_kind_and_delay() {
+        let p = OracleParams { delay_steps: 20_000_000, ..OracleParams::new(OracleKind::Fixed(-1.0)) };
+        let fields: Vec<_> = p.issues().iter().map(|e| e.field().unwrap().to_string()).collect();
+        assert_eq!(fields, ["oracle.kind.fixed", "oracle.delay_steps"]);
+        assert_eq!(p.validate().unwrap_err(), p.issues()[0]);
+        assert!(OracleParams::new(OracleKind::PoolSpot).issues().is_empty());
     }
 }
