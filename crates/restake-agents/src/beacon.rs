@@ -18,6 +18,26 @@ pub const MIN_SLASHING_PENALTY_QUOTIENT_ELECTRA: u128 = 4096;
 pub const EXIT_CHURN_ETH_PER_EPOCH: f64 = 256.0;
 pub const EPOCHS_PER_DAY: f64 = 225.0;
 
+/// The beacon chain as seen by withdrawals: yield and the churn-limited exit queue.
+#[derive(Clone, Debug)]
+pub struct Beacon {
+    pub staking_apr: f64,
+    pub exit_churn_eth_per_day: f64,
+    /// ETH waiting to exit.
+    pub exit_queue_eth: f64,
+    pub fork: Fork,
+    pub total_active_eth: f64,
+    /// Stake slashed in the correlation window (others' and this world's).
+    pub slashed_in_window_eth: f64,
+}
+
+impl Beacon {
+    /// Seconds until `extra` ETH joining the queue now has exited.
+    pub fn exit_wait_seconds(&self, extra: f64) -> f64 {
+        (self.exit_queue_eth + extra) / self.exit_churn_eth_per_day * 86_400.0
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fork {
     Bellatrix,

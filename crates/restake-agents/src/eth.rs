@@ -1,16 +1,26 @@
 //! The exogenous ETH/USD process.
 
-use crate::scenario::EthPath;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
+
+/// The ETH/USD process, in annual parameters and seconds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EthProcess {
+    /// Geometric Brownian motion with lognormal jumps (Merton 1976).
+    Gbm { drift: f64, volatility: f64, jumps_per_year: f64, jump_mean: f64, jump_std: f64 },
+    /// Piecewise-linear path through (hours since start, USD) points.
+    Scripted { points: Vec<[f64; 2]> },
+    /// A Brownian bridge in log price pinned to `usd * (1 - drawdown)` at `at_seconds`, then GBM.
+    Bridge { drawdown: f64, at_seconds: f64, volatility: f64 },
+}
 
 /// ETH/USD state: the path model and the current price.
 #[derive(Clone, Debug)]
 pub struct EthMarket {
     pub usd: f64,
     usd0: f64,
-    path: EthPath,
+    path: EthProcess,
     /// Multiplicative effect of crash shocks applied on top of the path.
     shock_factor: f64,
     /// Log price without shocks (GBM and bridge evolve this).
@@ -18,7 +28,7 @@ pub struct EthMarket {
 }
 
 impl EthMarket {
-    pub fn new(usd0: f64, path: EthPath) -> Self {
+    pub fn new(usd0: f64, path: EthProcess) -> Self {
         EthMarket { usd: usd0, usd0, path, shock_factor: 1.0, log_base: usd0.ln() }
     }
 
@@ -27,16 +37,16 @@ impl EthMarket {
         let year = 365.0 * 86_400.0;
         let dt_y = dt / year;
         match &self.path {
-            EthPath::Gbm { drift, volatility, jumps_per_year, jump_mean, jump_std } => {
+            EthProcess::Gbm { drift, volatility, jumps_per_year, jump_mean, jump_std } => {
                 self.log_base += gbm_increment(*drift, *volatility, dt_y, rng);
                 self.log_base += jumps(*jumps_per_year, *jump_mean, *jump_std, dt_y, rng);
             }
-            EthPath::Scripted { points } => {
+            EthProcess::Scripted { points } => {
                 self.log_base = scripted(points, (t + dt) / 3600.0).ln();
             }
-            EthPath::Bridge { drawdown, at, volatility } => {
+            EthProcess::Bridge { drawdown, at_seconds, volatility } => {
                 let target = (self.usd0 * (1.0 - drawdown)).ln();
-                let t_end = at.seconds();
+                let t_end = *at_seconds;
                 if t + dt <= t_end {
                     // Brownian bridge from the current log price to `target` at `t_end`:
                     // X(t+dt) = X(t) + (target - X(t)) dt / (T - t) + sigma sqrt(dt (T - t - dt)/(T - t)) Z.
@@ -116,7 +126,7 @@ mod tests {
         for p in 0..n {
             let mut m = EthMarket::new(
                 3000.0,
-                EthPath::Gbm { drift: mu, volatility: sigma, jumps_per_year: 0.0, jump_mean: 0.0, jump_std: 0.0 },
+                EthProcess::Gbm { drift: mu, volatility: sigma, jumps_per_year: 0.0, jump_mean: 0.0, jump_std: 0.0 },
             );
             for s in 0..8760u64 {
                 let mut rng = stream(9, p, s, Purpose(1));
@@ -133,8 +143,8 @@ mod tests {
 
     #[test]
     fn bridge_lands_on_the_drawdown() {
-        let at = crate::scenario::Span::hours(72);
-        let mut m = EthMarket::new(3000.0, EthPath::Bridge { drawdown: 0.4, at, volatility: 0.9 });
+        let mut m =
+            EthMarket::new(3000.0, EthProcess::Bridge { drawdown: 0.4, at_seconds: 72.0 * 3600.0, volatility: 0.9 });
         for s in 0..72u64 {
             let mut rng = stream(3, 0, s, Purpose(1));
             m.step(s as f64 * 3600.0, 3600.0, &mut rng);

@@ -5,21 +5,14 @@
 //! mints and redemptions move assets and supply in proportion.
 
 use crate::restaking::Operator;
+use crate::vocab::Holder;
 use std::collections::VecDeque;
-
-/// Who is waiting for a redemption payment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Owner {
-    Retail(u32),
-    Liquidator(u32),
-    Arbitrageur(u32),
-}
 
 /// A redemption request: `tokens` are escrowed (still part of supply) and paid at the NAV of
 /// the day they are paid, so a slash while waiting still hits them.
 #[derive(Clone, Copy, Debug)]
 pub struct Redemption {
-    pub owner: Owner,
+    pub owner: Holder,
     pub tokens: f64,
     pub requested_step: u64,
 }
@@ -57,6 +50,8 @@ pub struct Lrt {
     pub queued_tokens: f64,
     /// Expected wait for a redemption requested now, in seconds (updated in settlement).
     pub expected_wait_seconds: f64,
+    /// Assets lost to slashing so far, in ETH.
+    pub slashed_eth: f64,
 }
 
 impl Lrt {

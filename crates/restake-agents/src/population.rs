@@ -3,11 +3,10 @@
 //! A million agents are a few contiguous vectors; a step touches each once in parallel
 //! (decisions) and once more in parallel (applying batch results), with no allocation.
 
-use crate::market::Asset;
-use crate::scenario::validate::Issue;
-use crate::scenario::{BorrowerCohortConfig, RetailCohortConfig};
+use crate::sampler::Sampler;
+use crate::vocab::{Asset, entity, purpose};
 use rand_distr::{Distribution, LogNormal};
-use restake_engine::{Purpose, stream};
+use restake_engine::stream;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -103,11 +102,8 @@ pub struct Population {
     /// Wallet balances.
     pub lrt: Vec<f64>,
     pub eth: Vec<f64>,
-    /// Collateral in the cohort's isolated market and debt as borrow shares (debt = shares x
-    /// index). Positions on pooled markets live in the market's accounts (see `slot`).
-    pub collateral: Vec<f64>,
-    pub borrow_shares: Vec<f64>,
-    /// Index of the agent's position in its market's borrower list (`u32::MAX` if none).
+    /// The agent's position in its cohort's market, by slot (`u32::MAX` if none): the market
+    /// holds the position.
     pub slot: Vec<u32>,
     /// Tokens waiting in the redemption queue.
     pub queued: Vec<f64>,
@@ -123,12 +119,32 @@ pub struct Population {
     pub initial_wealth: Vec<f64>,
 }
 
-/// Purposes of random draws made while building the population.
-pub const INIT_WEALTH: Purpose = Purpose(100);
-pub const INIT_PARAMS: Purpose = Purpose(101);
-pub const INIT_STRATEGY: Purpose = Purpose(102);
-/// Entity-id namespace of retail agents in random streams.
-pub const RETAIL_NAMESPACE: u64 = 1 << 40;
+/// A retail cohort's parameters, from the resolved scenario.
+#[derive(Clone, Debug)]
+pub struct RetailParams {
+    pub agents: u32,
+    /// Total wealth of the cohort in ETH, split across agents by lognormal weights.
+    pub wealth_total: f64,
+    pub wealth_weights: LogNormal<f64>,
+    pub looper_share: f64,
+    pub target_health_factor: Sampler,
+    pub deleverage_at: Sampler,
+    pub panic_loss: Sampler,
+    pub herd_sensitivity: Sampler,
+    pub queue_discount_rate: Sampler,
+    pub slippage_tolerance: Sampler,
+}
+
+/// An ETH-collateral borrower cohort's parameters.
+#[derive(Clone, Debug)]
+pub struct BorrowerParams {
+    pub agents: u32,
+    pub wealth_total: f64,
+    pub wealth_weights: LogNormal<f64>,
+    pub target_health_factor: Sampler,
+    pub deleverage_at: Sampler,
+    pub panic_loss: Sampler,
+}
 
 impl Population {
     pub fn len(&self) -> usize {
@@ -139,30 +155,16 @@ impl Population {
         self.cohort.is_empty()
     }
 
-    /// Adds a cohort of agents with parameters drawn from the scenario's distributions.
-    /// Wealth follows lognormal weights normalised to the cohort's total, so the number of
-    /// agents changes resolution, not the size of the economy.
-    pub fn add_cohort(
-        &mut self,
-        index: usize,
-        cfg: &RetailCohortConfig,
-        seed: u64,
-    ) -> Result<std::ops::Range<usize>, Issue> {
-        let bad = |field: &str, e: String| Issue { path: format!("retail[{index}].{field}"), message: e };
-        let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
-        let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
-        let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
-        let herd = cfg.herd_sensitivity.sampler().map_err(|e| bad("herd_sensitivity", e))?;
-        let disc = cfg.queue_discount_rate.sampler().map_err(|e| bad("queue_discount_rate", e))?;
-        let slip = cfg.slippage_tolerance.sampler().map_err(|e| bad("slippage_tolerance", e))?;
+    /// Adds a cohort of agents with parameters drawn from the cohort's distributions. Wealth
+    /// follows lognormal weights normalised to the cohort's total, so the number of agents
+    /// changes resolution, not the size of the economy.
+    pub fn add_cohort(&mut self, index: usize, p: &RetailParams, seed: u64) -> std::ops::Range<usize> {
         let start = self.len();
-        let n = cfg.agents as usize;
-        let wealth =
-            wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
-        let loopers = (cfg.looper_share * n as f64).round() as usize;
+        let n = p.agents as usize;
+        let wealth = wealth_split(start, n, &p.wealth_weights, p.wealth_total, seed);
+        let loopers = (p.looper_share * n as f64).round() as usize;
         for (k, wealth) in wealth.into_iter().enumerate() {
-            let entity = RETAIL_NAMESPACE + (start + k) as u64;
-            let mut rng = stream(seed, entity, 0, INIT_PARAMS);
+            let mut rng = stream(seed, entity::retail(start + k), 0, purpose::INIT_PARAMS);
             // Loopers are spread evenly over the cohort (every n/loopers-th agent), so wealth
             // and strategy are independent.
             let strategy = if loopers > 0 && (k * loopers) / n != ((k + 1) * loopers) / n {
@@ -170,66 +172,49 @@ impl Population {
             } else {
                 Strategy::Holder
             };
-            self.cohort.push(index as u16);
-            self.strategy.push(strategy);
-            self.status.push(Status::Active);
-            self.initial_wealth.push(wealth);
-            let t = target.sample(&mut rng);
-            self.target_hf.push(t);
-            self.deleverage_hf.push(t * delev.sample(&mut rng));
-            self.panic_loss.push(panic.sample(&mut rng));
-            self.herd_sensitivity.push(herd.sample(&mut rng));
-            self.queue_discount_rate.push(disc.sample(&mut rng));
-            self.slippage_tolerance.push(slip.sample(&mut rng));
-            self.lrt.push(0.0);
-            self.eth.push(0.0);
-            self.collateral.push(0.0);
-            self.borrow_shares.push(0.0);
-            self.slot.push(u32::MAX);
-            self.queued.push(0.0);
+            let t = p.target_health_factor.sample(&mut rng);
+            let delev = t * p.deleverage_at.sample(&mut rng);
+            let panic = p.panic_loss.sample(&mut rng);
+            let herd = p.herd_sensitivity.sample(&mut rng);
+            let disc = p.queue_discount_rate.sample(&mut rng);
+            let slip = p.slippage_tolerance.sample(&mut rng);
+            self.push(index, strategy, wealth, [t, delev, panic, herd, disc, slip]);
         }
-        Ok(start..self.len())
+        start..self.len()
     }
 
-    /// Adds a cohort of ETH-collateral USD borrowers (`index` is its cohort index; `config_index`
-    /// its place in `[[borrowers]]`, for error paths).
-    pub fn add_borrower_cohort(
-        &mut self,
-        index: usize,
-        config_index: usize,
-        cfg: &BorrowerCohortConfig,
-        seed: u64,
-    ) -> Result<std::ops::Range<usize>, Issue> {
-        let bad = |field: &str, e: String| Issue { path: format!("borrowers[{config_index}].{field}"), message: e };
-        let target = cfg.target_health_factor.sampler().map_err(|e| bad("target_health_factor", e))?;
-        let delev = cfg.deleverage_at.sampler().map_err(|e| bad("deleverage_at", e))?;
-        let panic = cfg.panic_loss.sampler().map_err(|e| bad("panic_loss", e))?;
+    /// Adds a cohort of ETH-collateral USD borrowers (`index` is its cohort index).
+    pub fn add_borrower_cohort(&mut self, index: usize, p: &BorrowerParams, seed: u64) -> std::ops::Range<usize> {
         let start = self.len();
-        let n = cfg.agents as usize;
-        let wealth =
-            wealth_split(start, n, cfg.wealth_sigma, cfg.wealth_total, seed).map_err(|e| bad("wealth_sigma", e))?;
+        let n = p.agents as usize;
+        let wealth = wealth_split(start, n, &p.wealth_weights, p.wealth_total, seed);
         for (k, wealth) in wealth.into_iter().enumerate() {
-            let entity = RETAIL_NAMESPACE + (start + k) as u64;
-            let mut rng = stream(seed, entity, 0, INIT_PARAMS);
-            self.cohort.push(index as u16);
-            self.strategy.push(Strategy::Borrower);
-            self.status.push(Status::Active);
-            self.initial_wealth.push(wealth);
-            let t = target.sample(&mut rng);
-            self.target_hf.push(t);
-            self.deleverage_hf.push(t * delev.sample(&mut rng));
-            self.panic_loss.push(panic.sample(&mut rng));
-            self.herd_sensitivity.push(0.0);
-            self.queue_discount_rate.push(0.0);
-            self.slippage_tolerance.push(0.0);
-            self.lrt.push(0.0);
-            self.eth.push(0.0);
-            self.collateral.push(0.0);
-            self.borrow_shares.push(0.0);
-            self.slot.push(u32::MAX);
-            self.queued.push(0.0);
+            let mut rng = stream(seed, entity::retail(start + k), 0, purpose::INIT_PARAMS);
+            let t = p.target_health_factor.sample(&mut rng);
+            let delev = t * p.deleverage_at.sample(&mut rng);
+            let panic = p.panic_loss.sample(&mut rng);
+            self.push(index, Strategy::Borrower, wealth, [t, delev, panic, 0.0, 0.0, 0.0]);
         }
-        Ok(start..self.len())
+        start..self.len()
+    }
+
+    /// One agent: (target HF, deleverage HF, panic loss, herding, queue discount, slippage).
+    fn push(&mut self, cohort: usize, strategy: Strategy, wealth: f64, params: [f64; 6]) {
+        let [t, delev, panic, herd, disc, slip] = params;
+        self.cohort.push(cohort as u16);
+        self.strategy.push(strategy);
+        self.status.push(Status::Active);
+        self.initial_wealth.push(wealth);
+        self.target_hf.push(t);
+        self.deleverage_hf.push(delev);
+        self.panic_loss.push(panic);
+        self.herd_sensitivity.push(herd);
+        self.queue_discount_rate.push(disc);
+        self.slippage_tolerance.push(slip);
+        self.lrt.push(0.0);
+        self.eth.push(0.0);
+        self.slot.push(u32::MAX);
+        self.queued.push(0.0);
     }
 }
 
@@ -237,11 +222,9 @@ impl Population {
 /// so the number of agents changes resolution, not the size of the economy. Each weight comes
 /// from the agent's own stream; the normalising sum runs in agent order (same bits at any
 /// thread count).
-fn wealth_split(start: usize, n: usize, sigma: f64, total: f64, seed: u64) -> Result<Vec<f64>, String> {
-    let weights = LogNormal::new(0.0, sigma).map_err(|e| e.to_string())?;
-    let w: Vec<f64> = (0..n)
-        .map(|k| weights.sample(&mut stream(seed, RETAIL_NAMESPACE + (start + k) as u64, 0, INIT_WEALTH)))
-        .collect();
+fn wealth_split(start: usize, n: usize, weights: &LogNormal<f64>, total: f64, seed: u64) -> Vec<f64> {
+    let w: Vec<f64> =
+        (0..n).map(|k| weights.sample(&mut stream(seed, entity::retail(start + k), 0, purpose::INIT_WEALTH))).collect();
     let sum: f64 = w.iter().sum();
-    Ok(w.into_iter().map(|wk| total * wk / sum).collect())
+    w.into_iter().map(|wk| total * wk / sum).collect()
 }

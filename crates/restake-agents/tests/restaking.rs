@@ -1,34 +1,24 @@
 //! The restaking layer end to end: correlated slashing through shared operators, veto windows,
 //! beacon-chain slashing, attacks by operators, and compounding risk.
 
-use restake_agents::World;
+mod common;
+use common::*;
 use restake_agents::events::{Event, EventKind};
+use restake_agents::observe::Summary;
+use restake_agents::observe::metrics::names;
 use restake_agents::scenario::{ProtocolPreset, Scenario, ShockConfig, Span};
-use restake_engine::{Model, NullRecorder, Recorder, RunPlan, StepContext, run};
+use restake_agents::{World, run_once};
+use restake_engine::{Model, NullRecorder, StepContext};
 use std::collections::HashMap;
 
 fn correlated() -> Scenario {
-    toml::from_str(include_str!("../../../configs/correlated-fault.toml")).unwrap()
+    config("correlated-fault")
 }
 
-/// Keeps every event of a run.
-struct Collect(Vec<Event>);
-
-impl Recorder<World> for Collect {
-    type Error = std::convert::Infallible;
-    fn record_step(&mut self, _: &StepContext, _: u32, w: &World) -> Result<(), Self::Error> {
-        self.0.extend(w.events.current().iter().cloned());
-        Ok(())
-    }
-}
-
-/// Runs `s` with invariants checked after every step, returning all events.
-fn run_collecting(s: &Scenario, seed: u64) -> (World, Vec<Event>) {
-    let mut w = World::new(s, seed).unwrap();
-    let plan = RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed, max_rounds: 50, check_invariants: true };
-    let mut events = Collect(Vec::new());
-    run(&mut w, &plan, &mut events).unwrap_or_else(|e| panic!("{e}"));
-    (w, events.0)
+/// Runs `s` with invariants checked after every step: the final world, the summary and all events.
+fn run_collecting(s: &Scenario, seed: u64) -> (World, Summary, Vec<Event>) {
+    let (done, events) = run_checked_seed(s, seed);
+    (done.world, done.summary, events)
 }
 
 fn chain(events: &[Event], id: u64) -> Vec<EventKind> {
@@ -45,7 +35,7 @@ fn chain(events: &[Event], id: u64) -> Vec<EventKind> {
 #[test]
 fn a_correlated_fault_reaches_every_party_through_its_operators() {
     let s = correlated();
-    let (w, events) = run_collecting(&s, 11);
+    let (w, sum, events) = run_collecting(&s, 11);
     // Restaked assets: rstETH supply = passive 150,000 + holders 20,000 + pool 20,000 = 190,000
     // at NAV 1, 98% restaked (2% buffer), half at op-a and half at op-b: 93,100 shares each.
     // ezETH: 100,000 + 15,000 + 15,000 = 130,000, 98% restaked, 60% op-c, 40% op-d.
@@ -80,20 +70,21 @@ fn a_correlated_fault_reaches_every_party_through_its_operators() {
         .iter()
         .filter(|e| e.kind == EventKind::OperatorSlash)
         .map(|e| match e.entity {
-            restake_agents::events::Entity::Operator(o) => w.operators[o as usize].id.clone(),
+            restake_agents::events::Entity::Operator(o) => w.operators()[o as usize].id.clone(),
             _ => unreachable!(),
         })
         .collect();
     assert_eq!(slashed_ops.into_iter().collect::<Vec<_>>(), vec!["op-a", "op-b", "op-c"]);
     // The run summary carries the losses and the exposure.
-    let sum = w.final_summary();
-    assert!((sum.lrts[0].slashed_eth - 25_602.5).abs() < 1e-6);
-    assert!((sum.natives[0].slashed_eth - 4_375.0).abs() < 1e-9);
+    let lrt = |m: &str| sum.f(&format!("lrt.rstETH.{m}"));
+    let native = |m: &str| sum.f(&format!("native.{}.{m}", s.native_restakers[0].id));
+    assert!((lrt(names::SLASHED) - 25_602.5).abs() < 1e-6);
+    assert!((native(names::SLASHED) - 4_375.0).abs() < 1e-9);
     // rstETH's operators are exposed to oracle, bridge, sequencer (op-a) and bridge, DA (op-b).
-    assert_eq!(sum.lrts[0].slashing_conditions, 4);
+    assert_eq!(lrt("slashing_conditions"), 4.0);
     // Allocated exposure: half at op-a (0.9 allocated), half at op-b (0.7): 0.8.
-    assert!((sum.lrts[0].allocated_exposure - 0.8).abs() < 1e-12);
-    assert_eq!(sum.natives[0].slashing_conditions, 3);
+    assert!((lrt("allocated_exposure") - 0.8).abs() < 1e-12);
+    assert_eq!(native("slashing_conditions"), 3.0);
 }
 
 #[test]
@@ -101,7 +92,7 @@ fn a_veto_window_delays_slashing_and_a_veto_cancels_it() {
     // Karak: slashes wait 2 days. The fault at hour 12 executes at hour 60.
     let mut s = correlated();
     s.restaking_protocols[0].preset = Some(ProtocolPreset::Karak);
-    let (_, events) = run_collecting(&s, 11);
+    let (_, _, events) = run_collecting(&s, 11);
     let requests: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::SlashRequest).collect();
     assert_eq!(requests.len(), 4, "op-a bridge, op-b bridge, op-b DA, op-c DA");
     assert!(requests.iter().all(|e| e.step == 12));
@@ -114,10 +105,10 @@ fn a_veto_window_delays_slashing_and_a_veto_cancels_it() {
     for a in &mut s.avss {
         a.veto_probability = 1.0;
     }
-    let (w, events) = run_collecting(&s, 11);
+    let (_, sum, events) = run_collecting(&s, 11);
     assert_eq!(events.iter().filter(|e| e.kind == EventKind::SlashVetoed).count(), 4);
     assert_eq!(events.iter().filter(|e| e.kind == EventKind::OperatorSlash).count(), 0);
-    assert_eq!(w.final_summary().slashed_eth, 0.0);
+    assert_eq!(sum.f(names::SLASHED), 0.0);
 }
 
 #[test]
@@ -128,13 +119,13 @@ fn beacon_slashing_applies_the_spec_penalties() {
     // increment: floor(227,880e9 / 34e6) = 6,702,352 Gwei x 32).
     let mut s = correlated();
     s.shocks = vec![ShockConfig::BeaconSlash { at: Span::hours(6), operator: "op-d".into(), validators: 1.0 }];
-    let (w, events) = run_collecting(&s, 11);
+    let (w, _, events) = run_collecting(&s, 11);
     let stake = 130_000.0 * 0.98 * 0.4 + 25_000.0;
     let per_validator_gwei = 7_812_500.0 + 6_702_352.0 * 32.0;
     let fraction = per_validator_gwei / 32e9;
     let lost: f64 = events.iter().filter(|e| e.kind == EventKind::BeaconSlash).map(|e| e.amount_eth).sum();
     assert!((lost - stake * fraction).abs() < 1e-6 * stake, "{lost} vs {}", stake * fraction);
-    assert!((w.operators[3].beacon_factor - (1.0 - fraction)).abs() < 1e-15);
+    assert!((w.operators()[3].beacon_factor - (1.0 - fraction)).abs() < 1e-15);
 }
 
 #[test]
@@ -145,22 +136,21 @@ fn operators_attack_when_it_pays() {
     s.shocks.clear();
     s.avss[1].profit_from_corruption = Some(10_000_000.0);
     s.security.operator_attacks = true;
-    let (w, events) = run_collecting(&s, 11);
+    let (w, sum, events) = run_collecting(&s, 11);
     let attacks: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::Attack).collect();
     assert_eq!(attacks.len(), 1, "the corrupted AVS is not attacked twice");
     assert_eq!(attacks[0].step, 0);
-    let sum = w.final_summary();
-    assert_eq!(sum.attacks, 1);
+    assert_eq!(sum.f("attacks"), 1.0);
     // The attackers lost their whole stake; the LRT delegated to them lost with them.
-    let attackers: Vec<&str> = w.operators.iter().filter(|o| o.stake() == 0.0).map(|o| o.id.as_str()).collect();
+    let attackers: Vec<&str> = w.operators().iter().filter(|o| o.stake() == 0.0).map(|o| o.id.as_str()).collect();
     assert!(!attackers.is_empty());
     assert!(attackers.iter().all(|a| *a == "op-a" || *a == "op-b"), "{attackers:?}");
-    assert!(sum.lrts[0].slashed_eth > 0.0);
+    assert!(sum.f("lrt.rstETH.slashed_eth") > 0.0);
     // Secure as configured: no attack.
     let mut s = correlated();
     s.shocks.clear();
     s.security.operator_attacks = true;
-    let (_, events) = run_collecting(&s, 11);
+    let (_, _, events) = run_collecting(&s, 11);
     assert_eq!(events.iter().filter(|e| e.kind == EventKind::Attack).count(), 0);
 }
 
@@ -211,21 +201,17 @@ fn compounding(avs_count: usize, concentrated: bool) -> Scenario {
 }
 
 fn losses(s: &Scenario, seeds: u64) -> Vec<f64> {
+    let mut r = resolved(s);
+    r.max_liquidation_rounds = 10;
+    let id = &s.lrts[0].id;
     (0..seeds)
-        .map(|seed| {
-            let mut w = World::new(s, seed).unwrap();
-            let plan =
-                RunPlan { steps: w.steps, dt_seconds: w.dt_seconds, seed, max_rounds: 10, check_invariants: false };
-            run(&mut w, &plan, &mut NullRecorder).unwrap();
-            let l = &w.final_summary().lrts[0];
-            l.slashed_eth / l.initial_assets_eth
-        })
+        .map(|seed| run_once(&r, seed, false, NullRecorder).unwrap().summary.f(&format!("lrt.{id}.slash_loss")))
         .collect()
 }
 
 fn quantile(v: &mut [f64], q: f64) -> f64 {
     v.sort_by(f64::total_cmp);
-    restake_agents::world::quantile_sorted(v, q)
+    restake_agents::observe::quantile_sorted(v, q)
 }
 
 #[test]
@@ -281,15 +267,16 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
         dump: true,
     }];
     let nav_around = |s: &Scenario| {
-        let mut w = World::new(s, 11).unwrap();
+        let r = resolved(s);
+        let mut w = World::new(&r, 11);
         let mut intents = w.new_intents();
         let mut before = 0.0;
         for step in 0..=at {
-            let ctx = StepContext { step, steps: w.steps, dt_seconds: w.dt_seconds, seed: 11 };
+            let ctx = StepContext { step, steps: r.steps, dt_seconds: r.dt_seconds, seed: 11 };
             if step == at {
                 before = w.nav(1);
                 w.exogenous(&ctx).unwrap();
-                return (before, w.nav(1), w.lrts[1].supply, w.events.current().to_vec());
+                return (before, w.nav(1), w.lrts()[1].supply, w.events().current().to_vec());
             }
             w.exogenous(&ctx).unwrap();
             w.decide(&ctx, &mut intents);
@@ -307,7 +294,7 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
     assert!((stolen - loss).abs() < 1e-9 * stolen && (stolen - 0.1 * before * supply).abs() < 1e-6, "{stolen} {loss}");
     // Unbacked tokens equal to 10% of supply: NAV / 1.1, dumped into the pool (a pool sale caused
     // by the exploit), books balanced after every step.
-    let supply0 = World::new(&s, 11).unwrap().lrts[1].supply;
+    let supply0 = World::new(&resolved(&s), 11).lrts()[1].supply;
     s.shocks = vec![ShockConfig::Exploit {
         at: Span::hours(at),
         lrt: "ezETH".into(),
@@ -324,6 +311,6 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
     let exploit = events.iter().find(|e| e.kind == EventKind::Exploit).unwrap();
     let sale = events.iter().find(|e| e.kind == EventKind::PoolSell).unwrap();
     assert_eq!(sale.cause, Some(exploit.id));
-    let (_, all) = run_collecting(&s, 11);
+    let (_, _, all) = run_collecting(&s, 11);
     assert!(all.iter().any(|e| e.kind == EventKind::PoolSell));
 }

@@ -1,11 +1,10 @@
 //! Results: declared step metrics, the Parquet recorder, run rows, plots and reports.
 //!
-//! Data collection is declared, not hand-written per model ([`columns`]): a list of named
-//! probes read off the world after each step. The [`recorder::ParquetRecorder`] pushes them,
+//! Data collection is declared, not hand-written per model: the step columns and run metrics are
+//! declared in `restake_agents::observe`. The [`recorder::ParquetRecorder`] pushes the columns,
 //! and the step's events, to Parquet in bounded row groups, so memory does not grow with the
-//! number of steps.
+//! number of steps; [`runs`] writes the run metrics as `runs.parquet` rows.
 
-pub mod columns;
 pub mod plots;
 pub mod recorder;
 pub mod report;
@@ -16,7 +15,7 @@ pub mod table;
 pub use recorder::ParquetRecorder;
 pub use runs::{RunRow, Value};
 
-/// File names inside an output directory (DESIGN.md §5).
+/// File names inside an output directory.
 pub mod files {
     pub const RUNS: &str = "runs.parquet";
     pub const STEPS: &str = "steps.parquet";

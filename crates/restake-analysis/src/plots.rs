@@ -3,6 +3,7 @@
 use crate::table::read_parquet;
 use crate::{AnalysisError, files};
 use polars::prelude::*;
+use restake_agents::observe::columns::names;
 use restake_plot::{DominoChart, LiquidationBar, LiquidityCrisisChart, Series, ShockMarker};
 use std::path::{Path, PathBuf};
 
@@ -41,7 +42,7 @@ fn str_values(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Analysi
 /// Utilisation per isolated market (`market.<id>.utilisation`) and per loan reserve of pooled
 /// markets (`market.<id>.<asset>.utilisation`, which replace the pooled market's own maximum).
 fn utilisation_series(steps: &DataFrame, hours: &[f64]) -> Result<Vec<Series>, AnalysisError> {
-    let cols = entity_columns(steps, "market", "utilisation");
+    let cols = entity_columns(steps, "market", names::MARKET_UTILISATION);
     let ids: Vec<&String> = cols.iter().map(|(id, _)| id).collect();
     cols.iter()
         .filter(|(id, _)| {
@@ -64,11 +65,11 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     let hours = f64_values(&steps, "hours")?;
 
     let mut prices = Vec::new();
-    for (id, col) in entity_columns(&steps, "lrt", "price") {
+    for (id, col) in entity_columns(&steps, "lrt", names::LRT_PRICE) {
         prices.push(series(&steps, &hours, &col, format!("{id} pool price"))?);
-        prices.push(series(&steps, &hours, &format!("lrt.{id}.nav"), format!("{id} NAV"))?);
+        prices.push(series(&steps, &hours, &format!("lrt.{id}.{}", names::LRT_NAV), format!("{id} NAV"))?);
     }
-    for (id, col) in entity_columns(&steps, "market", "oracle_price") {
+    for (id, col) in entity_columns(&steps, "market", names::MARKET_ORACLE) {
         prices.push(series(&steps, &hours, &col, format!("{id} oracle"))?);
     }
 
@@ -95,7 +96,7 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         }
     }
     let mut bad = vec![0.0; hours.len()];
-    for (_, col) in entity_columns(&steps, "market", "bad_debt_eth") {
+    for (_, col) in entity_columns(&steps, "market", names::MARKET_BAD_DEBT) {
         for (b, x) in bad.iter_mut().zip(f64_values(&steps, &col)?) {
             *b += x;
         }
@@ -117,7 +118,7 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         title: format!("{title}: liquidation dominoes"),
         time_label: "time since start".into(),
         prices,
-        eth_usd: Some(series(&steps, &hours, "eth_usd", "ETH/USD".into())?),
+        eth_usd: Some(series(&steps, &hours, names::ETH_USD, "ETH/USD".into())?),
         liquidations,
         bad_debt: Some(bad_debt),
         shocks: shocks.clone(),
@@ -132,17 +133,17 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         entity_columns(&steps, kind, metric).into_iter().map(|(id, col)| series(&steps, &hours, &col, id)).collect()
     };
     // Redemption queues of LRTs and lenders' withdrawal queues of markets, both in ETH.
-    let mut queue = many("lrt", "queue_eth")?;
-    for (id, col) in entity_columns(&steps, "market", "withdrawal_queue_eth") {
+    let mut queue = many("lrt", names::LRT_QUEUE)?;
+    for (id, col) in entity_columns(&steps, "market", names::MARKET_WITHDRAWAL_QUEUE) {
         queue.push(series(&steps, &hours, &col, format!("{id} lenders"))?);
     }
     let crisis = LiquidityCrisisChart {
         title: format!("{title}: liquidity"),
         time_label: "time since start".into(),
-        pool_imbalance: many("pool", "lrt_share")?,
+        pool_imbalance: many("pool", names::POOL_LRT_SHARE)?,
         queue,
-        queue_wait: many("lrt", "wait_days")?,
-        buffer: many("lrt", "buffer_eth")?,
+        queue_wait: many("lrt", names::LRT_WAIT)?,
+        buffer: many("lrt", names::LRT_BUFFER)?,
         utilisation: utilisation_series(&steps, &hours)?,
         shocks,
     };

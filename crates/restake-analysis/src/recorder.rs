@@ -1,11 +1,11 @@
 //! The Parquet recorder: steps and events of one run, streamed in row groups.
 
-use crate::columns::{StepColumn, hours_at_end, step_columns};
 use crate::table::StreamingParquet;
 use crate::{AnalysisError, files};
 use polars::prelude::*;
 use restake_agents::World;
-use restake_agents::events::{Entity, Event};
+use restake_agents::events::Event;
+use restake_agents::observe::{StepColumn, step_columns};
 use restake_engine::{Recorder, RunOutcome, StepContext};
 use std::path::Path;
 
@@ -173,23 +173,8 @@ pub fn event_schema() -> Schema {
     )
 }
 
-/// (kind, id) of an event's entity.
-pub fn entity_name(w: &World, e: Entity) -> (&'static str, String) {
-    match e {
-        Entity::World => ("world", String::new()),
-        Entity::Avs(i) => ("avs", w.avss[i as usize].id.clone()),
-        Entity::Operator(i) => ("operator", w.operators[i as usize].id.clone()),
-        Entity::Lrt(i) => ("lrt", w.lrts[i as usize].id.clone()),
-        Entity::Pool(i) => ("pool", w.pools[i as usize].id.clone()),
-        Entity::Market(i) => ("market", w.markets[i as usize].id.clone()),
-        Entity::Liquidator(i) => ("liquidator", w.liquidators[i as usize].kind.clone()),
-        Entity::Arbitrageur(i) => ("arbitrageur", w.arbitrageurs[i as usize].kind.clone()),
-        Entity::Native(i) => ("native", w.natives[i as usize].id.clone()),
-    }
-}
-
 fn push_event(b: &mut EventBuffer, w: &World, e: &Event, hours: f64) {
-    let (ek, id) = entity_name(w, e.entity);
+    let (ek, id) = w.entity_name(e.entity);
     b.id.push(e.id);
     b.step.push(e.step as u32);
     b.hours.push(hours);
@@ -207,6 +192,11 @@ fn push_event(b: &mut EventBuffer, w: &World, e: &Event, hours: f64) {
     b.nav.push(finite(e.nav));
     b.cause.push(e.cause);
     b.depth.push(e.depth);
+}
+
+/// Hours since the start at the end of step `ctx.step`.
+pub fn hours_at_end(ctx: &StepContext) -> f64 {
+    (ctx.step + 1) as f64 * ctx.dt_seconds / 3600.0
 }
 
 impl Recorder<World> for ParquetRecorder {
@@ -232,7 +222,7 @@ impl Recorder<World> for ParquetRecorder {
         if let Some((_, b)) = &mut self.events {
             // Event hours: the start of the step in which they happened.
             let start = ctx.step as f64 * ctx.dt_seconds / 3600.0;
-            for e in w.events.current() {
+            for e in w.events().current() {
                 push_event(b, w, e, start);
             }
             if b.id.len() >= ROW_GROUP {

@@ -29,29 +29,8 @@ use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, StudentsT};
 /// Confidence level of every interval in `summary.parquet`.
 pub const CONFIDENCE: f64 = 0.95;
 
-/// Which end of a metric's distribution is the bad one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tail {
-    /// Larger is worse (losses, bad debt, depeg, queue length).
-    Upper,
-    /// Smaller is worse (minimum price, minimum or final NAV).
-    Lower,
-}
-
-impl Tail {
-    /// The bad tail of a `runs.parquet` metric, from its name.
-    pub fn of_metric(name: &str) -> Tail {
-        let lower = ["min_price", "min_nav", "final_nav"];
-        if lower.iter().any(|m| name.ends_with(m)) { Tail::Lower } else { Tail::Upper }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tail::Upper => "upper",
-            Tail::Lower => "lower",
-        }
-    }
-}
+pub use restake_agents::observe::Tail;
+use restake_agents::observe::tail_of;
 
 /// `n q`, snapped to the nearest integer when it is one up to rounding (100 * 0.95 is not
 /// exactly 95 in binary), so that ranks follow the exact definition.
@@ -237,7 +216,7 @@ pub fn summary_frame(runs: &DataFrame, params: &[String]) -> Result<DataFrame, A
         let failed = rows.iter().filter(|&&i| !ok[i]).count();
         for (m, name) in metrics.iter().enumerate() {
             let values: Vec<f64> = rows.iter().filter(|&&i| ok[i]).filter_map(|&i| metric_values[m][i]).collect();
-            let tail = Tail::of_metric(name);
+            let tail = tail_of(name);
             out.push(p, name, tail, failed, &MetricSummary::of(&values, tail));
             param_rows.push(rows[0]);
         }
@@ -358,8 +337,11 @@ mod tests {
         let r = tail_risk(&x, 0.95, Tail::Lower);
         assert_eq!(r.var, Some(0.82));
         assert!((r.cvar.unwrap() - 0.81).abs() < 1e-12);
-        assert_eq!(Tail::of_metric("lrt.rstETH.min_nav"), Tail::Lower);
-        assert_eq!(Tail::of_metric("bad_debt_eth"), Tail::Upper);
+        // The tail comes from the metric's declaration.
+        assert_eq!(tail_of("lrt.rstETH.min_nav"), Tail::Lower);
+        assert_eq!(tail_of("lrt.rstETH.min_price"), Tail::Lower);
+        assert_eq!(tail_of("bad_debt_eth"), Tail::Upper);
+        assert_eq!(tail_of("markets[0].lltv"), Tail::Upper);
     }
 
     #[test]

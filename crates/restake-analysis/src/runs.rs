@@ -1,9 +1,8 @@
 //! `runs.parquet`: one row per run, with its swept parameters and summary metrics.
 
 use crate::AnalysisError;
-use crate::columns::entity_column;
 use polars::prelude::*;
-use restake_agents::world::RunSummary;
+use restake_agents::observe::{MetricKind, MetricValue, RunMetric, Summary};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -39,78 +38,11 @@ impl RunRow {
         r
     }
 
-    /// Appends the summary metrics of a finished run.
-    pub fn push_summary(&mut self, s: &RunSummary) -> &mut Self {
-        let f = Value::F64;
-        self.push("status", Value::Str("ok".into()))
-            .push("error", Value::Null)
-            .push("liquidations", Value::I64(s.liquidations as i64))
-            .push("liquidated_debt_eth", f(s.liquidated_debt))
-            .push("bad_debt_eth", f(s.bad_debt))
-            .push("slashed_eth", f(s.slashed_eth))
-            .push("cascade_rounds", Value::I64(s.cascade_rounds as i64))
-            .push("cascade_depth", Value::I64(s.cascade_depth as i64))
-            .push("tvl_drawdown", f(s.tvl_drawdown()))
-            .push("retail_exits", Value::I64(s.retail_exits as i64))
-            .push("liquidated_agents", Value::I64(s.liquidated_agents as i64))
-            .push("retail_loss_mean", f(s.retail_mean_loss));
-        for &(q, v) in &s.retail_loss_quantiles {
-            let name = if q == 1.0 {
-                "retail_loss_max".to_string()
-            } else {
-                format!("retail_loss_p{}", (q * 100.0).round() as u32)
-            };
-            self.push(name, f(v));
-        }
-        for l in &s.lrts {
-            let e = |m: &str| entity_column("lrt", &l.id, m);
-            self.push(e("max_depeg"), f(l.max_depeg))
-                .push(e("hours_depegged_1pct"), f(l.hours_depegged_1pct))
-                .push(e("min_price"), f(l.min_price))
-                .push(e("min_nav"), f(l.min_nav))
-                .push(e("final_nav"), f(l.final_nav))
-                .push(e("peak_queue_eth"), f(l.peak_queue_eth))
-                .push(e("peak_wait_days"), f(l.peak_wait_days))
-                .push(e("slashed_eth"), f(l.slashed_eth))
-                .push(e("slash_loss"), f(l.slashed_eth / l.initial_assets_eth.max(1e-300)))
-                .push(e("slashing_conditions"), Value::I64(l.slashing_conditions as i64))
-                .push(e("allocated_exposure"), f(l.allocated_exposure));
-        }
-        for n in &s.natives {
-            let e = |m: &str| entity_column("native", &n.id, m);
-            self.push(e("slashed_eth"), f(n.slashed_eth))
-                .push(e("slash_loss"), f(n.slashed_eth / n.initial_eth.max(1e-300)))
-                .push(e("slashing_conditions"), Value::I64(n.slashing_conditions as i64))
-                .push(e("allocated_exposure"), f(n.allocated_exposure));
-        }
-        self.push("attacks", Value::I64(s.attacks as i64))
-            .push("profit_from_corruption_eth", f(s.profit_from_corruption));
-        for m in &s.markets {
-            let e = |x: &str| entity_column("market", &m.id, x);
-            self.push(e("liquidations"), Value::I64(m.liquidations as i64))
-                .push(e("liquidated_debt_eth"), f(m.liquidated_debt))
-                .push(e("bad_debt_eth"), f(m.bad_debt))
-                .push(e("supplier_loss_share"), f(m.supplier_loss_share))
-                .push(e("peak_utilisation"), f(m.peak_utilisation))
-                .push(e("supplier_withdrawn_eth"), f(m.supplier_withdrawn_eth))
-                .push(e("peak_withdrawal_queue_eth"), f(m.peak_withdrawal_queue_eth));
-        }
-        // Liquidated debt by cascade round: a fixed set of columns (rounds 1-5 and 6+), for all
-        // markets and per market, so every run of a sweep has the same schema.
-        let names = round_bin_names();
-        for (name, (x, n)) in
-            names.iter().zip(s.liquidated_debt_by_round(None).into_iter().zip(s.liquidations_by_round(None)))
-        {
-            self.push(format!("liquidated_debt_eth_{name}"), f(x))
-                .push(format!("liquidations_{name}"), Value::I64(n as i64));
-        }
-        for (k, m) in s.markets.iter().enumerate() {
-            let by_round =
-                s.liquidated_debt_by_round(Some(k as u32)).into_iter().zip(s.liquidations_by_round(Some(k as u32)));
-            for (name, (x, n)) in names.iter().zip(by_round) {
-                self.push(entity_column("market", &m.id, &format!("liquidated_debt_eth_{name}")), f(x))
-                    .push(entity_column("market", &m.id, &format!("liquidations_{name}")), Value::I64(n as i64));
-            }
+    /// Appends the run metrics of a finished run (declared in `restake_agents::observe`).
+    pub fn push_summary(&mut self, s: &Summary) -> &mut Self {
+        self.push("status", Value::Str("ok".into())).push("error", Value::Null);
+        for (name, v) in &s.values {
+            self.push(name.clone(), Value::from(*v));
         }
         self
     }
@@ -119,12 +51,6 @@ impl RunRow {
     pub fn push_failure(&mut self, error: &str) -> &mut Self {
         self.push("status", Value::Str("failed".into())).push("error", Value::Str(error.to_string()))
     }
-}
-
-/// Suffixes of the per-round columns: `round_1` ... `round_5`, `round_6plus`.
-pub fn round_bin_names() -> Vec<String> {
-    use restake_agents::world::ROUND_BINS;
-    (1..=ROUND_BINS).map(|r| if r == ROUND_BINS { format!("round_{r}plus") } else { format!("round_{r}") }).collect()
 }
 
 /// Builds a table from rows: columns in order of first appearance, missing cells null.
@@ -189,6 +115,33 @@ pub enum Kind {
     F64,
     I64,
     Str,
+}
+
+impl From<MetricValue> for Value {
+    fn from(v: MetricValue) -> Self {
+        match v {
+            MetricValue::F64(x) => Value::F64(x),
+            MetricValue::I64(x) => Value::I64(x),
+            MetricValue::Null => Value::Null,
+        }
+    }
+}
+
+impl From<MetricKind> for Kind {
+    fn from(k: MetricKind) -> Self {
+        match k {
+            MetricKind::F64 => Kind::F64,
+            MetricKind::I64 => Kind::I64,
+        }
+    }
+}
+
+/// The runs.parquet columns a finished run adds after its identifying columns and parameters:
+/// `status`, `error`, then every declared run metric of `metrics`, with their types.
+pub fn metric_columns(metrics: &[RunMetric]) -> Vec<(String, Kind)> {
+    let mut out = vec![("status".to_string(), Kind::Str), ("error".to_string(), Kind::Str)];
+    out.extend(metrics.iter().map(|m| (m.name.clone(), m.kind.into())));
+    out
 }
 
 impl Value {

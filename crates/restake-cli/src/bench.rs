@@ -4,7 +4,8 @@ use crate::Failure;
 use crate::input;
 use anyhow::anyhow;
 use restake_agents::World;
-use restake_engine::{NullRecorder, RunPlan, run};
+use restake_agents::run::run_world;
+use restake_engine::NullRecorder;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -35,20 +36,14 @@ pub fn bench(args: BenchArgs) -> Result<(), Failure> {
     for &n in &args.agents {
         // Same economy at every size: the cohort's total wealth is fixed, agents split it.
         let loaded = input::load(None, &[format!("retail[0].agents={n}")])?;
-        let s = loaded.scenario;
+        let mut r = loaded.resolved;
+        r.steps = args.steps.unwrap_or(r.steps).min(r.steps);
+        let steps = r.steps;
         let t0 = Instant::now();
-        let mut w = World::new(&s, s.engine.seed).map_err(|e| anyhow!("{e}"))?;
+        let w = pool.install(|| World::new(&r, r.seed));
         let build = t0.elapsed().as_secs_f64();
-        let steps = args.steps.unwrap_or(w.steps).min(w.steps);
-        let plan = RunPlan {
-            steps,
-            dt_seconds: w.dt_seconds,
-            seed: s.engine.seed,
-            max_rounds: s.engine.max_liquidation_rounds,
-            check_invariants: false,
-        };
         let t1 = Instant::now();
-        pool.install(|| run(&mut w, &plan, &mut NullRecorder)).map_err(|e| anyhow!("{e}"))?;
+        pool.install(|| run_world(w, &r, r.seed, false, NullRecorder)).map_err(|e| anyhow!("{e}"))?;
         let secs = t1.elapsed().as_secs_f64();
         let rate = n as f64 * steps as f64 / secs;
         say!("{n:>10} {steps:>7} {build:>9.2} {secs:>9.2} {rate:>16.3e} {:>20.3e}", rate / threads as f64);

@@ -1,21 +1,20 @@
 //! Reading scenarios: TOML text, `--set` overrides, parse and validation errors that name the
 //! file, the line and the field.
 
-use restake_agents::Scenario;
-use restake_agents::scenario::validate::{Issue, validate};
+use restake_agents::scenario::Issue;
+use restake_agents::{Resolved, Scenario, resolve};
 use std::path::{Path, PathBuf};
 
 /// The built-in baseline, so `restake run` works with no file.
 pub const BASELINE: &str = include_str!("../../../configs/baseline.toml");
 pub const BASELINE_NAME: &str = "<built-in baseline: configs/baseline.toml>";
 
-/// A scenario with where it came from.
+/// A scenario with where it came from, resolved and checked.
 pub struct LoadedScenario {
     pub scenario: Scenario,
+    pub resolved: Resolved,
     /// The file it was read from (None for the built-in baseline).
     pub path: Option<PathBuf>,
-    /// The TOML text after overrides (what `scenario` was parsed from).
-    pub text: String,
     pub overrides: Vec<String>,
 }
 
@@ -35,7 +34,7 @@ fn source_name(path: Option<&Path>) -> String {
     path.map_or_else(|| BASELINE_NAME.to_string(), |p| p.display().to_string())
 }
 
-/// Reads, overrides, parses and validates a scenario. Nothing is written.
+/// Reads, overrides, parses and resolves a scenario (every check). Nothing is written.
 pub fn load(path: Option<&Path>, sets: &[String]) -> Result<LoadedScenario, InputError> {
     let name = source_name(path);
     let text = match path {
@@ -51,10 +50,8 @@ pub fn load(path: Option<&Path>, sets: &[String]) -> Result<LoadedScenario, Inpu
         let hint = if sets.is_empty() { String::new() } else { format!(" (after --set {})", sets.join(", ")) };
         InputError(format!("{name}{loc}: {}{hint}", e.message().trim_end()))
     })?;
-    if let Err(issues) = validate(&scenario) {
-        return Err(describe_issues(&name, &text, &issues));
-    }
-    Ok(LoadedScenario { scenario, path: path.map(Path::to_path_buf), text, overrides: sets.to_vec() })
+    let resolved = resolve(&scenario).map_err(|issues| describe_issues(&name, &text, &issues))?;
+    Ok(LoadedScenario { scenario, resolved, path: path.map(Path::to_path_buf), overrides: sets.to_vec() })
 }
 
 /// One paragraph listing every issue with its file and line.

@@ -111,22 +111,21 @@ fn main() -> ExitCode {
 }
 
 fn validate(args: ScenarioArgs) -> Result<(), Failure> {
+    // Resolving checks everything, including what needs derived values (e.g. leverage that
+    // would be unbounded at the start prices): validate never builds a world.
     let loaded = input::load(args.scenario.as_deref(), &args.sets)?;
-    // Building checks what needs the whole world (e.g. leverage that would be unbounded).
-    run_cmd::build_check(&loaded)?;
     let s = &loaded.scenario;
-    let agents: u64 = s.retail.iter().map(|r| r.agents as u64).sum::<u64>()
-        + s.borrowers.iter().map(|b| b.agents as u64).sum::<u64>();
+    let r = &loaded.resolved;
     say!(
         "ok: `{}` is valid ({} steps of {}, {} LRT, {} pools, {} markets, {} retail agents and borrowers, {} shocks)",
-        s.name,
-        (s.time.duration.seconds() / s.time.step.seconds()).round(),
+        r.name,
+        r.steps,
         s.time.step,
-        s.lrts.len(),
-        s.pools.len(),
-        s.markets.len(),
-        agents,
-        s.shocks.len()
+        r.lrt_count(),
+        r.pool_count(),
+        r.market_count(),
+        r.agent_count(),
+        r.shock_count()
     );
     Ok(())
 }

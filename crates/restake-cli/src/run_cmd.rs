@@ -1,12 +1,10 @@
 //! `restake run`.
 
-use crate::input::{self, LoadedScenario};
+use crate::input;
 use crate::output::{Staging, check_target};
 use crate::runner::{run_into, run_row};
 use crate::{Failure, ScenarioArgs};
 use anyhow::Context;
-use restake_agents::World;
-use restake_agents::world::BuildError;
 use restake_analysis::recorder::RecordPlan;
 use restake_analysis::{files, plots, report, runs, table};
 use serde_json::json;
@@ -34,17 +32,6 @@ pub struct RunArgs {
     pub check_invariants: bool,
 }
 
-/// Builds the world once to catch errors only the whole world reveals; maps them to lines.
-pub fn build_check(loaded: &LoadedScenario) -> Result<(), Failure> {
-    World::new(&loaded.scenario, loaded.scenario.engine.seed).map(|_| ()).map_err(|e| build_failure(loaded, e))
-}
-
-fn build_failure(loaded: &LoadedScenario, e: BuildError) -> Failure {
-    let BuildError::Invalid(issues) = e;
-    let name = loaded.path.as_ref().map_or_else(|| input::BASELINE_NAME.to_string(), |p| p.display().to_string());
-    Failure::Input(input::describe_issues(&name, &loaded.text, &issues).0)
-}
-
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let loaded = input::load(args.scenario.scenario.as_deref(), &args.scenario.sets)?;
     let s = &loaded.scenario;
@@ -55,13 +42,13 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     check_target(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    World::new(s, seed).map_err(|e| build_failure(&loaded, e))?;
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start worker threads")?;
     let staging = Staging::new(&out)?;
     let started = Instant::now();
-    let result = pool.install(|| run_into(&staging.dir, s, seed, 0, RecordPlan::default(), args.check_invariants))?;
-    let row = run_row(0, s, seed, 0, &[], &result.summary);
+    let r = &loaded.resolved;
+    let result = pool.install(|| run_into(&staging.dir, r, seed, 0, RecordPlan::default(), args.check_invariants))?;
+    let row = run_row(0, &s.name, seed, 0, &[], &result.summary);
     table::write_parquet(&staging.dir.join(files::RUNS), &mut runs::runs_frame(&[row])?)?;
     let mut plotted = Vec::new();
     if !args.no_plot {
@@ -88,7 +75,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", manifest_path.display()))?;
     let out = staging.publish()?;
 
-    say!("{}", report::summary_text(&s.name, seed, &result.summary).trim_end());
+    let lrts: Vec<String> = s.lrts.iter().map(|l| l.id.clone()).collect();
+    say!("{}", report::summary_text(&s.name, seed, &lrts, &result.summary).trim_end());
     if result.outcome.steps_hitting_round_limit > 0 {
         say!(
             "  note: {} step(s) reached engine.max_liquidation_rounds ({}); the rest waited for the next step",

@@ -31,8 +31,8 @@ pub fn graph_of_scenario(loaded: &input::LoadedScenario) -> Result<RestakingGrap
             cfg.id
         )));
     }
-    let world = World::new(s, s.engine.seed).map_err(|e| Failure::Input(e.to_string()))?;
-    Ok(world.restaking_graph().expect("every AVS has security parameters"))
+    let world = World::new(&loaded.resolved, s.engine.seed);
+    world.restaking_graph().ok_or_else(|| Failure::Input(format!("{name}: every AVS needs security parameters")))
 }
 
 pub fn security(args: SecurityArgs) -> Result<(), Failure> {

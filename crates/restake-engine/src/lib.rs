@@ -23,6 +23,6 @@ pub mod rng;
 pub mod run;
 
 pub use model::{Model, StepContext};
-pub use recorder::{NullRecorder, Recorder};
+pub use recorder::{FnRecorder, NullRecorder, Recorder};
 pub use rng::{Purpose, derive_seed, stream, uniform};
 pub use run::{RunError, RunOutcome, RunPlan, run};

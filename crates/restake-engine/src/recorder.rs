@@ -21,6 +21,20 @@ pub trait Recorder<M: Model> {
     }
 }
 
+/// A recorder lent to a run (the caller keeps it, to read it afterwards).
+impl<M: Model, R: Recorder<M>> Recorder<M> for &mut R {
+    type Error = R::Error;
+    fn start(&mut self, model: &M) -> Result<(), Self::Error> {
+        (**self).start(model)
+    }
+    fn record_step(&mut self, ctx: &StepContext, rounds: u32, model: &M) -> Result<(), Self::Error> {
+        (**self).record_step(ctx, rounds, model)
+    }
+    fn finish(&mut self, model: &M, outcome: &RunOutcome) -> Result<(), Self::Error> {
+        (**self).finish(model, outcome)
+    }
+}
+
 /// Records nothing (benchmarks, invariant tests).
 #[derive(Default, Debug, Clone, Copy)]
 pub struct NullRecorder;
@@ -28,6 +42,18 @@ pub struct NullRecorder;
 impl<M: Model> Recorder<M> for NullRecorder {
     type Error = std::convert::Infallible;
     fn record_step(&mut self, _: &StepContext, _: u32, _: &M) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// A recorder from a closure called after every step (ripgrep's `sinks::UTF8` for runs):
+/// `FnRecorder(|ctx, rounds, model| ...)`.
+pub struct FnRecorder<F>(pub F);
+
+impl<M: Model, F: FnMut(&StepContext, u32, &M)> Recorder<M> for FnRecorder<F> {
+    type Error = std::convert::Infallible;
+    fn record_step(&mut self, ctx: &StepContext, rounds: u32, model: &M) -> Result<(), Self::Error> {
+        (self.0)(ctx, rounds, model);
         Ok(())
     }
 }

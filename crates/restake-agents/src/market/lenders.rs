@@ -1,7 +1,7 @@
 //! Lenders who may run: a passive aggregate plus a small population that withdraws when
 //! utilisation or bad debt frightens it, queueing what exceeds the idle cash.
 
-use super::Asset;
+use crate::vocab::Asset;
 use restake_lending::Account;
 use std::collections::VecDeque;
 
@@ -40,4 +40,34 @@ pub struct Lenders {
     pub withdrawn: f64,
     /// Probability that a member looks at the market in one step.
     pub attention: f64,
+}
+
+impl Lenders {
+    pub fn new(reserve: usize, asset: Asset, attention: f64) -> Self {
+        Lenders {
+            reserve,
+            asset,
+            members: Vec::new(),
+            accounts: Vec::new(),
+            queue: VecDeque::new(),
+            initial_supply: 0.0,
+            withdrawn: 0.0,
+            attention,
+        }
+    }
+
+    /// The members, from their (utilisation, bad debt) thresholds, before they supply.
+    pub fn set_members(&mut self, thresholds: &[(f64, f64)]) {
+        self.members.clear();
+        for &(u, b) in thresholds {
+            self.members.push(Supplier {
+                shares: 0.0,
+                utilisation_threshold: u,
+                bad_debt_threshold: b,
+                wallet: 0.0,
+                queued: false,
+                running: false,
+            });
+        }
+    }
 }

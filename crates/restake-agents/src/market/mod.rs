@@ -1,252 +1,231 @@
-//! Lending markets as the world sees them: the Morpho-Blue-like and Aave-v3-like mechanisms of
-//! `restake-lending`, the price feeds (oracles) that drive them, and their lenders.
+//! Lending markets: the Morpho-Blue-like and Aave-v3-like mechanisms of `restake-lending` with
+//! their price feeds and lenders, behind one interface.
 //!
-//! * An **isolated** market lends ETH against one LRT. Its positions live in the population's
-//!   vectors (`collateral`, `borrow_shares`) and are passed in by reference.
-//! * A **pooled** market has several reserves (ETH, LRTs, a USD stablecoin). Each borrower owns
-//!   an [`Account`] (one per borrower, allocated when the world is built), held here and indexed
-//!   by the borrower's slot (its index in `World::borrowers[m]`).
+//! **Only this module knows that there are two kinds of market.** A market owns every position
+//! on it, addressed by slot (given in agent order when the world is built): an isolated book keeps
+//! them as struct-of-arrays, a pooled book as one account per slot. The world sees [`Market`]'s
+//! methods only — a position view, a health scan, a quote for a liquidation, the liquidation, a
+//! repayment and a release, the books check — and runs one liquidation loop for both kinds. The
+//! position-level contract is [`book::Positions`]; the dispatch below is the only `match` on the
+//! kind, so a third mechanism is one more implementation and one more arm here.
 //!
 //! Units: every price is in ETH per unit of the asset. The USD stablecoin is worth
 //! `1 / ETH_USD` ETH; there is no ETH/USD pool in the world, so USD is bought and sold on an
-//! exogenous deep market at the ETH/USD price of the step (see `world::borrowers`).
+//! exogenous deep market at the ETH/USD price of the step (see `world::leverage`).
 
-use crate::scenario::{ASSET_ETH, ASSET_USD, MarketConfig, MarketKind, SupplierConfig};
-use crate::world::BuildError;
-use restake_lending::isolated::LiquidationRequest;
-use restake_lending::{
-    Account, EMode, IsolatedMarket, IsolatedParams, KinkedIrm, LendingError, LiquidationOutcome, PooledMarket,
-    PooledParams, ReserveParams, WithdrawOutcome,
-};
-use std::collections::VecDeque;
-
-/// An asset a market holds or prices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Asset {
-    Eth,
-    Usd,
-    /// An LRT, by index.
-    Lrt(usize),
-}
-
-fn bad(path: String, e: impl std::fmt::Display) -> BuildError {
-    BuildError::Invalid(vec![crate::scenario::validate::Issue { path, message: e.to_string() }])
-}
-
+pub mod book;
 mod feed;
+mod isolated;
 mod lenders;
-pub use feed::*;
-pub use lenders::*;
+mod pooled;
+mod spec;
 
-/// The Morpho-Blue-like mechanism with its feed.
-#[derive(Clone, Debug)]
-pub struct IsolatedBook {
-    /// Collateral LRT index; the loan asset is ETH.
-    pub lrt: usize,
-    pub lltv: f64,
-    pub inner: IsolatedMarket,
-    pub feed: PriceFeed,
-    /// Supply shares of the passive lenders.
-    pub passive_shares: f64,
-}
+pub use book::{Liquidated, Next, NoQuote, Position, Quote, Target};
+pub use feed::{FeedInputs, PriceFeed};
+pub use lenders::{Lenders, Supplier};
+pub use spec::{BookSpec, IsolatedSpec, MarketSpec, PooledSpec, SupplierSpec};
 
-/// The Aave-v3-like mechanism with one feed per reserve and the borrowers' accounts.
-#[derive(Clone, Debug)]
-pub struct PooledBook {
-    pub inner: PooledMarket,
-    /// Asset of each reserve.
-    pub assets: Vec<Asset>,
-    pub feeds: Vec<PriceFeed>,
-    /// Oracle price of each reserve this step (ETH per unit).
-    pub prices: Vec<f64>,
-    /// Borrowers' accounts, by slot.
-    pub accounts: Vec<Account>,
-    /// Passive lenders' account (idle supply of every reserve).
-    pub passive: Account,
-    /// E-mode labels, by category index.
-    pub emode_labels: Vec<String>,
-}
-
-impl PooledBook {
-    pub fn reserve_of(&self, asset: Asset) -> Option<usize> {
-        self.assets.iter().position(|&a| a == asset)
-    }
-}
+use crate::pool::LrtPool;
+use crate::vocab::Asset;
+use book::Positions;
+use isolated::IsolatedBook;
+use pooled::PooledBook;
+use restake_lending::{LendingError, WithdrawOutcome};
 
 #[derive(Clone, Debug)]
-pub enum Book {
+enum Book {
     Isolated(IsolatedBook),
     Pooled(PooledBook),
+}
+
+/// Forwards a position-level call to the book of either kind.
+macro_rules! positions {
+    ($book:expr, $b:ident => $call:expr) => {
+        match $book {
+            Book::Isolated($b) => $call,
+            Book::Pooled($b) => $call,
+        }
+    };
 }
 
 #[derive(Clone, Debug)]
 pub struct Market {
     pub id: String,
-    pub book: Book,
+    book: Book,
+    /// The agent that owns each slot.
+    owners: Vec<u32>,
     /// Lenders of each loan reserve (isolated: one, for ETH).
-    pub lenders: Vec<Lenders>,
+    lenders: Vec<Lenders>,
     /// Supply at the start of every loan reserve, valued in ETH at the start.
     initial_supply_eth: f64,
 }
 
-/// Resolves an asset name of a pooled reserve.
-pub fn asset_of(name: &str, lrt_ix: impl Fn(&str) -> Option<usize>) -> Option<Asset> {
-    match name {
-        ASSET_ETH => Some(Asset::Eth),
-        ASSET_USD => Some(Asset::Usd),
-        l => lrt_ix(l).map(Asset::Lrt),
-    }
-}
-
-fn irm_of(c: &crate::scenario::IrmConfig) -> KinkedIrm {
-    KinkedIrm { base_rate: c.base_rate, slope1: c.slope1, slope2: c.slope2, optimal_utilisation: c.optimal_utilisation }
+/// One position to open when the world is built.
+#[derive(Clone, Copy, Debug)]
+pub struct Opening {
+    pub owner: u32,
+    pub coll_reserve: usize,
+    pub collateral: f64,
+    pub emode: Option<usize>,
+    pub debt_reserve: usize,
+    pub debt: f64,
 }
 
 impl Market {
-    /// Builds market `i` of the scenario. `lrt_ix` and `pool_ix` resolve ids (validated).
-    pub fn new(
-        i: usize,
-        cfg: &MarketConfig,
-        lrt_ix: &dyn Fn(&str) -> Option<usize>,
-        pool_ix: &dyn Fn(&str) -> Option<usize>,
-        dt_seconds: f64,
-    ) -> Result<Market, BuildError> {
-        let path = |f: &str| format!("markets[{i}].{f}");
-        let book = match cfg.kind {
-            MarketKind::Isolated => {
-                let lrt =
-                    cfg.collateral.as_deref().and_then(lrt_ix).ok_or_else(|| bad(path("collateral"), "unknown LRT"))?;
-                let lltv = cfg.lltv.ok_or_else(|| bad(path("lltv"), "missing"))?;
-                let oc = cfg.oracle.as_ref().ok_or_else(|| bad(path("oracle"), "missing"))?;
-                let irm_cfg = cfg.irm.clone().unwrap_or_default();
-                let params = IsolatedParams {
-                    lltv,
-                    irm: irm_of(&irm_cfg),
-                    fee: irm_cfg.reserve_factor,
-                    borrow_compounding: Default::default(),
-                };
-                let inner = IsolatedMarket::new(params).map_err(|e| bad(path("irm"), e))?;
-                let feed =
-                    PriceFeed::new(&path("oracle"), oc, Asset::Lrt(lrt), oc.pool().and_then(pool_ix), dt_seconds)?;
-                Book::Isolated(IsolatedBook { lrt, lltv, inner, feed, passive_shares: 0.0 })
-            }
-            MarketKind::Pooled => {
-                let mut assets = Vec::with_capacity(cfg.reserves.len());
-                let mut feeds = Vec::with_capacity(cfg.reserves.len());
-                let mut reserves = Vec::with_capacity(cfg.reserves.len());
-                for (k, r) in cfg.reserves.iter().enumerate() {
-                    let rp = |f: &str| format!("markets[{i}].reserves[{k}].{f}");
-                    let asset = asset_of(&r.asset, lrt_ix).ok_or_else(|| bad(rp("asset"), "unknown asset"))?;
-                    let feed = match &r.oracle {
-                        Some(oc) => PriceFeed::new(&rp("oracle"), oc, asset, oc.pool().and_then(pool_ix), dt_seconds)?,
-                        None => PriceFeed::default_for(asset),
-                    };
-                    assets.push(asset);
-                    feeds.push(feed);
-                    reserves.push(ReserveParams {
-                        name: r.asset.clone(),
-                        ltv: r.ltv,
-                        liquidation_threshold: r.liquidation_threshold,
-                        liquidation_bonus: r.liquidation_bonus,
-                        liquidation_protocol_fee: r.liquidation_protocol_fee,
-                        supply_cap: r.supply_cap,
-                        borrow_cap: r.borrow_cap,
-                        irm: irm_of(&r.irm),
-                        reserve_factor: r.irm.reserve_factor,
-                        borrowing_enabled: r.borrowing_enabled,
-                    });
-                }
-                let index = |name: &str| cfg.reserves.iter().position(|r| r.asset == name);
-                let mut emodes = Vec::with_capacity(cfg.emodes.len());
-                for (k, e) in cfg.emodes.iter().enumerate() {
-                    let (ltv, lt, bonus) = e.resolved();
-                    emodes.push(EMode {
-                        label: e.label.clone(),
-                        ltv: ltv.ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].ltv"), "missing"))?,
-                        liquidation_threshold: lt
-                            .ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_threshold"), "missing"))?,
-                        liquidation_bonus: bonus
-                            .ok_or_else(|| bad(format!("markets[{i}].emodes[{k}].liquidation_bonus"), "missing"))?,
-                        collateral_assets: e.collateral.iter().filter_map(|a| index(a)).collect(),
-                        borrowable_assets: e.borrowable.iter().filter_map(|a| index(a)).collect(),
-                    });
-                }
-                let emode_labels = emodes.iter().map(|e| e.label.clone()).collect();
-                let mut params = PooledParams::new(reserves, emodes);
-                if let Some(v) = cfg.close_factor {
-                    params.default_close_factor = v;
-                }
-                if let Some(v) = cfg.close_factor_hf_threshold {
-                    params.close_factor_hf_threshold = v;
-                }
-                if let Some(v) = cfg.small_position_usd {
-                    params.min_base_max_close_factor_threshold_usd = v;
-                }
-                if let Some(v) = cfg.min_leftover_usd {
-                    params.min_leftover_base_usd = v;
-                }
-                let inner = PooledMarket::new(params).map_err(|e| bad(path("reserves"), e))?;
-                let n = assets.len();
-                Book::Pooled(PooledBook {
-                    passive: inner.new_account(),
-                    inner,
-                    prices: vec![f64::NAN; n],
-                    assets,
-                    feeds,
-                    accounts: Vec::new(),
-                    emode_labels,
-                })
+    /// An empty market from its resolved description.
+    pub fn new(spec: &MarketSpec) -> Market {
+        let (book, loan_reserves) = match &spec.book {
+            BookSpec::Isolated(s) => (
+                Book::Isolated(IsolatedBook::new(s.lrt, s.lltv, s.market.clone(), s.feed.clone())),
+                vec![(0, Asset::Eth)],
+            ),
+            BookSpec::Pooled(s) => {
+                let loans = s.loan_reserves.iter().map(|&r| (r, s.assets[r])).collect();
+                (Book::Pooled(PooledBook::new(s.market.clone(), s.assets.clone(), s.feeds.clone())), loans)
             }
         };
-        let loan_reserves: Vec<(usize, Asset)> = match &book {
-            Book::Isolated(_) => vec![(0, Asset::Eth)],
-            Book::Pooled(b) => {
-                (0..b.assets.len()).filter(|&r| cfg.reserves[r].borrowing_enabled).map(|r| (r, b.assets[r])).collect()
+        let attention = spec.suppliers.attention;
+        let lenders =
+            loan_reserves.into_iter().map(|(reserve, asset)| Lenders::new(reserve, asset, attention)).collect();
+        Market { id: spec.id.clone(), book, owners: Vec::new(), lenders, initial_supply_eth: 0.0 }
+    }
+
+    /// Lenders supply what `openings` borrow plus the idle supply, then every position opens at
+    /// the oracle prices (the state at the start: no caps, health or liquidity checks apply).
+    /// `thresholds(k)` draws the (utilisation, bad debt) thresholds of lender group `k`'s members.
+    pub fn open_at_start(
+        &mut self,
+        spec: &MarketSpec,
+        openings: &[Opening],
+        thresholds: &dyn Fn(usize) -> Vec<(f64, f64)>,
+    ) {
+        match (&mut self.book, &spec.book) {
+            (Book::Isolated(b), BookSpec::Isolated(s)) => {
+                let debts: f64 = openings.iter().map(|o| o.debt).sum();
+                let th = thresholds(0);
+                supply_isolated(b, &mut self.lenders[0], debts + s.idle_supply, spec.suppliers.passive_share, &th);
+                for o in openings {
+                    b.open(o.collateral, o.debt);
+                }
             }
-        };
-        let lenders = loan_reserves
-            .into_iter()
-            .map(|(reserve, asset)| Lenders {
-                reserve,
-                asset,
-                members: Vec::new(),
-                accounts: Vec::new(),
-                queue: VecDeque::new(),
-                initial_supply: 0.0,
-                withdrawn: 0.0,
-                attention: 0.0,
-            })
-            .collect();
-        Ok(Market { id: cfg.id.clone(), book, lenders, initial_supply_eth: 0.0 })
+            (Book::Pooled(b), BookSpec::Pooled(s)) => {
+                // Lenders first: loan reserves get the borrowers' debts plus the idle supply, other
+                // reserves their idle supply (from the passive lenders).
+                let n = s.assets.len();
+                let mut debts = vec![0.0; n];
+                for o in openings {
+                    debts[o.debt_reserve] += o.debt;
+                }
+                for r in 0..n {
+                    let amount = debts[r] + s.idle_supply[r];
+                    match self.lenders.iter().position(|l| l.reserve == r) {
+                        Some(k) => {
+                            let th = thresholds(k);
+                            supply_pooled(b, &mut self.lenders[k], amount, spec.suppliers.passive_share, &th);
+                        }
+                        None if amount > 0.0 => b.inner.genesis_supply(&mut b.passive, r, amount),
+                        None => {}
+                    }
+                }
+                b.accounts.reserve_exact(openings.len());
+                for o in openings {
+                    b.open(o.coll_reserve, o.collateral, o.emode, o.debt_reserve, o.debt);
+                }
+            }
+            _ => unreachable!("a market is built from its own spec"),
+        }
+        self.owners = openings.iter().map(|o| o.owner).collect();
+        self.set_initial_supply();
     }
 
-    pub fn kind(&self) -> MarketKind {
-        match self.book {
-            Book::Isolated(_) => MarketKind::Isolated,
-            Book::Pooled(_) => MarketKind::Pooled,
+    /// Records the loan reserves' supply at the start (after positions opened), valued at the
+    /// oracle prices of the start.
+    fn set_initial_supply(&mut self) {
+        let mut v = 0.0;
+        for k in 0..self.lenders.len() {
+            let (units, price) = match &self.book {
+                Book::Isolated(b) => (b.inner.total_supply_assets(), 1.0),
+                Book::Pooled(b) => {
+                    let r = self.lenders[k].reserve;
+                    (b.inner.reserve(r).map_or(0.0, |s| s.total_supply()), b.prices[r])
+                }
+            };
+            self.lenders[k].initial_supply = units;
+            v += units * price;
         }
+        self.initial_supply_eth = v;
     }
 
-    pub fn isolated(&self) -> Option<&IsolatedBook> {
-        match &self.book {
-            Book::Isolated(b) => Some(b),
-            Book::Pooled(_) => None,
-        }
+    // ---- positions ----
+
+    /// Number of positions (slots).
+    pub fn positions(&self) -> usize {
+        positions!(&self.book, b => b.len())
     }
 
-    pub fn pooled(&self) -> Option<&PooledBook> {
-        match &self.book {
-            Book::Pooled(b) => Some(b),
-            Book::Isolated(_) => None,
-        }
+    /// The agent that owns `slot`.
+    pub fn owner(&self, slot: usize) -> u32 {
+        self.owners[slot]
     }
 
-    pub fn pooled_mut(&mut self) -> Option<&mut PooledBook> {
-        match &mut self.book {
-            Book::Pooled(b) => Some(b),
-            Book::Isolated(_) => None,
-        }
+    /// Position `slot` at the step's oracle prices, through the owner's reserves.
+    #[inline]
+    pub fn position(&self, slot: usize, coll_reserve: usize, debt_reserve: usize) -> Position {
+        positions!(&self.book, b => b.view(slot, coll_reserve, debt_reserve))
     }
+
+    /// Units of reserve `r` that position `slot` has supplied.
+    pub fn supplied(&self, slot: usize, r: usize) -> f64 {
+        positions!(&self.book, b => b.supplied(slot, r))
+    }
+
+    /// Debt of position `slot` in reserve `r`.
+    pub fn debt(&self, slot: usize, r: usize) -> f64 {
+        positions!(&self.book, b => b.debt(slot, r))
+    }
+
+    /// Repays up to `amount` of reserve `r`'s debt of position `slot`; returns what it repaid.
+    pub fn repay(&mut self, slot: usize, r: usize, amount: f64) -> f64 {
+        positions!(&mut self.book, b => b.repay(slot, r, amount))
+    }
+
+    /// Releases up to `amount` of collateral of reserve `r` from position `slot` without a health
+    /// check (an atomic unwind that has repaid first); returns what it released.
+    pub fn release(&mut self, slot: usize, r: usize, amount: f64) -> f64 {
+        positions!(&mut self.book, b => b.release(slot, r, amount))
+    }
+
+    /// Reads the oracles for a liquidation round.
+    pub fn begin_round(&mut self, pools: &[LrtPool], step: u64, eth_usd: f64) {
+        positions!(&mut self.book, b => b.begin_round(pools, step, eth_usd))
+    }
+
+    /// Health factor of every position at the round's prices, into `hf` (one per slot).
+    pub fn scan(&self, hf: &mut [f64]) {
+        positions!(&self.book, b => b.scan(hf))
+    }
+
+    pub fn next(&self, slot: usize) -> Next {
+        positions!(&self.book, b => b.next(slot))
+    }
+
+    pub fn max_repay(&self, slot: usize, t: &Target) -> Result<f64, NoQuote> {
+        positions!(&self.book, b => b.max_repay(slot, t))
+    }
+
+    pub fn quote(&self, slot: usize, t: &Target, request: f64) -> Result<Quote, NoQuote> {
+        positions!(&self.book, b => b.quote(slot, t, request))
+    }
+
+    pub fn liquidate(&mut self, slot: usize, t: &Target, execute: f64) -> Result<Liquidated, LendingError> {
+        positions!(&mut self.book, b => b.liquidate(slot, t, execute))
+    }
+
+    pub fn write_off(&mut self, slot: usize) -> (f64, f64) {
+        positions!(&mut self.book, b => b.write_off(slot))
+    }
+
+    // ---- prices ----
 
     /// Updates every feed of the market for this step.
     pub fn update_feeds(&mut self, inp: &FeedInputs, step: u64, dt_years: f64) -> Result<(), LendingError> {
@@ -273,6 +252,34 @@ impl Market {
         }
     }
 
+    /// (oracle price of reserve `r` now, its weight in the health factor, its LTV) for an owner
+    /// in `emode`: what a borrower levers against.
+    pub fn collateral_terms(&self, r: usize, emode: Option<usize>) -> (f64, f64, f64) {
+        match &self.book {
+            Book::Isolated(b) => (b.feed.price, b.lltv, b.lltv),
+            Book::Pooled(b) => {
+                let (ltv, lt) = b.inner.collateral_params(emode, r);
+                (b.prices[r], lt, ltv)
+            }
+        }
+    }
+
+    /// Whether collateral deposited here becomes reserve cash (Aave: supplied tokens are the
+    /// reserve's liquidity, in [`Market::cash_of`]) rather than a separate deposit (Morpho).
+    pub fn holds_collateral_as_cash(&self) -> bool {
+        matches!(self.book, Book::Pooled(_))
+    }
+
+    /// Oracle price of loan reserve `r` now (ETH per unit).
+    pub fn debt_price(&self, r: usize) -> f64 {
+        match &self.book {
+            Book::Isolated(_) => 1.0,
+            Book::Pooled(b) => b.prices[r],
+        }
+    }
+
+    // ---- totals ----
+
     /// Highest utilisation over the loan reserves.
     pub fn utilisation(&self) -> f64 {
         match &self.book {
@@ -290,14 +297,6 @@ impl Market {
         match &self.book {
             Book::Isolated(b) => b.inner.utilisation(),
             Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.utilisation()),
-        }
-    }
-
-    /// Idle cash of the reserve lent by `lenders[k]` (asset units).
-    pub fn lender_cash(&self, k: usize) -> f64 {
-        match &self.book {
-            Book::Isolated(b) => b.inner.liquidity(),
-            Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.cash),
         }
     }
 
@@ -322,12 +321,22 @@ impl Market {
         }
     }
 
-    /// Physical ETH held by the market (isolated: liquidity; pooled: ETH reserve cash).
-    pub fn eth_cash(&self) -> f64 {
-        self.cash_of(Asset::Eth)
+    /// Physical units of `asset` held by the market: idle cash of its reserves, and (isolated)
+    /// the collateral deposited.
+    pub fn holdings_of(&self, asset: Asset) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => match asset {
+                Asset::Eth => b.inner.liquidity(),
+                Asset::Lrt(l) if l == b.lrt => b.inner.total_collateral(),
+                _ => 0.0,
+            },
+            Book::Pooled(b) => {
+                b.assets.iter().zip(b.inner.reserves()).filter(|(a, _)| **a == asset).map(|(_, s)| s.cash).sum()
+            }
+        }
     }
 
-    /// Physical units of `asset` held by the market.
+    /// Idle cash of `asset` (what lenders or a seizure could take out now).
     pub fn cash_of(&self, asset: Asset) -> f64 {
         match &self.book {
             Book::Isolated(b) => {
@@ -356,25 +365,6 @@ impl Market {
         self.initial_supply_eth
     }
 
-    /// Records the loan reserves' supply at the start (after positions opened), at `prices`
-    /// (ETH per unit of the lenders' assets).
-    pub fn set_initial_supply(&mut self) {
-        let mut v = 0.0;
-        for k in 0..self.lenders.len() {
-            let units = match &self.book {
-                Book::Isolated(b) => b.inner.total_supply_assets(),
-                Book::Pooled(b) => b.inner.reserve(self.lenders[k].reserve).map_or(0.0, |s| s.total_supply()),
-            };
-            let price = match &self.book {
-                Book::Isolated(_) => 1.0,
-                Book::Pooled(b) => b.prices[self.lenders[k].reserve],
-            };
-            self.lenders[k].initial_supply = units;
-            v += units * price;
-        }
-        self.initial_supply_eth = v;
-    }
-
     pub fn accrue(&mut self, dt_years: f64) {
         // dt is validated positive and finite; accrual cannot fail.
         match &mut self.book {
@@ -387,54 +377,14 @@ impl Market {
         }
     }
 
-    /// Lenders supply `amount` of the loan reserve `k` at the start: `passive_share` (or all, with
-    /// no suppliers configured) to the passive aggregate, the rest evenly to the suppliers.
-    pub fn supply_at_start(
-        &mut self,
-        k: usize,
-        amount: f64,
-        cfg: &SupplierConfig,
-        thresholds: &[(f64, f64)],
-    ) -> Result<(), LendingError> {
-        if amount <= 0.0 && thresholds.is_empty() {
-            return Ok(());
-        }
-        let n = thresholds.len();
-        let passive = if n == 0 { amount } else { amount * cfg.passive_share };
-        let each = if n == 0 { 0.0 } else { (amount - passive) / n as f64 };
-        let lenders = &mut self.lenders[k];
-        lenders.members.clear();
-        for &(u, b) in thresholds {
-            lenders.members.push(Supplier {
-                shares: 0.0,
-                utilisation_threshold: u,
-                bad_debt_threshold: b,
-                wallet: 0.0,
-                queued: false,
-                running: false,
-            });
-        }
-        match &mut self.book {
-            Book::Isolated(b) => {
-                b.inner.supply(&mut b.passive_shares, passive)?;
-                for s in lenders.members.iter_mut() {
-                    b.inner.supply(&mut s.shares, each)?;
-                }
-            }
-            Book::Pooled(b) => {
-                let r = lenders.reserve;
-                if passive > 0.0 {
-                    b.inner.supply(&mut b.passive, r, passive)?;
-                }
-                lenders.accounts = (0..n).map(|_| b.inner.new_account()).collect();
-                for a in lenders.accounts.iter_mut() {
-                    if each > 0.0 {
-                        b.inner.supply(a, r, each)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+    // ---- lenders ----
+
+    pub fn lenders(&self) -> &[Lenders] {
+        &self.lenders
+    }
+
+    pub fn lenders_mut(&mut self, k: usize) -> &mut Lenders {
+        &mut self.lenders[k]
     }
 
     /// What supplier `s` of `lenders[k]` can claim now (asset units).
@@ -462,75 +412,65 @@ impl Market {
         out
     }
 
-    // ---- isolated positions (held by the population) ----
+    // ---- what the recorder shows ----
 
-    /// Opens a looper's position on an isolated market at the start. Returns the borrow shares.
-    pub fn open_isolated(&mut self, collateral: f64, debt: f64) -> Result<f64, LendingError> {
-        let Book::Isolated(b) = &mut self.book else {
-            return Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() });
-        };
-        let mut c = 0.0;
-        let mut shares = 0.0;
-        b.inner.supply_collateral(&mut c, collateral)?;
-        b.inner.borrow(c, &mut shares, debt, b.feed.price)?;
-        Ok(shares)
-    }
-
-    /// Debt of an isolated position holding `borrow_shares` (0 for a pooled market).
-    pub fn debt(&self, borrow_shares: f64) -> f64 {
+    /// Step columns the market adds before the columns every market has (name suffix, probe).
+    pub fn leading_columns(&self) -> Vec<(String, fn(&Market) -> f64)> {
         match &self.book {
-            Book::Isolated(b) => b.inner.debt_of(borrow_shares),
-            Book::Pooled(_) => 0.0,
-        }
-    }
-
-    /// (debt repaid, collateral seized) on an isolated market if a liquidator repays up to
-    /// `max_repay` at `price`.
-    pub fn liquidation_amounts(&self, collateral: f64, borrow_shares: f64, max_repay: f64, price: f64) -> (f64, f64) {
-        match &self.book {
-            Book::Isolated(b) => b
-                .inner
-                .preview_liquidation(collateral, borrow_shares, price, LiquidationRequest::Repay(max_repay))
-                .map_or((0.0, 0.0), |o| (o.repaid, o.seized)),
-            Book::Pooled(_) => (0.0, 0.0),
-        }
-    }
-
-    pub fn liquidate_isolated(
-        &mut self,
-        collateral: &mut f64,
-        borrow_shares: &mut f64,
-        repay: f64,
-        price: f64,
-    ) -> Result<LiquidationOutcome, LendingError> {
-        match &mut self.book {
-            Book::Isolated(b) => b.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Repay(repay)),
-            Book::Pooled(_) => {
-                Err(LendingError::InvalidConfig { field: "market".into(), message: "not isolated".into() })
+            Book::Isolated(_) => {
+                vec![("oracle_price".into(), Market::oracle_price), ("borrow_rate".into(), Market::eth_borrow_rate)]
             }
+            Book::Pooled(_) => Vec::new(),
         }
     }
 
-    /// Writes off the debt of an isolated position with no collateral left (Morpho books it on
-    /// the next liquidation call, which anyone can make with zero repayment). Returns the bad debt.
-    pub fn realize_bad_debt(&mut self, collateral: &mut f64, borrow_shares: &mut f64, price: f64) -> f64 {
-        match &mut self.book {
-            Book::Isolated(b) => {
-                b.inner.release_collateral(collateral, *collateral);
-                b.inner.liquidate(collateral, borrow_shares, price, LiquidationRequest::Max).map_or(0.0, |o| o.bad_debt)
+    /// Per-reserve step columns (pooled markets: `<asset>.<metric>`), as (suffix, reserve, metric).
+    pub fn reserve_columns(&self) -> Vec<(String, usize, ReserveMetric)> {
+        let Book::Pooled(b) = &self.book else { return Vec::new() };
+        let mut out = Vec::new();
+        for (r, asset) in b.assets.iter().enumerate() {
+            let p = &b.inner.params().reserves[r];
+            let name = &p.name;
+            if matches!(asset, Asset::Lrt(_)) {
+                out.push((format!("{name}.oracle_price"), r, ReserveMetric::OraclePrice));
             }
-            Book::Pooled(_) => 0.0,
+            if p.borrowing_enabled {
+                out.push((format!("{name}.utilisation"), r, ReserveMetric::Utilisation));
+                out.push((format!("{name}.borrow_rate"), r, ReserveMetric::BorrowRate));
+            }
+            out.push((format!("{name}.total_supply"), r, ReserveMetric::TotalSupply));
+            out.push((format!("{name}.total_debt"), r, ReserveMetric::TotalDebt));
+            out.push((format!("{name}.deficit"), r, ReserveMetric::Deficit));
+        }
+        out
+    }
+
+    /// A per-reserve metric now.
+    pub fn reserve_metric(&self, r: usize, metric: ReserveMetric) -> f64 {
+        let Book::Pooled(b) = &self.book else { return f64::NAN };
+        let st = b.inner.reserve(r);
+        match metric {
+            ReserveMetric::OraclePrice => b.prices[r],
+            ReserveMetric::Utilisation => st.map_or(0.0, |s| s.utilisation()),
+            ReserveMetric::BorrowRate => b.inner.borrow_rate(r).unwrap_or(0.0),
+            ReserveMetric::TotalSupply => st.map_or(0.0, |s| s.total_supply()),
+            ReserveMetric::TotalDebt => st.map_or(0.0, |s| s.total_debt()),
+            ReserveMetric::Deficit => st.map_or(0.0, |s| s.deficit),
         }
     }
 
-    /// Books of the market against the positions and lenders: debt and collateral totals equal
+    // ---- books ----
+
+    /// Books of the market against its positions and lenders: debt and collateral totals equal
     /// the positions', supply equals the lenders' claims, no negative cash; for a pooled market,
     /// cash + debt + deficit = aToken supply per reserve (up to the Taylor-vs-linear accrual
     /// difference Aave also has, < 1e-6 relative over a run).
-    pub fn check_books(&self, sum_debts: f64, sum_collateral: f64) -> Result<(), String> {
+    pub fn check_books(&self) -> Result<(), String> {
         match &self.book {
             Book::Isolated(b) => {
                 let inner = &b.inner;
+                let sum_debts: f64 = b.borrow_shares.iter().map(|&s| inner.debt_of(s)).sum();
+                let sum_collateral: f64 = b.collateral.iter().sum();
                 let scale = inner.total_supply_assets().max(1.0);
                 let borrow = inner.total_borrow_assets();
                 if (borrow - sum_debts).abs() > 1e-9 * scale {
@@ -546,15 +486,21 @@ impl Market {
                 if (shares - inner.total_supply_shares()).abs() > 1e-9 * inner.total_supply_shares().max(1.0) {
                     return Err(format!("supply shares {} but lenders hold {shares}", inner.total_supply_shares()));
                 }
-                if self.eth_cash() < -1e-9 * scale {
-                    return Err(format!("negative cash {}", self.eth_cash()));
+                let cash = inner.liquidity();
+                if cash < -1e-9 * scale {
+                    return Err(format!("negative cash {cash}"));
+                }
+                for (k, (&c, &s)) in b.collateral.iter().zip(&b.borrow_shares).enumerate() {
+                    if c < 0.0 || s < 0.0 {
+                        return Err(format!("position {k}: negative collateral {c} or debt shares {s}"));
+                    }
                 }
                 Ok(())
             }
             Book::Pooled(b) => {
                 let n = b.assets.len();
                 for r in 0..n {
-                    let st = b.inner.reserve(r).expect("in range");
+                    let Some(st) = b.inner.reserve(r) else { continue };
                     let accounts = b
                         .accounts
                         .iter()
@@ -588,4 +534,77 @@ impl Market {
             }
         }
     }
+}
+
+#[cfg(test)]
+impl Market {
+    /// Sets the oracle price of reserve `r` (a fixed feed: rounds use it too).
+    pub(crate) fn set_price_for_test(&mut self, r: usize, p: f64) {
+        match &mut self.book {
+            Book::Isolated(b) => b.feed.price = p,
+            Book::Pooled(b) => {
+                b.feeds[r].price = p;
+                b.prices[r] = p;
+            }
+        }
+    }
+
+    /// Treasury aTokens of reserve `r` (pooled markets).
+    pub(crate) fn treasury_for_test(&self, r: usize) -> f64 {
+        match &self.book {
+            Book::Pooled(b) => b.inner.reserve(r).map_or(0.0, |s| s.treasury_balance()),
+            Book::Isolated(_) => 0.0,
+        }
+    }
+}
+
+/// A per-reserve metric of a pooled market's step columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReserveMetric {
+    OraclePrice,
+    Utilisation,
+    BorrowRate,
+    TotalSupply,
+    TotalDebt,
+    Deficit,
+}
+
+/// Lenders of an isolated market supply `amount` at the start: `passive_share` (or all, with no
+/// suppliers configured) to the passive aggregate, the rest evenly to the suppliers.
+fn supply_isolated(b: &mut IsolatedBook, lenders: &mut Lenders, amount: f64, passive_share: f64, th: &[(f64, f64)]) {
+    if amount <= 0.0 && th.is_empty() {
+        return;
+    }
+    let (passive, each) = split_supply(amount, passive_share, th.len());
+    lenders.set_members(th);
+    b.inner.genesis_supply(&mut b.passive_shares, passive);
+    for s in lenders.members.iter_mut() {
+        b.inner.genesis_supply(&mut s.shares, each);
+    }
+}
+
+/// The same for a loan reserve of a pooled market (each supplier holds an account).
+fn supply_pooled(b: &mut PooledBook, lenders: &mut Lenders, amount: f64, passive_share: f64, th: &[(f64, f64)]) {
+    if amount <= 0.0 && th.is_empty() {
+        return;
+    }
+    let (passive, each) = split_supply(amount, passive_share, th.len());
+    lenders.set_members(th);
+    let r = lenders.reserve;
+    if passive > 0.0 {
+        b.inner.genesis_supply(&mut b.passive, r, passive);
+    }
+    lenders.accounts = (0..th.len()).map(|_| b.inner.new_account()).collect();
+    for a in lenders.accounts.iter_mut() {
+        if each > 0.0 {
+            b.inner.genesis_supply(a, r, each);
+        }
+    }
+}
+
+/// (passive part, each supplier's part) of `amount` split over `n` suppliers.
+fn split_supply(amount: f64, passive_share: f64, n: usize) -> (f64, f64) {
+    let passive = if n == 0 { amount } else { amount * passive_share };
+    let each = if n == 0 { 0.0 } else { (amount - passive) / n as f64 };
+    (passive, each)
 }

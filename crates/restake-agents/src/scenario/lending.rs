@@ -216,17 +216,6 @@ pub struct EModeConfig {
     pub borrowable: Vec<String>,
 }
 
-impl EModeConfig {
-    /// (LTV, LT, bonus) after the preset and overrides; `None` for a missing value.
-    pub fn resolved(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
-        let (l, t, b) = match self.preset {
-            Some(EModePreset::EthCorrelated) => (Some(0.93), Some(0.95), Some(0.01)),
-            None => (None, None, None),
-        };
-        (self.ltv.or(l), self.liquidation_threshold.or(t), self.liquidation_bonus.or(b))
-    }
-}
-
 /// Lenders of a market (of each borrowable reserve of a pooled market). Their supply at the
 /// start is what borrowers borrow plus the idle supply. With `count` = 0 all of it is passive
 /// (never withdrawn). Otherwise `passive_share` of it never moves and the rest is split evenly

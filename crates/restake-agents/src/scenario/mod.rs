@@ -1,13 +1,13 @@
 //! Scenario description: what a TOML file says, as plain serde types.
 //!
-//! These types only describe; [`crate::world::World::new`] builds the state from them after
-//! [`validate`](crate::scenario::validate::validate) has accepted them. Unknown fields are
-//! errors everywhere (`deny_unknown_fields`), so a typo never silently falls back to a default.
+//! These types only describe, and they are the only schema of a scenario file: the resolve pass
+//! ([`crate::resolve`]) checks them and turns them into index-typed data, from which
+//! [`crate::world::World::new`] builds the state. Unknown fields are errors everywhere
+//! (`deny_unknown_fields`), so a typo never silently falls back to a default.
 
 mod dist;
 mod duration;
 mod lending;
-pub mod validate;
 
 pub use dist::Dist;
 pub use duration::Span;
@@ -15,6 +15,20 @@ pub use lending::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// One problem in a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    /// Config path of the offending field, e.g. `markets[0].lltv` or `lrts[1].delegations.op-x`.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -214,49 +228,6 @@ pub enum ProtocolPreset {
     Symbiotic,
     /// Karak: 9-day withdrawal delay, 7-day slashing window, 2-day veto.
     Karak,
-}
-
-/// A protocol's resolved withdrawal rule and veto window, in seconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ProtocolRules {
-    pub fixed_delay: Option<f64>,
-    pub epoch: Option<f64>,
-    pub veto_window: f64,
-}
-
-impl RestakingProtocolConfig {
-    /// The rules after applying the preset and the overrides.
-    pub fn rules(&self) -> Result<ProtocolRules, String> {
-        let day = 86_400.0;
-        let (mut fixed, mut epoch, mut veto) = match self.preset {
-            Some(ProtocolPreset::Eigenlayer) => (Some(14.0 * day), None, 0.0),
-            Some(ProtocolPreset::Eigenlayer2024) => (Some(7.0 * day), None, 0.0),
-            Some(ProtocolPreset::Symbiotic) => (None, Some(7.0 * day), 0.0),
-            Some(ProtocolPreset::Karak) => (Some(9.0 * day), None, 2.0 * day),
-            None => (None, None, 0.0),
-        };
-        match (self.withdrawal_delay, self.epoch) {
-            (Some(_), Some(_)) => return Err("set either withdrawal_delay or epoch, not both".into()),
-            (Some(d), None) => {
-                fixed = Some(d.seconds());
-                epoch = None;
-            }
-            (None, Some(e)) => {
-                epoch = Some(e.seconds());
-                fixed = None;
-            }
-            (None, None) => {}
-        }
-        if let Some(v) = self.veto_window {
-            veto = v.seconds();
-        }
-        if fixed.is_none() && epoch.is_none() {
-            return Err(
-                "needs a preset (eigenlayer, eigenlayer-2024, symbiotic, karak), a withdrawal_delay or an epoch".into(),
-            );
-        }
-        Ok(ProtocolRules { fixed_delay: fixed, epoch, veto_window: veto })
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -6,68 +6,62 @@
 
 use super::batch::{Order, clear};
 use super::*;
-use crate::events::{Entity, Event, EventKind};
-use crate::lrt::{Owner, Redemption};
+use crate::events::{Event, EventKind};
 use crate::population::{Intent, Status};
+use crate::vocab::Holder;
 
 impl World {
     pub(super) fn apply_retail(&mut self, ctx: &StepContext, intents: &Intents) -> Result<(), WorldError> {
-        let n_pools = self.pools.len();
-        let n_lrts = self.lrts.len();
+        let n_pools = self.liquidity.pools.len();
+        let n_lrts = self.liquidity.lrts.len();
         let navs: Vec<f64> = (0..n_lrts).map(|l| self.nav(l)).collect();
         let mut instant_tokens = vec![0.0; n_lrts];
         let mut redeem_tokens = vec![0.0; n_lrts];
         let mut exits = vec![0u32; n_lrts];
-        let mut usd_deleverage = vec![0.0; self.markets.len()];
-        let mut orders = std::mem::take(&mut self.scratch_orders);
-        for o in orders.iter_mut() {
+        let mut usd_deleverage = vec![0.0; self.lending.markets.len()];
+        // The order book of each pool is a buffer kept across steps.
+        for o in self.scratch.orders.iter_mut() {
             o.clear();
         }
-        orders.resize_with(n_pools, Vec::new);
+        self.scratch.orders.resize_with(n_pools, Vec::new);
 
         // Pass A, in agent order: redemption requests join the queue; instant requests are
         // totalled; sales become orders.
-        for i in 0..self.pop.len() {
+        for i in 0..self.agents.pop.len() {
             let intent = intents.kind[i];
             if intent == Intent::Hold {
                 continue;
             }
-            let c = &self.cohorts[self.pop.cohort[i] as usize];
+            let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
             let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
             match intent {
                 Intent::Hold => {}
                 Intent::Redeem => {
-                    let tokens = self.pop.lrt[i];
-                    self.pop.lrt[i] = 0.0;
-                    self.pop.queued[i] += tokens;
-                    self.pop.status[i] = Status::Exited;
-                    let lrt = &mut self.lrts[l];
-                    lrt.queue.push_back(Redemption {
-                        owner: Owner::Retail(i as u32),
-                        tokens,
-                        requested_step: ctx.step,
-                    });
-                    lrt.queued_tokens += tokens;
+                    let pop = &mut self.agents.pop;
+                    let tokens = pop.lrt[i];
+                    pop.lrt[i] = 0.0;
+                    pop.queued[i] += tokens;
+                    pop.status[i] = Status::Exited;
+                    self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
                     redeem_tokens[l] += tokens;
                     exits[l] += 1;
                 }
-                Intent::Instant => instant_tokens[l] += self.pop.lrt[i],
-                Intent::Sell => {
-                    orders[p].push(Order { agent: i as u32, tokens: self.pop.lrt[i], limit: intents.limit[i] })
-                }
-                Intent::Deleverage | Intent::Unwind
-                    if leg.is_some_and(|g| g.collateral == crate::market::Asset::Eth) =>
-                {
+                Intent::Instant => instant_tokens[l] += self.agents.pop.lrt[i],
+                Intent::Sell => self.scratch.orders[p].push(Order {
+                    agent: i as u32,
+                    tokens: self.agents.pop.lrt[i],
+                    limit: intents.limit[i],
+                }),
+                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
                     // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
-                    let m = market.expect("borrowers have a market");
+                    let Some(m) = market else { continue };
                     let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
                     usd_deleverage[m] += repaid;
                 }
-                Intent::Deleverage | Intent::Unwind => orders[p].push(Order {
-                    agent: i as u32,
-                    tokens: intents.amount[i].min(self.collateral_of(i)),
-                    limit: intents.limit[i],
-                }),
+                Intent::Deleverage | Intent::Unwind => {
+                    let tokens = intents.amount[i].min(self.collateral_of(i));
+                    self.scratch.orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
+                }
             }
         }
 
@@ -78,78 +72,81 @@ impl World {
             if want <= 0.0 {
                 continue;
             }
-            fill[l] = (self.lrts[l].instant_capacity(navs[l]) / want).min(1.0);
+            fill[l] = (self.liquidity.lrts[l].instant_capacity(navs[l]) / want).min(1.0);
             let tokens = instant_tokens[l] * fill[l];
-            let gross = self.lrts[l].burn_for_eth(tokens, navs[l]);
-            let fee = gross * self.lrts[l].instant_withdrawal_fee;
-            self.ledger.fees_out += fee;
+            let fee_share = self.liquidity.lrts[l].instant_withdrawal_fee;
+            let (gross, fee) = self.burn_at_nav(l, tokens, navs[l], fee_share);
             let mut e = Event::new(EventKind::InstantWithdrawal, Entity::Lrt(l as u32));
             e.amount_token = tokens;
             e.amount_eth = gross - fee;
             e.nav = self.nav(l);
-            e.cause = self.nav_cause[l].event.or(self.pool_cause[self.lrt_pool[l]].event);
-            self.events.push(e);
+            e.cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[self.liquidity.lrt_pool[l]].event);
+            self.obs.events.push(e);
         }
         let any_instant = instant_tokens.iter().any(|&t| t > 0.0);
-        for i in 0..if any_instant { self.pop.len() } else { 0 } {
+        for i in 0..if any_instant { self.agents.pop.len() } else { 0 } {
             if intents.kind[i] != Intent::Instant {
                 continue;
             }
-            let c = &self.cohorts[self.pop.cohort[i] as usize];
-            let l = c.lrt;
-            let t = self.pop.lrt[i];
-            self.pop.eth[i] += t * fill[l] * navs[l] * (1.0 - self.lrts[l].instant_withdrawal_fee);
-            self.pop.lrt[i] = t * (1.0 - fill[l]);
-            if self.pop.lrt[i] > 0.0 {
-                orders[c.pool].push(Order { agent: i as u32, tokens: self.pop.lrt[i], limit: intents.limit[i] });
+            let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
+            let (l, pool) = (c.lrt, c.pool);
+            let fee = self.liquidity.lrts[l].instant_withdrawal_fee;
+            let pop = &mut self.agents.pop;
+            let t = pop.lrt[i];
+            pop.eth[i] += t * fill[l] * navs[l] * (1.0 - fee);
+            pop.lrt[i] = t * (1.0 - fill[l]);
+            if pop.lrt[i] > 0.0 {
+                self.scratch.orders[pool].push(Order { agent: i as u32, tokens: pop.lrt[i], limit: intents.limit[i] });
             } else {
-                self.pop.status[i] = Status::Exited;
+                pop.status[i] = Status::Exited;
                 exits[l] += 1;
             }
         }
 
         // One uniform-price batch per pool.
         for p in 0..n_pools {
-            let clearing = clear(&self.pools[p], &mut orders[p]);
+            let clearing = clear(&self.liquidity.pools[p], &mut self.scratch.orders[p]);
             if clearing.tokens <= 0.0 {
                 continue;
             }
-            let eth = self.pools[p]
-                .sell(clearing.tokens)
-                .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
+            let eth = self.sell_to_pool(p, clearing.tokens)?;
             let per_token = eth / clearing.tokens;
-            self.tally.saw_price(p, self.pools[p].price());
-            let l = self.pools[p].lrt;
+            let l = self.liquidity.pools[p].lrt;
             let (mut held, mut levered) = (0.0, 0.0);
-            for o in orders[p].iter().take_while(|o| o.limit <= clearing.accepted_limit) {
+            for k in 0..self.scratch.orders[p].len() {
+                let o = self.scratch.orders[p][k];
+                if o.limit > clearing.accepted_limit {
+                    break;
+                }
                 let i = o.agent as usize;
                 let sold = o.tokens * clearing.fill;
                 let proceeds = sold * per_token;
                 match intents.kind[i] {
                     Intent::Sell | Intent::Instant => {
                         held += sold;
-                        self.pop.lrt[i] = (self.pop.lrt[i] - sold).max(0.0);
-                        self.pop.eth[i] += proceeds;
-                        if self.pop.lrt[i] <= 1e-12 {
-                            self.pop.lrt[i] = 0.0;
-                            self.pop.status[i] = Status::Exited;
+                        let pop = &mut self.agents.pop;
+                        pop.lrt[i] = (pop.lrt[i] - sold).max(0.0);
+                        pop.eth[i] += proceeds;
+                        if pop.lrt[i] <= 1e-12 {
+                            pop.lrt[i] = 0.0;
+                            pop.status[i] = Status::Exited;
                             exits[l] += 1;
                         }
                     }
                     Intent::Deleverage | Intent::Unwind => {
                         levered += sold;
                         let used = self.repay_and_release(i, proceeds, sold);
-                        self.pop.eth[i] += proceeds - used;
+                        self.agents.pop.eth[i] += proceeds - used;
                         if intents.kind[i] == Intent::Unwind && self.collateral_of(i) <= 1e-12 {
-                            self.pop.status[i] = Status::Exited;
+                            self.agents.pop.status[i] = Status::Exited;
                             exits[l] += 1;
                         }
                     }
-                    Intent::Hold | Intent::Redeem => unreachable!("only sales become orders"),
+                    Intent::Hold | Intent::Redeem => {}
                 }
             }
-            let cause = self.nav_cause[l].event.or(self.pool_cause[p].event);
-            let price = self.pools[p].price();
+            let cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[p].event);
+            let price = self.liquidity.pools[p].price();
             let mut last = None;
             for (kind, amount) in [(EventKind::RetailSell, held), (EventKind::Deleverage, levered)] {
                 if amount > 0.0 {
@@ -159,21 +156,20 @@ impl World {
                     e.price_pool = price;
                     e.nav = navs[l];
                     e.cause = cause;
-                    last = Some(self.events.push(e));
+                    last = Some(self.obs.events.push(e));
                 }
             }
-            self.pool_cause[p] = CauseRef { event: last, depth: 0 };
-            self.tally.retail_sold_lrt += clearing.tokens;
+            self.obs.pool_cause[p] = CauseRef { event: last, depth: 0 };
+            self.obs.tally.retail_sold_lrt += clearing.tokens;
         }
-        self.scratch_orders = orders;
 
         // ETH-collateral borrowers' deleveraging on the ETH/USD market, one event per market.
         for (m, &eth) in usd_deleverage.iter().enumerate() {
             if eth > 0.0 {
                 let mut e = Event::new(EventKind::Deleverage, Entity::Market(m as u32));
                 e.amount_eth = eth;
-                e.cause = self.eth_cause.event;
-                self.events.push(e);
+                e.cause = self.obs.eth_cause.event;
+                self.obs.events.push(e);
             }
         }
 
@@ -182,14 +178,14 @@ impl World {
                 let mut e = Event::new(EventKind::RedemptionRequest, Entity::Lrt(l as u32));
                 e.amount_token = redeem_tokens[l];
                 e.nav = navs[l];
-                e.cause = self.nav_cause[l].event.or(self.pool_cause[self.lrt_pool[l]].event);
-                self.events.push(e);
+                e.cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[self.liquidity.lrt_pool[l]].event);
+                self.obs.events.push(e);
             }
-            let holders: usize = self.cohorts.iter().filter(|c| c.lrt == l).map(|c| c.range.len()).sum();
+            let holders: usize = self.agents.cohorts.iter().filter(|c| c.lrt == l).map(|c| c.range.len()).sum();
             if holders > 0 {
-                self.lrt_views[l].exit_pressure += exits[l] as f64 / holders as f64;
+                self.liquidity.views[l].exit_pressure += exits[l] as f64 / holders as f64;
             }
-            self.tally.lrt[l].exits += exits[l];
+            self.obs.tally.lrt[l].exits += exits[l];
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Retail decisions, in parallel, from the world as it stood at the start of the step.
 
 use super::*;
-use crate::population::{Intent, RETAIL_NAMESPACE, Status, Strategy};
+use crate::population::{Intent, Status, Strategy};
+use crate::vocab::{entity, purpose};
 use rayon::prelude::*;
 use restake_engine::par::CHUNK;
 
@@ -26,18 +27,18 @@ impl World {
     /// One agent's decision. Pure: reads only `self` and the agent's own random stream.
     #[inline]
     fn decide_one(&self, ctx: &StepContext, i: usize) -> (Intent, f64) {
-        let pop = &self.pop;
+        let pop = &self.agents.pop;
         if pop.status[i] != Status::Active {
             return (Intent::Hold, 0.0);
         }
-        let cohort = &self.cohorts[pop.cohort[i] as usize];
+        let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
         // Agents look at their position now and then, not every minute.
-        if ctx.uniform(RETAIL_NAMESPACE + i as u64, purpose::ATTENTION) >= cohort.attention {
+        if ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);
         }
         match pop.strategy[i] {
             Strategy::Holder => {
-                let v = &self.lrt_views[cohort.lrt];
+                let v = &self.liquidity.views[cohort.lrt];
                 // Herding: the more others have exited lately, the less loss it takes to follow them.
                 let threshold = pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * v.exit_pressure).min(1.0));
                 if pop.lrt[i] <= 0.0 {
@@ -49,7 +50,7 @@ impl World {
                 }
                 (best_exit(v, pop.queue_discount_rate[i]), 0.0)
             }
-            // Loopers and ETH-collateral borrowers, on isolated or pooled markets: `borrowers.rs`.
+            // Loopers and ETH-collateral borrowers: `leverage.rs`.
             Strategy::Looper | Strategy::Borrower => self.decide_leveraged(i),
         }
     }
@@ -59,11 +60,11 @@ impl World {
     /// The lowest price agent `i` accepts for selling into the pool: its slippage tolerance
     /// below spot, and never less than what the redemption queue would pay it.
     fn sale_limit(&self, i: usize, intent: Intent) -> f64 {
-        let cohort = &self.cohorts[self.pop.cohort[i] as usize];
+        let cohort = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
         // ETH-collateral borrowers trade on the deep ETH/USD market: no limit.
-        let Some(v) = self.lrt_views.get(cohort.lrt) else { return 0.0 };
-        let floor = v.price * (1.0 - self.pop.slippage_tolerance[i]);
-        if intent == Intent::Sell { floor.max(queue_value(v, self.pop.queue_discount_rate[i])) } else { floor }
+        let Some(v) = self.liquidity.views.get(cohort.lrt) else { return 0.0 };
+        let floor = v.price * (1.0 - self.agents.pop.slippage_tolerance[i]);
+        if intent == Intent::Sell { floor.max(queue_value(v, self.agents.pop.queue_discount_rate[i])) } else { floor }
     }
 }
 

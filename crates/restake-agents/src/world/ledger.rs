@@ -15,9 +15,10 @@ pub struct Ledger {
     pub fees_out: f64,
     /// Gas paid by liquidators.
     pub gas_burned: f64,
-    /// ETH paid to sellers outside the population (pool-sell shocks).
+    /// ETH held outside the simulated population: paid to outside sellers (shocks) and taken by
+    /// attackers (exploits).
     pub external_eth: f64,
-    /// Net ETH bought from (+) or sold to (-) the exogenous ETH/USD market (`borrowers.rs`).
+    /// Net ETH bought from (+) or sold to (-) the exogenous ETH/USD market (`leverage.rs`).
     pub usd_market_eth: f64,
     /// Net USD bought from (+) or sold to (-) that market.
     pub usd_market_usd: f64,
@@ -32,38 +33,58 @@ const REL_TOL: f64 = 1e-9;
 impl World {
     /// Every ETH held by anyone in the world (not debt, which is a claim).
     pub fn eth_holdings(&self) -> f64 {
-        let retail: f64 = restake_engine::par::ordered_sum(self.pop.len(), |i| self.pop.eth[i]);
-        let liq: f64 = self.liquidators.iter().map(|l| l.eth).sum();
-        let arb: f64 = self.arbitrageurs.iter().map(|a| a.eth).sum();
-        let pools: f64 = self.pools.iter().map(|p| p.eth_reserve()).sum();
-        let buffers: f64 = self.lrts.iter().map(|l| l.buffer_eth).sum();
-        let staked: f64 = self.operators.iter().map(|o| o.stake()).sum();
-        let cash: f64 = self.markets.iter().map(|m| m.eth_cash()).sum::<f64>() + self.lender_eth();
-        let natives: f64 = self.natives.iter().map(|n| n.rewards_eth).sum();
-        retail + liq + arb + pools + buffers + staked + cash + natives + self.ledger.external_eth
+        let (pop, ag, liq, re) = (&self.agents.pop, &self.agents, &self.liquidity, &self.restaking);
+        let retail: f64 = restake_engine::par::ordered_sum(pop.len(), |i| pop.eth[i]);
+        let liquidators: f64 = ag.liquidators.iter().map(|l| l.eth).sum();
+        let arbitrageurs: f64 = ag.arbitrageurs.iter().map(|a| a.eth).sum();
+        let pools: f64 = liq.pools.iter().map(|p| p.eth_reserve()).sum();
+        let buffers: f64 = liq.lrts.iter().map(|l| l.buffer_eth).sum();
+        let staked: f64 = re.operators.iter().map(|o| o.stake()).sum();
+        let cash: f64 =
+            self.lending.markets.iter().map(|m| m.cash_of(Asset::Eth)).sum::<f64>() + self.lender_wallets(Asset::Eth);
+        let natives: f64 = re.natives.iter().map(|n| n.rewards_eth).sum();
+        retail + liquidators + arbitrageurs + pools + buffers + staked + cash + natives + self.obs.ledger.external_eth
+    }
+
+    /// Physical USD held in the world: pooled USD reserves' cash and lenders' USD wallets.
+    pub fn usd_holdings(&self) -> f64 {
+        self.lending.markets.iter().map(|m| m.cash_of(Asset::Usd)).sum::<f64>() + self.lender_wallets(Asset::Usd)
+    }
+
+    /// What lenders have withdrawn into their wallets, of `asset`.
+    fn lender_wallets(&self, asset: Asset) -> f64 {
+        self.lending
+            .markets
+            .iter()
+            .flat_map(|m| m.lenders().iter())
+            .filter(|l| l.asset == asset)
+            .flat_map(|l| l.members.iter())
+            .map(|s| s.wallet)
+            .sum()
     }
 
     /// LRT tokens held by anyone, per LRT.
     pub fn lrt_holdings(&self, l: usize) -> f64 {
-        let pop = &self.pop;
+        let pop = &self.agents.pop;
         let retail: f64 = self
+            .agents
             .cohorts
             .iter()
             .filter(|c| c.lrt == l)
-            .map(|c| c.range.clone().map(|i| pop.lrt[i] + pop.collateral[i]).sum::<f64>())
+            .map(|c| c.range.clone().map(|i| pop.lrt[i]).sum::<f64>())
             .sum();
-        let pools: f64 = self.pools.iter().filter(|p| p.lrt == l).map(|p| p.lrt_reserve()).sum();
-        let liq: f64 = self.liquidators.iter().map(|x| x.lrt[l]).sum();
-        let arb: f64 = self.arbitrageurs.iter().map(|x| x.lrt[l]).sum();
-        let markets: f64 = self.markets.iter().map(|m| m.cash_of(crate::market::Asset::Lrt(l))).sum();
-        let lrt = &self.lrts[l];
+        let pools: f64 = self.liquidity.pools.iter().filter(|p| p.lrt == l).map(|p| p.lrt_reserve()).sum();
+        let liq: f64 = self.agents.liquidators.iter().map(|x| x.lrt[l]).sum();
+        let arb: f64 = self.agents.arbitrageurs.iter().map(|x| x.lrt[l]).sum();
+        let markets: f64 = self.lending.markets.iter().map(|m| m.holdings_of(Asset::Lrt(l))).sum();
+        let lrt = &self.liquidity.lrts[l];
         lrt.passive_holdings + retail + pools + liq + arb + markets + lrt.queued_tokens
     }
 
     pub(super) fn check_ledger(&self) -> Result<(), String> {
         let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= REL_TOL * scale.max(1.0);
         let held = self.eth_holdings();
-        let l = &self.ledger;
+        let l = &self.obs.ledger;
         let expected = l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned + l.usd_market_eth;
         if !close(held, expected, l.initial_eth) {
             return Err(format!(
@@ -76,7 +97,7 @@ impl World {
                 held - expected
             ));
         }
-        for (li, lrt) in self.lrts.iter().enumerate() {
+        for (li, lrt) in self.liquidity.lrts.iter().enumerate() {
             let h = self.lrt_holdings(li);
             if !close(h, lrt.supply, lrt.supply) {
                 return Err(format!("LRT `{}`: supply {:.9} but holdings {h:.9}", lrt.id, lrt.supply));
@@ -97,9 +118,10 @@ impl World {
                 return Err(format!("LRT `{}`: negative buffer {}", lrt.id, lrt.buffer_eth));
             }
         }
-        for (o, op) in self.operators.iter().enumerate() {
-            let s: f64 = self.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum::<f64>()
-                + self.natives.iter().map(|n| n.shares[o]).sum::<f64>();
+        let re = &self.restaking;
+        for (o, op) in re.operators.iter().enumerate() {
+            let s: f64 = self.liquidity.lrts.iter().map(|l| l.shares[o] + l.withdrawing[o]).sum::<f64>()
+                + re.natives.iter().map(|n| n.shares[o]).sum::<f64>();
             if !close(s, op.shares, op.shares) {
                 return Err(format!("operator `{}`: {} shares but delegators hold {s}", op.id, op.shares));
             }
@@ -116,41 +138,30 @@ impl World {
                 usd - l.initial_usd - l.usd_market_usd
             ));
         }
-        for (mi, m) in self.markets.iter().enumerate() {
-            // Isolated positions are held by the population; pooled ones by the market.
-            let in_market =
-                |i: usize| m.isolated().is_some() && self.cohorts[self.pop.cohort[i] as usize].market == Some(mi);
-            let debts: f64 =
-                (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| m.debt(self.pop.borrow_shares[i])).sum();
-            let coll: f64 = (0..self.pop.len()).filter(|&i| in_market(i)).map(|i| self.pop.collateral[i]).sum();
-            m.check_books(debts, coll).map_err(|e| format!("market `{}`: {e}", m.id))?;
+        for m in &self.lending.markets {
+            m.check_books().map_err(|e| format!("market `{}`: {e}", m.id))?;
         }
-        let tol = -REL_TOL * self.ledger.initial_eth.max(1.0);
-        for i in 0..self.pop.len() {
-            let p = &self.pop;
-            if p.eth[i] < tol
-                || p.lrt[i] < tol
-                || p.collateral[i] < tol
-                || p.borrow_shares[i] < tol
-                || p.queued[i] < tol
-            {
+        let tol = -REL_TOL * l.initial_eth.max(1.0);
+        let p = &self.agents.pop;
+        for i in 0..p.len() {
+            if p.eth[i] < tol || p.lrt[i] < tol || p.queued[i] < tol {
                 return Err(format!(
-                    "agent {i}: negative balance (eth {}, lrt {}, collateral {}, debt shares {}, queued {})",
-                    p.eth[i], p.lrt[i], p.collateral[i], p.borrow_shares[i], p.queued[i]
+                    "agent {i}: negative balance (eth {}, lrt {}, queued {})",
+                    p.eth[i], p.lrt[i], p.queued[i]
                 ));
             }
         }
-        for (k, x) in self.liquidators.iter().enumerate() {
+        for (k, x) in self.agents.liquidators.iter().enumerate() {
             if x.eth < tol {
                 return Err(format!("liquidator {k}: negative ETH {}", x.eth));
             }
         }
-        for (k, x) in self.arbitrageurs.iter().enumerate() {
+        for (k, x) in self.agents.arbitrageurs.iter().enumerate() {
             if x.eth < tol {
                 return Err(format!("arbitrageur {k}: negative ETH {}", x.eth));
             }
         }
-        for p in &self.pools {
+        for p in &self.liquidity.pools {
             if p.eth_reserve() <= 0.0 || p.lrt_reserve() <= 0.0 {
                 return Err(format!("pool `{}`: a reserve is not positive", p.id));
             }

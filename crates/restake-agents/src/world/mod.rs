@@ -1,79 +1,47 @@
-//! The world: every agent and mechanism of a scenario, and the phases of a step.
+//! The world: every agent and mechanism of a scenario, grouped by subsystem, and the phases of a
+//! step.
 //!
-//! `World` implements [`restake_engine::Model`]. Each phase lives in its own file:
-//! `build` (from a scenario), `shocks` (exogenous updates), `decide` (retail decisions in
-//! parallel), `apply` (batched execution), `liquidation` (rounds), `settle` (arbitrage,
-//! queues, rewards, interest), `ledger` (accounting invariants), `metrics` (run summary).
+//! `World` implements [`restake_engine::Model`]. Its state is five groups — [`Restaking`],
+//! [`Liquidity`], [`Lending`], [`Agents`], [`Observation`] — so a phase borrows the parts it
+//! touches and nothing else. Value moves between holders only through the transactions of
+//! `tx.rs`, which keep the ledger, the tallies, the event and its cause in one place. Phases, one
+//! file each: `shocks` (exogenous updates and scheduled shocks), `slashing`, `decide`, `apply`
+//! (+ `batch`: the uniform-price clearing), `leverage` (borrowers' decisions and unwinds),
+//! `liquidation` (rounds), `suppliers` (the lender run), `settle` (arbitrage, queues, rewards,
+//! interest); `ledger` checks the accounting invariants; `build` makes a world from a
+//! [`crate::resolve::Resolved`] description.
 
 mod apply;
 pub mod batch;
-pub mod borrowers;
 mod build;
 mod decide;
 mod ledger;
+mod leverage;
 mod liquidation;
-pub mod metrics;
 mod settle;
 mod shocks;
-pub mod slashing;
+mod slashing;
 mod suppliers;
+pub mod tally;
+mod tx;
 
-pub use build::BuildError;
-pub use metrics::{
-    LOSS_QUANTILES, LrtSummary, LrtTally, MarketSummary, MarketTally, ROUND_BINS, RunSummary, StepTally,
-    quantile_sorted, round_bin,
-};
+pub use ledger::Ledger;
+pub use slashing::PendingSlash;
+pub use tally::{MarketTally, ROUND_BINS, StepTally, round_bin};
 
+use crate::beacon::Beacon;
 use crate::eth::EthMarket;
-use crate::events::EventLog;
+use crate::events::{Entity, EventLog};
 use crate::lrt::Lrt;
 use crate::market::Market;
+use crate::native::NativeRestaker;
 use crate::pool::LrtPool;
 use crate::population::{Cohort, Intents, Population};
 use crate::restaking::{Avs, Operator, RestakingProtocol};
-use crate::scenario::ShockConfig;
+use crate::shock::ScheduledShock;
 use crate::traders::{Arbitrageur, Liquidator};
+use crate::vocab::Asset;
 use restake_engine::{Model, StepContext};
-
-/// Purposes of the per-step random draws.
-pub mod purpose {
-    use restake_engine::Purpose;
-    pub const ETH_PATH: Purpose = Purpose(1);
-    pub const ATTENTION: Purpose = Purpose(2);
-    pub const AVS_FAULT: Purpose = Purpose(3);
-    pub const LIQUIDATOR_ORDER: Purpose = Purpose(4);
-    pub const VETO: Purpose = Purpose(5);
-    pub const COMMON_FAULT: Purpose = Purpose(6);
-    pub const COMMON_LOADING: Purpose = Purpose(7);
-    pub const OPERATOR_FAULT: Purpose = Purpose(8);
-}
-
-/// Entity-id namespaces in random streams (agents use `population::RETAIL_NAMESPACE`).
-pub mod entity {
-    pub const WORLD: u64 = 0;
-    pub const AVS: u64 = 1 << 32;
-    pub const OPERATOR: u64 = 2 << 32;
-}
-
-/// The beacon chain as seen by withdrawals: yield and the churn-limited exit queue.
-#[derive(Clone, Debug)]
-pub struct Beacon {
-    pub staking_apr: f64,
-    pub exit_churn_eth_per_day: f64,
-    /// ETH waiting to exit.
-    pub exit_queue_eth: f64,
-    pub fork: crate::beacon::Fork,
-    pub total_active_eth: f64,
-    /// Stake slashed in the correlation window (others' and this world's).
-    pub slashed_in_window_eth: f64,
-}
-
-impl Beacon {
-    /// Seconds until `extra` ETH joining the queue now has exited.
-    pub fn exit_wait_seconds(&self, extra: f64) -> f64 {
-        (self.exit_queue_eth + extra) / self.exit_churn_eth_per_day * 86_400.0
-    }
-}
 
 /// What agents see of an LRT in a step (computed once per step, read in parallel).
 #[derive(Clone, Copy, Debug, Default)]
@@ -92,14 +60,6 @@ pub struct LrtView {
     pub entry_price: f64,
 }
 
-/// A scheduled shock, resolved to indices.
-#[derive(Clone, Debug)]
-pub struct ScheduledShock {
-    pub step: u64,
-    pub config: ShockConfig,
-    pub index: usize,
-}
-
 /// The latest event that moved a price, so later events can name their cause.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CauseRef {
@@ -108,78 +68,181 @@ pub struct CauseRef {
     pub depth: u32,
 }
 
-pub struct World {
-    pub name: String,
-    pub dt_seconds: f64,
-    pub steps: u64,
-    pub step: u64,
-    pub eth: EthMarket,
+/// Restaked stake and what can slash it.
+pub struct Restaking {
     pub beacon: Beacon,
     pub protocols: Vec<RestakingProtocol>,
     pub operators: Vec<Operator>,
     pub avss: Vec<Avs>,
+    pub natives: Vec<NativeRestaker>,
+    pub pending_slashes: Vec<PendingSlash>,
+    pub common_fault_events_per_year: f64,
+    /// Steps between operators' checks for a profitable attack (None: attacks off).
+    pub attack_check_steps: Option<u64>,
+}
+
+/// LRTs, the pools they trade on, and what agents see of them.
+pub struct Liquidity {
     pub lrts: Vec<Lrt>,
     pub pools: Vec<LrtPool>,
     /// Main pool of each LRT (where holders sell).
     pub lrt_pool: Vec<usize>,
+    pub views: Vec<LrtView>,
+}
+
+/// Lending markets (each owns its positions).
+pub struct Lending {
     pub markets: Vec<Market>,
-    /// Agents borrowing on each market (loopers), in agent order: liquidation scans visit
-    /// only these.
-    pub borrowers: Vec<Vec<u32>>,
+}
+
+/// Retail agents, liquidators and arbitrageurs.
+pub struct Agents {
     pub cohorts: Vec<Cohort>,
     pub pop: Population,
     pub liquidators: Vec<Liquidator>,
     pub arbitrageurs: Vec<Arbitrageur>,
-    pub shocks: Vec<ScheduledShock>,
-    pub natives: Vec<crate::native::NativeRestaker>,
-    pub pending_slashes: Vec<slashing::PendingSlash>,
-    pub common_fault_events_per_year: f64,
-    /// Steps between operators' checks for a profitable attack (None: attacks off).
-    pub attack_check_steps: Option<u64>,
+}
+
+/// What the world records about itself: events, this step's tallies, causes, the ledger.
+pub struct Observation {
     pub events: EventLog,
-    pub lrt_views: Vec<LrtView>,
-    /// Last price-moving event per pool, and last NAV-moving event per LRT.
+    pub tally: StepTally,
+    /// Last price-moving event per pool.
     pub pool_cause: Vec<CauseRef>,
+    /// Last NAV-moving event per LRT.
     pub nav_cause: Vec<CauseRef>,
     /// Last ETH/USD crash shock (the cause of USD-debt liquidations).
     pub eth_cause: CauseRef,
-    pub ledger: ledger::Ledger,
-    pub tally: StepTally,
-    pub summary: RunSummary,
-    /// Reused scratch buffers for liquidation scans and sell batches.
-    scratch: liquidation::Scratch,
-    scratch_orders: Vec<Vec<batch::Order>>,
+    pub ledger: Ledger,
+}
+
+pub struct World {
+    pub(crate) name: String,
+    pub(crate) step: u64,
+    pub(crate) dt_seconds: f64,
+    pub(crate) eth: EthMarket,
+    pub(crate) shocks: Vec<ScheduledShock>,
+    pub(crate) restaking: Restaking,
+    pub(crate) liquidity: Liquidity,
+    pub(crate) lending: Lending,
+    pub(crate) agents: Agents,
+    pub(crate) obs: Observation,
+    /// Reused buffers of liquidation scans and sell batches.
+    scratch: Scratch,
+}
+
+/// Buffers allocated once and reused every step.
+#[derive(Debug, Default)]
+struct Scratch {
+    liquidation: liquidation::Scratch,
+    orders: Vec<Vec<batch::Order>>,
 }
 
 impl World {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The step the world is in (the last one run, once a step has run).
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Seconds since the start at the beginning of the current step.
+    pub fn time_seconds(&self) -> f64 {
+        self.step as f64 * self.dt_seconds
+    }
+
     /// The ETH/USD price now.
     pub fn eth_usd(&self) -> f64 {
         self.eth.usd
     }
 
     pub fn nav(&self, lrt: usize) -> f64 {
-        self.lrts[lrt].nav(&self.operators)
+        self.liquidity.lrts[lrt].nav(&self.restaking.operators)
     }
 
-    /// Debt of agent `i` in its cohort's market, valued in ETH at the oracle.
-    pub fn debt_of(&self, i: usize) -> f64 {
-        self.position(i).map_or(0.0, |p| p.debt_value)
-    }
-
-    /// Mark-to-market net wealth of agent `i` in ETH: wallet, LRT at the pool price, queued
-    /// tokens at NAV, and the equity of its position (collateral at market less debt at market).
-    pub fn wealth_of(&self, i: usize) -> f64 {
-        let c = &self.cohorts[self.pop.cohort[i] as usize];
-        let wallet = match self.lrt_views.get(c.lrt) {
-            Some(v) => self.pop.lrt[i] * v.price + self.pop.queued[i] * v.nav,
-            None => 0.0,
-        };
-        self.pop.eth[i] + wallet + self.position_equity(i)
+    /// ETH one unit of `asset` fetches when sold now, before fees (LRT: its main pool's spot).
+    #[inline]
+    pub fn market_price(&self, asset: Asset) -> f64 {
+        match asset {
+            Asset::Eth => 1.0,
+            Asset::Usd => 1.0 / self.eth.usd,
+            Asset::Lrt(l) => self.liquidity.views[l].price,
+        }
     }
 
     /// Total value locked across LRTs, in ETH.
     pub fn tvl(&self) -> f64 {
-        self.lrts.iter().map(|l| l.total_assets(&self.operators)).sum()
+        self.liquidity.lrts.iter().map(|l| l.total_assets(&self.restaking.operators)).sum()
+    }
+
+    // ---- read access, for recorders, analysis and tests ----
+
+    /// The events of the current step.
+    pub fn events(&self) -> &EventLog {
+        &self.obs.events
+    }
+    pub fn tally(&self) -> &StepTally {
+        &self.obs.tally
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.obs.ledger
+    }
+    pub fn lrts(&self) -> &[Lrt] {
+        &self.liquidity.lrts
+    }
+    pub fn views(&self) -> &[LrtView] {
+        &self.liquidity.views
+    }
+    pub fn pools(&self) -> &[LrtPool] {
+        &self.liquidity.pools
+    }
+    /// The main pool of LRT `l` (`usize::MAX` if it has none).
+    pub fn main_pool(&self, l: usize) -> usize {
+        self.liquidity.lrt_pool[l]
+    }
+    pub fn markets(&self) -> &[Market] {
+        &self.lending.markets
+    }
+    pub fn operators(&self) -> &[Operator] {
+        &self.restaking.operators
+    }
+    pub fn avss(&self) -> &[Avs] {
+        &self.restaking.avss
+    }
+    pub fn natives(&self) -> &[NativeRestaker] {
+        &self.restaking.natives
+    }
+    pub fn beacon(&self) -> &Beacon {
+        &self.restaking.beacon
+    }
+    pub fn population(&self) -> &Population {
+        &self.agents.pop
+    }
+    pub fn cohorts(&self) -> &[Cohort] {
+        &self.agents.cohorts
+    }
+    pub fn liquidators(&self) -> &[Liquidator] {
+        &self.agents.liquidators
+    }
+    pub fn arbitrageurs(&self) -> &[Arbitrageur] {
+        &self.agents.arbitrageurs
+    }
+
+    /// (kind, id) of an event's entity, as `events.parquet` names it.
+    pub fn entity_name(&self, e: Entity) -> (&'static str, String) {
+        match e {
+            Entity::World => ("world", String::new()),
+            Entity::Avs(i) => ("avs", self.restaking.avss[i as usize].id.clone()),
+            Entity::Operator(i) => ("operator", self.restaking.operators[i as usize].id.clone()),
+            Entity::Lrt(i) => ("lrt", self.liquidity.lrts[i as usize].id.clone()),
+            Entity::Pool(i) => ("pool", self.liquidity.pools[i as usize].id.clone()),
+            Entity::Market(i) => ("market", self.lending.markets[i as usize].id.clone()),
+            Entity::Liquidator(i) => ("liquidator", self.agents.liquidators[i as usize].kind.clone()),
+            Entity::Arbitrageur(i) => ("arbitrageur", self.agents.arbitrageurs[i as usize].kind.clone()),
+            Entity::Native(i) => ("native", self.restaking.natives[i as usize].id.clone()),
+        }
     }
 }
 
@@ -188,13 +251,13 @@ impl Model for World {
     type Error = WorldError;
 
     fn new_intents(&self) -> Intents {
-        Intents::with_len(self.pop.len())
+        Intents::with_len(self.agents.pop.len())
     }
 
     fn exogenous(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
         self.step = ctx.step;
-        self.events.begin_step(ctx.step);
-        self.tally.reset(self.markets.len(), self.lrts.len());
+        self.obs.events.begin_step(ctx.step);
+        self.obs.tally.reset(self.lending.markets.len(), self.liquidity.lrts.len());
         self.exogenous_updates(ctx)
     }
 
@@ -228,3 +291,6 @@ pub enum WorldError {
     #[error("non-finite value: {0}")]
     NonFinite(String),
 }
+
+#[cfg(test)]
+mod tests;

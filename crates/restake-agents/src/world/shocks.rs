@@ -1,8 +1,12 @@
-//! Exogenous updates: ETH/USD, scheduled shocks, random AVS faults, oracles, and the views
-//! agents decide from.
+//! Exogenous updates: ETH/USD, scheduled shocks, random faults, oracles, and the views agents
+//! decide from. A shock is its resolved variant (`crate::shock::Shock`) and one handler here,
+//! written as transactions.
 
 use super::*;
-use crate::events::{Entity, Event, EventKind};
+use crate::events::{Event, EventKind};
+use crate::market::FeedInputs;
+use crate::shock::Shock;
+use crate::vocab::{entity, purpose};
 
 impl World {
     pub(super) fn exogenous_updates(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
@@ -14,7 +18,7 @@ impl World {
         for k in 0..self.shocks.len() {
             if self.shocks[k].step == ctx.step {
                 let shock = self.shocks[k].clone();
-                self.fire_shock(ctx, &shock)?;
+                self.fire_shock(ctx, &shock.shock, shock.label)?;
             }
         }
         self.random_faults(ctx);
@@ -25,74 +29,49 @@ impl World {
         Ok(())
     }
 
-    fn fire_shock(&mut self, ctx: &StepContext, shock: &ScheduledShock) -> Result<(), WorldError> {
-        let mut e = Event::new(EventKind::Shock, Entity::World);
-        match &shock.config {
-            ShockConfig::Slash { avs, fraction, .. } => {
-                let a = self.avss.iter().position(|x| &x.id == avs).expect("validated");
-                e.entity = Entity::Avs(a as u32);
-                e.label = Some(format!("slash {avs} {:.0}%", fraction * 100.0));
-                let id = self.events.push(e);
-                self.slash_avs(ctx, a, *fraction, id);
+    fn fire_shock(&mut self, ctx: &StepContext, shock: &Shock, label: String) -> Result<(), WorldError> {
+        let entity = match *shock {
+            Shock::Slash { avs, .. } => Entity::Avs(avs as u32),
+            Shock::Exploit { lrt, .. } | Shock::Redemptions { lrt, .. } => Entity::Lrt(lrt as u32),
+            Shock::BeaconSlash { operator, .. } => Entity::Operator(operator as u32),
+            Shock::PoolSell { pool, .. } => Entity::Pool(pool as u32),
+            Shock::CorrelatedSlash { .. } | Shock::EthCrash { .. } => Entity::World,
+        };
+        let mut e = Event::new(EventKind::Shock, entity);
+        e.label = Some(label);
+        match shock {
+            Shock::Slash { avs, fraction } => {
+                let id = self.obs.events.push(e);
+                self.slash_avs(ctx, *avs, *fraction, id);
             }
-            ShockConfig::CorrelatedSlash { avss, fraction, .. } => {
-                e.label = Some(format!("correlated fault of {} ({:.0}% slash)", avss.join(", "), fraction * 100.0));
-                let id = self.events.push(e);
-                for avs in avss {
-                    let a = self.avss.iter().position(|x| &x.id == avs).expect("validated");
+            Shock::CorrelatedSlash { avss, fraction } => {
+                let id = self.obs.events.push(e);
+                for &a in avss {
                     self.slash_avs(ctx, a, *fraction, id);
                 }
             }
-            ShockConfig::Exploit { lrt, stolen_fraction, minted, dump, .. } => {
-                let l = self.lrts.iter().position(|x| &x.id == lrt).expect("validated");
-                e.entity = Entity::Lrt(l as u32);
-                e.label = Some(format!(
-                    "exploit of {lrt}: {:.0}% of assets stolen, {minted} unbacked tokens minted",
-                    stolen_fraction * 100.0
-                ));
-                let id = self.events.push(e);
-                self.exploit(l, *stolen_fraction, *minted, *dump, id)?;
+            Shock::Exploit { lrt, stolen_fraction, minted, dump } => {
+                let id = self.obs.events.push(e);
+                self.exploit(*lrt, *stolen_fraction, *minted, *dump, id)?;
             }
-            ShockConfig::BeaconSlash { operator, validators, .. } => {
-                let o = self.operators.iter().position(|x| &x.id == operator).expect("validated");
-                e.entity = Entity::Operator(o as u32);
-                e.label = Some(format!("beacon slashing of {:.0}% of {operator}'s validators", validators * 100.0));
-                let id = self.events.push(e);
-                self.beacon_slash(o, *validators, id);
+            Shock::BeaconSlash { operator, validators } => {
+                let id = self.obs.events.push(e);
+                self.beacon_slash(*operator, *validators, id);
             }
-            ShockConfig::EthCrash { fraction, .. } => {
-                e.label = Some(format!("ETH crash {:.0}%", fraction * 100.0));
+            Shock::EthCrash { fraction } => {
                 self.eth.crash(*fraction);
-                let id = self.events.push(e);
-                self.eth_cause = CauseRef { event: Some(id), depth: 0 };
+                let id = self.obs.events.push(e);
+                self.obs.eth_cause = CauseRef { event: Some(id), depth: 0 };
             }
-            ShockConfig::PoolSell { pool, lrt_amount, .. } => {
-                let p = self.pools.iter().position(|x| &x.id == pool).expect("validated");
-                let l = self.pools[p].lrt;
-                e.entity = Entity::Pool(p as u32);
-                e.label = Some(format!("outside sale of {lrt_amount} {} into {pool}", self.lrts[l].id));
-                let shock_id = self.events.push(e);
-                let amount = lrt_amount.min(self.lrts[l].passive_holdings);
-                let eth =
-                    self.pools[p].sell(amount).map_err(|source| WorldError::Pool { pool: pool.clone(), source })?;
-                self.lrts[l].passive_holdings -= amount;
-                self.ledger.external_eth += eth;
-                self.tally.saw_price(p, self.pools[p].price());
-                let mut s = Event::new(EventKind::PoolSell, Entity::Pool(p as u32));
-                s.amount_token = amount;
-                s.amount_eth = eth;
-                s.price_pool = self.pools[p].price();
-                s.nav = self.nav(l);
-                s.cause = Some(shock_id);
-                let id = self.events.push(s);
-                self.pool_cause[p] = CauseRef { event: Some(id), depth: 0 };
+            Shock::PoolSell { pool, lrt_amount } => {
+                let id = self.obs.events.push(e);
+                let l = self.liquidity.pools[*pool].lrt;
+                let amount = lrt_amount.min(self.liquidity.lrts[l].passive_holdings);
+                self.outside_sale(*pool, amount, id)?;
             }
-            ShockConfig::Redemptions { lrt, enabled, .. } => {
-                let l = self.lrts.iter().position(|x| &x.id == lrt).expect("validated");
-                e.entity = Entity::Lrt(l as u32);
-                e.label = Some(format!("redemptions of {lrt} {}", if *enabled { "reopened" } else { "paused" }));
-                self.lrts[l].redemptions_open = *enabled;
-                self.events.push(e);
+            Shock::Redemptions { lrt, enabled } => {
+                self.liquidity.lrts[*lrt].redemptions_open = *enabled;
+                self.obs.events.push(e);
             }
         }
         Ok(())
@@ -110,14 +89,14 @@ impl World {
         cause: u64,
     ) -> Result<(), WorldError> {
         let nav_before = self.nav(l);
-        let supply_before = self.lrts[l].supply;
+        let supply_before = self.liquidity.lrts[l].supply;
         let mut stolen = 0.0;
         if stolen_fraction > 0.0 {
-            let lrt = &mut self.lrts[l];
+            let lrt = &mut self.liquidity.lrts[l];
             let from_buffer = lrt.buffer_eth * stolen_fraction;
             lrt.buffer_eth -= from_buffer;
             stolen += from_buffer;
-            for (o, op) in self.operators.iter_mut().enumerate() {
+            for (o, op) in self.restaking.operators.iter_mut().enumerate() {
                 let s = lrt.shares[o] * stolen_fraction;
                 if s > 0.0 {
                     lrt.shares[o] -= s;
@@ -125,61 +104,54 @@ impl World {
                     stolen += s * op.share_value();
                 }
             }
-            self.ledger.external_eth += stolen;
+            self.book_stolen(stolen);
         }
         if minted > 0.0 {
-            self.lrts[l].supply += minted;
-            self.lrts[l].passive_holdings += minted;
+            self.liquidity.lrts[l].supply += minted;
+            self.liquidity.lrts[l].passive_holdings += minted;
         }
         let mut ex = Event::new(EventKind::Exploit, Entity::Lrt(l as u32));
         ex.amount_eth = stolen;
         ex.amount_token = minted;
         ex.cause = Some(cause);
-        let ex_id = self.events.push(ex);
+        let ex_id = self.obs.events.push(ex);
         let nav_after = self.nav(l);
         let mut ne = Event::new(EventKind::NavLoss, Entity::Lrt(l as u32));
         ne.amount_eth = (nav_before - nav_after) * supply_before;
         ne.nav = nav_after;
         ne.cause = Some(ex_id);
-        let nav_event = self.events.push(ne);
-        self.nav_cause[l] = CauseRef { event: Some(nav_event), depth: 0 };
-        let p = self.lrt_pool[l];
+        let nav_event = self.obs.events.push(ne);
+        self.obs.nav_cause[l] = CauseRef { event: Some(nav_event), depth: 0 };
+        let p = self.liquidity.lrt_pool[l];
         if dump && minted > 0.0 && p != usize::MAX {
-            let eth = self.pools[p]
-                .sell(minted)
-                .map_err(|source| WorldError::Pool { pool: self.pools[p].id.clone(), source })?;
-            self.lrts[l].passive_holdings -= minted;
-            self.ledger.external_eth += eth;
-            self.tally.saw_price(p, self.pools[p].price());
-            let mut s = Event::new(EventKind::PoolSell, Entity::Pool(p as u32));
-            s.amount_token = minted;
-            s.amount_eth = eth;
-            s.price_pool = self.pools[p].price();
-            s.nav = nav_after;
-            s.cause = Some(ex_id);
-            let id = self.events.push(s);
-            self.pool_cause[p] = CauseRef { event: Some(id), depth: 0 };
+            self.outside_sale(p, minted, ex_id)?;
         }
         Ok(())
     }
 
+    /// Every market's price feeds for this step (after shocks moved prices).
     fn update_oracles(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
-        // Every market's feeds (per reserve on pooled markets): `borrowers.rs`.
-        self.update_market_oracles(ctx)
+        let navs: Vec<f64> = (0..self.liquidity.lrts.len()).map(|l| self.nav(l)).collect();
+        let inputs = FeedInputs { pools: &self.liquidity.pools, navs: &navs, eth_usd: self.eth.usd };
+        for m in self.lending.markets.iter_mut() {
+            m.update_feeds(&inputs, ctx.step, ctx.dt_years())
+                .map_err(|source| WorldError::Market { market: m.id.clone(), source })?;
+        }
+        Ok(())
     }
 
     /// Recomputes what agents see this step. Exit pressure decays with a one-day half-life.
     pub(super) fn refresh_views(&mut self, dt_seconds: f64) {
         let decay = 0.5f64.powf(dt_seconds / 86_400.0);
-        for l in 0..self.lrts.len() {
+        for l in 0..self.liquidity.lrts.len() {
             let nav = self.nav(l);
-            let lrt = &self.lrts[l];
-            let (price, pool_fee) = match self.pools.get(self.lrt_pool[l]) {
+            let lrt = &self.liquidity.lrts[l];
+            let (price, pool_fee) = match self.liquidity.pools.get(self.liquidity.lrt_pool[l]) {
                 Some(p) => (p.price(), restake_amm::Amm::fee(&p.amm)),
                 None => (nav, 0.0),
             };
-            let old = self.lrt_views[l];
-            self.lrt_views[l] = LrtView {
+            let old = self.liquidity.views[l];
+            self.liquidity.views[l] = LrtView {
                 nav,
                 price,
                 pool_fee,

@@ -6,8 +6,9 @@
 //! event caused by the one before, so `events.parquet` holds the whole chain.
 
 use super::*;
-use crate::events::{Entity, Event, EventKind};
+use crate::events::{Event, EventKind};
 use crate::restaking::SlashResult;
+use crate::vocab::{entity, purpose};
 
 /// A slash that waits out a veto window.
 #[derive(Clone, Debug)]
@@ -26,29 +27,29 @@ impl World {
     /// AVS `a` slashes `fraction` of the stake allocated to it, at every operator. Operators on
     /// protocols with a veto window get a pending request instead.
     pub fn slash_avs(&mut self, ctx: &StepContext, a: usize, fraction: f64, cause: u64) {
-        let avs_event = self.events.push({
+        let avs_event = self.obs.events.push({
             let mut e = Event::new(EventKind::AvsSlash, Entity::Avs(a as u32));
             e.cause = Some(cause);
             e
         });
-        self.avss[a].faults += 1;
+        self.restaking.avss[a].faults += 1;
         let mut total = 0.0;
-        for o in 0..self.operators.len() {
-            let allocated = self.operators[o].allocated_to(a);
+        for o in 0..self.restaking.operators.len() {
+            let allocated = self.restaking.operators[o].allocated_to(a);
             if allocated <= 0.0 {
                 continue;
             }
-            let veto = self.protocols[self.operators[o].protocol].veto_window_seconds;
+            let veto = self.restaking.protocols[self.restaking.operators[o].protocol].veto_window_seconds;
             if veto > 0.0 {
                 let amount = allocated * fraction;
                 let vetoed = ctx.uniform(entity::AVS + ((a as u64) << 16) + o as u64, purpose::VETO)
-                    < self.avss[a].veto_probability;
+                    < self.restaking.avss[a].veto_probability;
                 let mut e = Event::new(EventKind::SlashRequest, Entity::Operator(o as u32));
                 e.amount_eth = amount;
                 e.cause = Some(avs_event);
-                let id = self.events.push(e);
+                let id = self.obs.events.push(e);
                 let execute_step = ctx.step + (veto / ctx.dt_seconds).ceil().max(1.0) as u64;
-                self.pending_slashes.push(PendingSlash {
+                self.restaking.pending_slashes.push(PendingSlash {
                     avs: a,
                     operator: o,
                     amount_eth: amount,
@@ -60,7 +61,7 @@ impl World {
                 total += self.slash_operator(o, a, fraction, avs_event);
             }
         }
-        if let Some(e) = self.events.last_mut_by_id(avs_event) {
+        if let Some(e) = self.obs.events.last_mut_by_id(avs_event) {
             e.amount_eth = total;
         }
     }
@@ -68,66 +69,65 @@ impl World {
     /// Slashes `fraction` of operator `o`'s allocation to AVS `a` now and propagates it.
     /// Returns the ETH slashed.
     pub(super) fn slash_operator(&mut self, o: usize, a: usize, fraction: f64, cause: u64) -> f64 {
-        let Some(r) = self.operators[o].slash(a, fraction) else { return 0.0 };
-        self.avss[a].slashed_eth += r.eth_slashed;
+        let Some(r) = self.restaking.operators[o].slash(a, fraction) else { return 0.0 };
+        self.restaking.avss[a].slashed_eth += r.eth_slashed;
         let mut oe = Event::new(EventKind::OperatorSlash, Entity::Operator(o as u32));
         oe.amount_eth = r.eth_slashed;
         oe.cause = Some(cause);
-        let op_event = self.events.push(oe);
+        let op_event = self.obs.events.push(oe);
         self.propagate(o, r, op_event);
         r.eth_slashed
     }
 
     /// Books a fall in operator `o`'s share value and tells every delegator.
     fn propagate(&mut self, o: usize, r: SlashResult, op_event: u64) {
-        self.ledger.slashed += r.eth_slashed;
-        self.tally.slashed_eth += r.eth_slashed;
+        self.book_slashed(r.eth_slashed);
         let loss_per_share = r.share_value_before - r.share_value_after;
-        for l in 0..self.lrts.len() {
-            let shares = self.lrts[l].shares[o] + self.lrts[l].withdrawing[o];
+        for l in 0..self.liquidity.lrts.len() {
+            let shares = self.liquidity.lrts[l].shares[o] + self.liquidity.lrts[l].withdrawing[o];
             if shares <= 0.0 {
                 continue;
             }
             let mut ne = Event::new(EventKind::NavLoss, Entity::Lrt(l as u32));
             ne.amount_eth = shares * loss_per_share;
             ne.nav = self.nav(l);
-            ne.price_pool = self.pools.get(self.lrt_pool[l]).map_or(f64::NAN, |p| p.price());
+            ne.price_pool = self.liquidity.pools.get(self.liquidity.lrt_pool[l]).map_or(f64::NAN, |p| p.price());
             ne.cause = Some(op_event);
-            let id = self.events.push(ne);
-            self.nav_cause[l] = CauseRef { event: Some(id), depth: 0 };
-            self.summary.lrts[l].slashed_eth += shares * loss_per_share;
+            let id = self.obs.events.push(ne);
+            self.obs.nav_cause[l] = CauseRef { event: Some(id), depth: 0 };
+            self.liquidity.lrts[l].slashed_eth += shares * loss_per_share;
         }
-        for n in 0..self.natives.len() {
-            let shares = self.natives[n].shares[o];
+        for n in 0..self.restaking.natives.len() {
+            let shares = self.restaking.natives[n].shares[o];
             if shares <= 0.0 {
                 continue;
             }
             let mut ne = Event::new(EventKind::NativeLoss, Entity::Native(n as u32));
             ne.amount_eth = shares * loss_per_share;
             ne.cause = Some(op_event);
-            self.events.push(ne);
-            self.natives[n].slashed_eth += shares * loss_per_share;
+            self.obs.events.push(ne);
+            self.restaking.natives[n].slashed_eth += shares * loss_per_share;
         }
     }
 
     /// Executes or drops the pending slashes whose veto window ends now, in request order.
     pub(super) fn execute_pending_slashes(&mut self, ctx: &StepContext) {
-        if self.pending_slashes.is_empty() {
+        if self.restaking.pending_slashes.is_empty() {
             return;
         }
         let due: Vec<PendingSlash> =
-            self.pending_slashes.iter().filter(|p| p.execute_step <= ctx.step).cloned().collect();
-        self.pending_slashes.retain(|p| p.execute_step > ctx.step);
+            self.restaking.pending_slashes.iter().filter(|p| p.execute_step <= ctx.step).cloned().collect();
+        self.restaking.pending_slashes.retain(|p| p.execute_step > ctx.step);
         for p in due {
             if p.vetoed {
                 let mut e = Event::new(EventKind::SlashVetoed, Entity::Operator(p.operator as u32));
                 e.amount_eth = p.amount_eth;
                 e.cause = Some(p.cause);
-                self.events.push(e);
+                self.obs.events.push(e);
                 continue;
             }
             // Take the captured amount from what is still allocated (stake may have left).
-            let allocated = self.operators[p.operator].allocated_to(p.avs);
+            let allocated = self.restaking.operators[p.operator].allocated_to(p.avs);
             if allocated > 0.0 {
                 self.slash_operator(p.operator, p.avs, (p.amount_eth / allocated).min(1.0), p.cause);
             }
@@ -137,20 +137,20 @@ impl World {
     /// Beacon-chain slashing of `validators` (fraction) of operator `o`'s validators, with the
     /// spec's initial and correlation penalties (32 ETH validators).
     pub fn beacon_slash(&mut self, o: usize, validators: f64, cause: u64) {
-        let stake = self.operators[o].stake();
+        let stake = self.restaking.operators[o].stake();
         let slashed_now = stake * validators;
-        self.beacon.slashed_in_window_eth += slashed_now;
+        self.restaking.beacon.slashed_in_window_eth += slashed_now;
         let per_validator = crate::beacon::slashed_fraction(
             32.0,
-            self.beacon.slashed_in_window_eth,
-            self.beacon.total_active_eth,
-            self.beacon.fork,
+            self.restaking.beacon.slashed_in_window_eth,
+            self.restaking.beacon.total_active_eth,
+            self.restaking.beacon.fork,
         );
-        let r = self.operators[o].beacon_slash(validators * per_validator);
+        let r = self.restaking.operators[o].beacon_slash(validators * per_validator);
         let mut e = Event::new(EventKind::BeaconSlash, Entity::Operator(o as u32));
         e.amount_eth = r.eth_slashed;
         e.cause = Some(cause);
-        let id = self.events.push(e);
+        let id = self.obs.events.push(e);
         self.propagate(o, r, id);
     }
 
@@ -159,45 +159,48 @@ impl World {
     pub(super) fn random_faults(&mut self, ctx: &StepContext) {
         let dt_y = ctx.dt_years();
         let p_of = |hazard: f64| 1.0 - (-hazard * dt_y).exp();
-        let common = self.common_fault_events_per_year > 0.0
-            && ctx.uniform(entity::WORLD, purpose::COMMON_FAULT) < p_of(self.common_fault_events_per_year);
+        let common = self.restaking.common_fault_events_per_year > 0.0
+            && ctx.uniform(entity::WORLD, purpose::COMMON_FAULT) < p_of(self.restaking.common_fault_events_per_year);
         let mut common_event = None;
         if common {
             let mut e = Event::new(EventKind::Shock, Entity::World);
             e.label = Some("common fault event".into());
-            common_event = Some(self.events.push(e));
+            common_event = Some(self.obs.events.push(e));
         }
-        for a in 0..self.avss.len() {
-            let own = self.avss[a].fault_hazard_per_year > 0.0
-                && ctx.uniform(entity::AVS + a as u64, purpose::AVS_FAULT) < p_of(self.avss[a].fault_hazard_per_year);
+        for a in 0..self.restaking.avss.len() {
+            let own = self.restaking.avss[a].fault_hazard_per_year > 0.0
+                && ctx.uniform(entity::AVS + a as u64, purpose::AVS_FAULT)
+                    < p_of(self.restaking.avss[a].fault_hazard_per_year);
             let hit = common_event.is_some()
-                && ctx.uniform(entity::AVS + a as u64, purpose::COMMON_LOADING) < self.avss[a].common_fault_loading;
+                && ctx.uniform(entity::AVS + a as u64, purpose::COMMON_LOADING)
+                    < self.restaking.avss[a].common_fault_loading;
             if !(own || hit) {
                 continue;
             }
-            let fraction = self.avss[a].slash_fraction;
+            let fraction = self.restaking.avss[a].slash_fraction;
             let cause = match (hit, common_event) {
                 (true, Some(c)) => c,
                 _ => {
                     let mut e = Event::new(EventKind::Shock, Entity::Avs(a as u32));
-                    e.label = Some(format!("random fault of {} ({:.0}% slash)", self.avss[a].id, fraction * 100.0));
-                    self.events.push(e)
+                    e.label =
+                        Some(format!("random fault of {} ({:.0}% slash)", self.restaking.avss[a].id, fraction * 100.0));
+                    self.obs.events.push(e)
                 }
             };
             self.slash_avs(ctx, a, fraction, cause);
         }
-        for o in 0..self.operators.len() {
-            let hazard = self.operators[o].fault_hazard_per_year;
+        for o in 0..self.restaking.operators.len() {
+            let hazard = self.restaking.operators[o].fault_hazard_per_year;
             if hazard <= 0.0 || ctx.uniform(entity::OPERATOR + o as u64, purpose::OPERATOR_FAULT) >= p_of(hazard) {
                 continue;
             }
             let mut e = Event::new(EventKind::Shock, Entity::Operator(o as u32));
-            e.label = Some(format!("fault of operator {}", self.operators[o].id));
-            let cause = self.events.push(e);
+            e.label = Some(format!("fault of operator {}", self.restaking.operators[o].id));
+            let cause = self.obs.events.push(e);
             let avss: Vec<usize> =
-                self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
+                self.restaking.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
             for a in avss {
-                let f = self.avss[a].slash_fraction;
+                let f = self.restaking.avss[a].slash_fraction;
                 self.slash_operator(o, a, f, cause);
             }
         }
@@ -208,15 +211,17 @@ impl World {
     pub fn restaking_graph(&self) -> Option<restake_security::RestakingGraph> {
         use restake_security::{RestakingGraph, Service, Validator};
         let validators: Vec<Validator> = self
+            .restaking
             .operators
             .iter()
             .filter(|o| o.stake() > 1e-9)
             .map(|o| Validator { id: o.id.clone(), stake: o.stake() })
             .collect();
         let mut services = Vec::new();
-        for (a, avs) in self.avss.iter().enumerate() {
+        for (a, avs) in self.restaking.avss.iter().enumerate() {
             let (pi, alpha) = (avs.profit_from_corruption?, avs.attack_threshold?);
             let ops: Vec<String> = self
+                .restaking
                 .operators
                 .iter()
                 .filter(|o| o.stake() > 1e-9 && o.allocated_to(a) > 0.0)
@@ -238,7 +243,7 @@ impl World {
     /// they would lose) every `check_every`, and carry it out: the attacked AVSs are corrupted
     /// and the attackers lose their whole stake (Durvasula & Roughgarden's model).
     pub(super) fn operator_attacks(&mut self, ctx: &StepContext) {
-        let Some(every) = self.attack_check_steps else { return };
+        let Some(every) = self.restaking.attack_check_steps else { return };
         if ctx.step % every != 0 {
             return;
         }
@@ -258,30 +263,30 @@ impl World {
             attack.profit,
             attack.stake
         ));
-        let id = self.events.push(e);
+        let id = self.obs.events.push(e);
         for s in &attack.services {
-            if let Some(a) = self.avss.iter().position(|x| &x.id == s) {
-                self.avss[a].corrupted = true;
+            if let Some(a) = self.restaking.avss.iter().position(|x| &x.id == s) {
+                self.restaking.avss[a].corrupted = true;
             }
         }
         for v in &attack.validators {
-            let Some(o) = self.operators.iter().position(|x| &x.id == v) else { continue };
+            let Some(o) = self.restaking.operators.iter().position(|x| &x.id == v) else { continue };
             // The attackers' whole stake is slashed: every allocation fully, then what is left.
             let allocs: Vec<usize> =
-                self.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
+                self.restaking.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();
             for a in allocs {
                 self.slash_operator(o, a, 1.0, id);
             }
-            if self.operators[o].stake() > 0.0 {
-                let r = self.operators[o].beacon_slash(1.0);
+            if self.restaking.operators[o].stake() > 0.0 {
+                let r = self.restaking.operators[o].beacon_slash(1.0);
                 let mut be = Event::new(EventKind::OperatorSlash, Entity::Operator(o as u32));
                 be.amount_eth = r.eth_slashed;
                 be.cause = Some(id);
-                let bid = self.events.push(be);
+                let bid = self.obs.events.push(be);
                 self.propagate(o, r, bid);
             }
         }
-        self.summary.attacks += 1;
-        self.summary.profit_from_corruption += attack.profit;
+        self.obs.tally.attacks += 1;
+        self.obs.tally.profit_from_corruption += attack.profit;
     }
 }

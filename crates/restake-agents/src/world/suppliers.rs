@@ -11,29 +11,25 @@
 //! the suppliers see the higher utilisation next step: the run feeds on itself.
 
 use super::*;
-use crate::events::{Entity, Event, EventKind};
-use crate::market::Asset;
-use restake_engine::Purpose;
-
-/// Purpose of suppliers' attention draws.
-pub const SUPPLIER_ATTENTION: Purpose = Purpose(20);
+use crate::events::{Event, EventKind};
+use crate::vocab::{entity, purpose};
 
 impl World {
     pub(super) fn supplier_run(&mut self, ctx: &StepContext) {
-        for m in 0..self.markets.len() {
-            let loss = self.markets[m].bad_debt_eth() / self.markets[m].initial_supply().max(1e-12);
-            for k in 0..self.markets[m].lenders.len() {
-                let util = self.markets[m].lender_utilisation(k);
+        for m in 0..self.lending.markets.len() {
+            let loss = self.lending.markets[m].bad_debt_eth() / self.lending.markets[m].initial_supply().max(1e-12);
+            for k in 0..self.lending.markets[m].lenders().len() {
+                let util = self.lending.markets[m].lender_utilisation(k);
                 let mut requested = 0u32;
                 {
-                    let l = &mut self.markets[m].lenders[k];
+                    let l = self.lending.markets[m].lenders_mut(k);
                     for j in 0..l.members.len() {
                         let s = &l.members[j];
                         if s.running {
                             continue;
                         }
-                        let entity = borrowers::LENDER_NAMESPACE + ((m as u64) << 24) + ((k as u64) << 16) + j as u64;
-                        if ctx.uniform(entity, SUPPLIER_ATTENTION) >= l.attention {
+                        let who = entity::lender(m, k, j);
+                        if ctx.uniform(who, purpose::SUPPLIER_ATTENTION) >= l.attention {
                             continue;
                         }
                         if util >= s.utilisation_threshold || loss >= s.bad_debt_threshold {
@@ -46,18 +42,18 @@ impl World {
                 }
                 // Pay the queue in order from idle cash.
                 let mut withdrawn = 0.0;
-                while let Some(&j) = self.markets[m].lenders[k].queue.front() {
-                    let out = self.markets[m].supplier_withdraw(k, j as usize);
+                while let Some(&j) = self.lending.markets[m].lenders()[k].queue.front() {
+                    let out = self.lending.markets[m].supplier_withdraw(k, j as usize);
                     withdrawn += out.withdrawn;
                     if out.unfilled > 1e-9 {
                         break;
                     }
-                    let l = &mut self.markets[m].lenders[k];
+                    let l = self.lending.markets[m].lenders_mut(k);
                     l.queue.pop_front();
                     l.members[j as usize].queued = false;
                 }
                 if withdrawn > 0.0 || requested > 0 {
-                    let asset = self.markets[m].lenders[k].asset;
+                    let asset = self.lending.markets[m].lenders()[k].asset;
                     let value = withdrawn * self.market_price(asset);
                     let waiting = self.withdrawal_queue(m, k).max(0.0);
                     let mut e = Event::new(EventKind::SupplierWithdrawal, Entity::Market(m as u32));
@@ -70,23 +66,23 @@ impl World {
                     e.label = Some(format!(
                         "{name}: {requested} new requests, {waiting:.6} {name} waiting at utilisation {util:.4}"
                     ));
-                    self.events.push(e);
-                    self.tally.market[m].supplier_withdrawn_eth += value;
+                    self.obs.events.push(e);
+                    self.obs.tally.market[m].supplier_withdrawn_eth += value;
                 }
             }
         }
     }
 
-    /// Assets waiting in the withdrawal queue of `markets[m].lenders[k]`, in the reserve's asset.
+    /// Assets waiting in the withdrawal queue of `markets[m].lenders()[k]`, in the reserve's asset.
     pub fn withdrawal_queue(&self, m: usize, k: usize) -> f64 {
-        let mk = &self.markets[m];
-        mk.lenders[k].queue.iter().map(|&j| mk.supplier_balance(k, j as usize)).sum()
+        let mk = &self.lending.markets[m];
+        mk.lenders()[k].queue.iter().map(|&j| mk.supplier_balance(k, j as usize)).sum()
     }
 
     /// Value of every withdrawal queue of market `m`, in ETH.
     pub fn withdrawal_queue_eth(&self, m: usize) -> f64 {
-        (0..self.markets[m].lenders.len())
-            .map(|k| self.withdrawal_queue(m, k) * self.market_price(self.markets[m].lenders[k].asset))
+        (0..self.lending.markets[m].lenders().len())
+            .map(|k| self.withdrawal_queue(m, k) * self.market_price(self.lending.markets[m].lenders()[k].asset))
             .sum()
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::input;
 use restake_agents::Scenario;
-use restake_agents::scenario::validate::validate;
+use restake_agents::{Resolved, resolve};
 use restake_analysis::Value;
 use restake_analysis::recorder::RecordPlan;
 use restake_analysis::runs::Kind;
@@ -377,7 +377,7 @@ impl Experiment {
                 if file.set.is_empty() { String::new() } else { format!(" (after the experiment's `set`, {name})") };
             ExperimentError(format!("{base_source}{loc}: {}{hint}", e.message().trim_end()))
         })?;
-        if let Err(issues) = validate(&base) {
+        if let Err(issues) = resolve(&base) {
             let mut msg = input::describe_issues(&base_source, &base_text, &issues).0;
             if !file.set.is_empty() {
                 msg.push_str(&format!("\n  (the base scenario after the `set` overrides of {name})"));
@@ -587,7 +587,7 @@ impl Experiment {
                 return;
             }
             if let Ok(s) = toml::from_str::<Scenario>(&doc.to_string())
-                && let Err(issues) = validate(&s)
+                && let Err(issues) = resolve(&s)
             {
                 let what: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
                 out.push(format!(
@@ -660,7 +660,7 @@ impl Experiment {
 
     /// The scenario of point `p`: the base with the point's parameters written in, parsed and
     /// validated. An error here makes the point's runs fail; it does not stop the sweep.
-    pub fn scenario_at(&self, p: u32) -> Result<Scenario, String> {
+    pub fn scenario_at(&self, p: u32) -> Result<(Scenario, Resolved), String> {
         let mut doc = self.base_doc.clone();
         let params = self.point_params(p);
         for (path, v) in &params {
@@ -669,13 +669,13 @@ impl Experiment {
         let text = doc.to_string();
         let s: Scenario = toml::from_str(&text)
             .map_err(|e| format!("the scenario at this point does not parse: {}", e.message().trim_end()))?;
-        validate(&s).map_err(|issues| {
+        let r = resolve(&s).map_err(|issues| {
             format!(
                 "invalid scenario at this point: {}",
                 issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")
             )
         })?;
-        Ok(s)
+        Ok((s, r))
     }
 }
 
@@ -810,7 +810,7 @@ values = [0.0, 0.02, 0.05]
         let r = e.run(13);
         assert_eq!((r.point, r.replicate), (4, 1));
         assert_eq!(r.seed, derive_seed(7, 13));
-        assert_eq!(e.scenario_at(4).unwrap().retail[0].agents, 50);
+        assert_eq!(e.scenario_at(4).unwrap().0.retail[0].agents, 50);
     }
 
     #[test]

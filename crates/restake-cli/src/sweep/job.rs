@@ -10,10 +10,13 @@ use super::experiment::{Experiment, RunSpec};
 use super::store::Finished;
 use anyhow::anyhow;
 use restake_agents::World;
+use restake_agents::observe::SummaryRecorder;
+use restake_agents::run::run_world;
 use restake_analysis::recorder::RecordPlan;
-use restake_analysis::runs::Kind;
+use restake_analysis::runs::{Kind, metric_columns};
 use restake_analysis::{AnalysisError, ParquetRecorder, RunRow, Value};
-use restake_engine::{RunError, RunPlan, run};
+use restake_engine::RunError;
+use restake_engine::recorder::TeeError;
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
@@ -113,52 +116,46 @@ enum Attempt {
 }
 
 fn attempt(exp: &Experiment, spec: &RunSpec, scratch: &Path, record: RecordPlan) -> Result<(RunRow, u64), Attempt> {
-    let scenario = exp.scenario_at(spec.point).map_err(Attempt::Failed)?;
-    let mut world =
-        World::new(&scenario, spec.seed).map_err(|e| Attempt::Failed(format!("cannot build the world: {e}")))?;
+    let (scenario, resolved) = exp.scenario_at(spec.point).map_err(Attempt::Failed)?;
+    let world = World::new(&resolved, spec.seed);
     std::fs::create_dir_all(scratch)
         .map_err(|e| Attempt::Fatal(anyhow!("cannot create {}: {e}", scratch.display())))?;
-    let mut recorder =
+    let recorder =
         ParquetRecorder::create(scratch, spec.run_id, &world, record).map_err(|e| Attempt::Fatal(e.into()))?;
-    let plan = RunPlan {
-        steps: world.steps,
-        dt_seconds: world.dt_seconds,
-        seed: spec.seed,
-        max_rounds: scenario.engine.max_liquidation_rounds,
-        check_invariants: scenario.engine.check_invariants,
-    };
-    let outcome = run(&mut world, &plan, &mut recorder).map_err(|e| match e {
-        RunError::Recorder { source: AnalysisError::Io { .. } | AnalysisError::Polars(_), .. } => {
-            Attempt::Fatal(anyhow!("{e}"))
-        }
+    let done = run_world(world, &resolved, spec.seed, false, recorder).map_err(|e| match e {
+        RunError::Recorder {
+            source: TeeError::Second(AnalysisError::Io { .. } | AnalysisError::Polars(_)), ..
+        } => Attempt::Fatal(anyhow!("{e}")),
         other => Attempt::Failed(other.to_string()),
     })?;
-    let summary = world.final_summary();
-    let row =
-        crate::runner::run_row(spec.run_id, &scenario, spec.seed, spec.replicate, &params_of(exp, spec), &summary);
+    let row = crate::runner::run_row(
+        spec.run_id,
+        &scenario.name,
+        spec.seed,
+        spec.replicate,
+        &params_of(exp, spec),
+        &done.summary,
+    );
     // A NaN that reached the summary is a failure of the run, never a silent cell.
     if let Some((name, _)) = row.cells.iter().find(|(_, v)| matches!(v, Value::F64(x) if x.is_nan())) {
         return Err(Attempt::Failed(format!("summary metric `{name}` is NaN")));
     }
-    Ok((row, outcome.steps_run))
+    Ok((row, done.outcome.steps_run))
 }
 
 /// The runs.parquet columns of this experiment, with their types: the identifying columns, the
-/// point and parameters, then what a finished run reports (taken from a world built from the
-/// base scenario, so the columns follow the scenario's LRTs and markets).
+/// point and parameters, then the run metrics declared for the base scenario's entities.
 pub fn runs_columns(exp: &Experiment) -> anyhow::Result<Vec<(String, Kind)>> {
-    let world = World::new(&exp.base, exp.master_seed).map_err(|e| anyhow!("{e}"))?;
-    let spec = exp.run(0);
-    let row = crate::runner::run_row(0, &exp.base, spec.seed, 0, &params_of(exp, &spec), &world.final_summary());
-    let mut cols: Vec<(String, Kind)> = Vec::new();
-    for (name, v) in &row.cells {
-        let kind =
-            exp.columns.iter().find(|c| &c.path == name).map(|c| c.kind).or_else(|| v.kind()).unwrap_or(Kind::Str);
-        cols.push((name.clone(), kind));
-    }
-    // "error" is null in an ok row; it holds text.
-    for c in cols.iter_mut().filter(|c| c.0 == "error") {
-        c.1 = Kind::Str;
-    }
+    let base = restake_agents::resolve(&exp.base).map_err(|i| anyhow!("the base scenario is invalid: {i:?}"))?;
+    let world = World::new(&base, exp.master_seed);
+    let mut cols: Vec<(String, Kind)> = vec![
+        ("run_id".into(), Kind::I64),
+        ("scenario".into(), Kind::Str),
+        ("seed".into(), Kind::Str),
+        ("replicate".into(), Kind::I64),
+        ("point".into(), Kind::I64),
+    ];
+    cols.extend(exp.columns.iter().map(|c| (c.path.clone(), c.kind)));
+    cols.extend(metric_columns(SummaryRecorder::new(&world).metrics()));
     Ok(cols)
 }

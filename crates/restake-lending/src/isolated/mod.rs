@@ -287,6 +287,39 @@ impl IsolatedMarket {
         Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
     }
 
+    // ---- the state at the start ----
+
+    /// Supply `assets` as part of the state a run starts from: the arithmetic of
+    /// [`IsolatedMarket::supply`] without its checks (the caller's amounts are validated and
+    /// non-negative, and nothing has been wiped out yet).
+    pub fn genesis_supply(&mut self, supply_shares: &mut f64, assets: f64) {
+        let shares = if self.total_supply_shares > 0.0 && self.total_supply_assets > 0.0 {
+            assets * self.total_supply_shares / self.total_supply_assets
+        } else {
+            assets
+        };
+        *supply_shares += shares;
+        self.total_supply_shares += shares;
+        self.total_supply_assets += assets;
+    }
+
+    /// Open a position as part of the state a run starts from: deposit `collateral_amount` and
+    /// borrow `debt` (the arithmetic of `supply_collateral` and `borrow`, without the health and
+    /// liquidity checks: the start state is given).
+    pub fn genesis_position(
+        &mut self,
+        collateral: &mut f64,
+        borrow_shares: &mut f64,
+        collateral_amount: f64,
+        debt: f64,
+    ) {
+        *collateral += collateral_amount;
+        self.total_collateral += collateral_amount;
+        let shares = debt / self.borrow_index;
+        *borrow_shares += shares;
+        self.total_borrow_shares += shares;
+    }
+
     // ---- collateral and borrowing ----
 
     pub fn supply_collateral(&mut self, collateral: &mut f64, amount: f64) -> Result<(), LendingError> {

@@ -27,6 +27,37 @@ impl PooledMarket {
         Ok(scaled)
     }
 
+    /// Supply as part of the state a run starts from: the arithmetic of [`PooledMarket::supply`]
+    /// without the cap check (caps bind new supply during the run, not the given start state).
+    pub fn genesis_supply(&mut self, acct: &mut Account, r: usize, amount: f64) {
+        let st = &mut self.reserves[r];
+        let scaled = amount / st.liquidity_index;
+        acct.supplied_scaled[r] += scaled;
+        st.scaled_supply += scaled;
+        st.cash += amount;
+    }
+
+    /// Open an account as part of the state a run starts from: supply `collateral` of
+    /// `coll_reserve`, enter `emode`, borrow `debt` of `debt_reserve` (the arithmetic of
+    /// `supply`, `set_emode` and `borrow` without caps, health and liquidity checks).
+    pub fn genesis_position(
+        &mut self,
+        acct: &mut Account,
+        coll_reserve: usize,
+        collateral: f64,
+        emode: Option<usize>,
+        debt_reserve: usize,
+        debt: f64,
+    ) {
+        self.genesis_supply(acct, coll_reserve, collateral);
+        acct.emode = emode;
+        let st = &mut self.reserves[debt_reserve];
+        let scaled = debt / st.borrow_index;
+        acct.debt_scaled[debt_reserve] += scaled;
+        st.scaled_debt += scaled;
+        st.cash -= debt;
+    }
+
     /// Withdraw up to `amount` (`f64::INFINITY` = all) of reserve `r`, limited by the balance and
     /// idle cash. If the account has debt, the health factor after the withdrawal must stay >= 1
     /// (`validateHFAndLtv`), otherwise it is an error.

@@ -1,0 +1,193 @@
+//! The Aave-v3-like book: reserves of ETH, LRTs and a USD stablecoin, one cross-collateral
+//! account per borrower (by slot), e-mode, a close factor, deficits.
+
+use super::book::{Liquidated, Next, NoQuote, Position, Positions, Quote, Target};
+use super::feed::PriceFeed;
+use crate::pool::LrtPool;
+use crate::vocab::Asset;
+use restake_engine::par::par_fill;
+use restake_lending::{Account, LendingError, PooledMarket};
+
+#[derive(Clone, Debug)]
+pub(crate) struct PooledBook {
+    pub inner: PooledMarket,
+    /// Asset of each reserve.
+    pub assets: Vec<Asset>,
+    pub feeds: Vec<PriceFeed>,
+    /// Oracle price of each reserve this step (ETH per unit).
+    pub prices: Vec<f64>,
+    /// Oracle prices in the current liquidation round.
+    pub round_prices: Vec<f64>,
+    /// ETH/USD in the current liquidation round (Aave's USD thresholds).
+    pub round_eth_usd: f64,
+    /// Borrowers' accounts, by slot.
+    pub accounts: Vec<Account>,
+    /// Passive lenders' account (idle supply of every reserve).
+    pub passive: Account,
+}
+
+impl PooledBook {
+    pub fn new(inner: PooledMarket, assets: Vec<Asset>, feeds: Vec<PriceFeed>) -> Self {
+        let n = assets.len();
+        PooledBook {
+            passive: inner.new_account(),
+            inner,
+            prices: vec![f64::NAN; n],
+            round_prices: Vec::with_capacity(n),
+            round_eth_usd: f64::NAN,
+            assets,
+            feeds,
+            accounts: Vec::new(),
+        }
+    }
+
+    pub fn reserve_of(&self, asset: Asset) -> Option<usize> {
+        self.assets.iter().position(|&a| a == asset)
+    }
+
+    /// Opens the next account at the start of the run: collateral supplied, e-mode entered, debt
+    /// borrowed.
+    pub fn open(&mut self, coll_reserve: usize, collateral: f64, emode: Option<usize>, debt_reserve: usize, debt: f64) {
+        let mut acct = self.inner.new_account();
+        self.inner.genesis_position(&mut acct, coll_reserve, collateral, emode, debt_reserve, debt);
+        self.accounts.push(acct);
+    }
+}
+
+impl Positions for PooledBook {
+    fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    #[inline]
+    fn view(&self, slot: usize, coll_reserve: usize, debt_reserve: usize) -> Position {
+        let acct = &self.accounts[slot];
+        let d = self.inner.account_data(acct, &self.prices).unwrap_or_default();
+        Position {
+            collateral: self.inner.supplied(acct, coll_reserve),
+            debt: self.inner.debt(acct, debt_reserve),
+            coll_price: self.prices[coll_reserve],
+            debt_price: self.prices[debt_reserve],
+            weight: self.inner.collateral_params(acct.emode, coll_reserve).1,
+            limit: d.liquidation_limit,
+            debt_value: d.total_debt,
+            hf: if d.total_debt > 0.0 { d.health_factor } else { f64::INFINITY },
+        }
+    }
+
+    fn supplied(&self, slot: usize, r: usize) -> f64 {
+        self.inner.supplied(&self.accounts[slot], r)
+    }
+
+    fn debt(&self, slot: usize, r: usize) -> f64 {
+        self.inner.debt(&self.accounts[slot], r)
+    }
+
+    fn repay(&mut self, slot: usize, r: usize, amount: f64) -> f64 {
+        if amount > 0.0 { self.inner.repay(&mut self.accounts[slot], r, amount).unwrap_or(0.0) } else { 0.0 }
+    }
+
+    fn release(&mut self, slot: usize, r: usize, amount: f64) -> f64 {
+        self.inner.release_collateral(&mut self.accounts[slot], r, amount)
+    }
+
+    fn begin_round(&mut self, pools: &[LrtPool], step: u64, eth_usd: f64) {
+        self.round_prices.clear();
+        self.round_prices.extend(self.feeds.iter().map(|f| f.round_price(pools, step)));
+        self.round_eth_usd = eth_usd;
+    }
+
+    fn scan(&self, hf: &mut [f64]) {
+        let prices: &[f64] = &self.round_prices;
+        par_fill(hf, |k| match self.inner.account_data(&self.accounts[k], prices) {
+            Ok(d) if d.total_debt > 1e-12 => d.health_factor,
+            _ => f64::INFINITY,
+        });
+    }
+
+    fn next(&self, slot: usize) -> Next {
+        // The liquidator's pick of reserves: the largest collateral and the largest debt.
+        let (acct, prices, inner) = (&self.accounts[slot], &self.round_prices, &self.inner);
+        let value = |r: usize, debt: bool| {
+            if debt { inner.debt(acct, r) * prices[r] } else { inner.supplied(acct, r) * prices[r] }
+        };
+        let n = self.assets.len();
+        let rc = (0..n)
+            .filter(|&r| inner.collateral_params(acct.emode, r).1 > 0.0 && inner.supplied(acct, r) > 0.0)
+            .max_by(|&x, &y| value(x, false).total_cmp(&value(y, false)).then(y.cmp(&x)));
+        let rd = (0..n)
+            .filter(|&r| inner.debt(acct, r) > 0.0)
+            .max_by(|&x, &y| value(x, true).total_cmp(&value(y, true)).then(y.cmp(&x)));
+        let (Some(rc), Some(rd)) = (rc, rd) else { return Next::Skip };
+        // LRTs cannot be borrowed (the scenario checks it).
+        if matches!(self.assets[rd], Asset::Lrt(_)) {
+            return Next::Skip;
+        }
+        Next::Liquidate(Target {
+            collateral: self.assets[rc],
+            debt: self.assets[rd],
+            coll_reserve: rc,
+            debt_reserve: rd,
+            feed_pool: self.feeds[rc].pool,
+        })
+    }
+
+    fn max_repay(&self, slot: usize, t: &Target) -> Result<f64, NoQuote> {
+        let acct = &self.accounts[slot];
+        // No idle cash to pay the seizure in underlying: nobody can liquidate now.
+        self.inner
+            .preview_liquidation(
+                acct,
+                t.coll_reserve,
+                t.debt_reserve,
+                f64::INFINITY,
+                &self.round_prices,
+                self.round_eth_usd,
+            )
+            .map(|p| p.outcome.repaid)
+            .map_err(|_| NoQuote::Stop)
+    }
+
+    fn quote(&self, slot: usize, t: &Target, request: f64) -> Result<Quote, NoQuote> {
+        let acct = &self.accounts[slot];
+        match self.inner.preview_liquidation(
+            acct,
+            t.coll_reserve,
+            t.debt_reserve,
+            request,
+            &self.round_prices,
+            self.round_eth_usd,
+        ) {
+            // Execute the very request that was previewed (re-deriving it from `repaid` could
+            // leave float dust of collateral and trip the dust rule).
+            Ok(p) => {
+                Ok(Quote { execute: request, repaid: p.outcome.repaid, liquidator_seized: p.outcome.liquidator_seized })
+            }
+            Err(LendingError::MustNotLeaveDust { .. }) => Err(NoQuote::TooSmall),
+            Err(_) => Err(NoQuote::Stop),
+        }
+    }
+
+    fn liquidate(&mut self, slot: usize, t: &Target, execute: f64) -> Result<Liquidated, LendingError> {
+        let (rc, rd) = (t.coll_reserve, t.debt_reserve);
+        let out =
+            self.inner.liquidate(&mut self.accounts[slot], rc, rd, execute, &self.round_prices, self.round_eth_usd)?;
+        let names = &self.inner.params().reserves;
+        Ok(Liquidated {
+            repaid: out.outcome.repaid,
+            seized: out.outcome.seized,
+            liquidator_seized: out.outcome.liquidator_seized,
+            bad_debt_eth: out.bad_debt_value,
+            // The collateral in units of the debt asset (as Morpho's oracle reports it): rsETH in
+            // ETH, or ETH in USD.
+            oracle_price: self.round_prices[rc] / self.round_prices[rd],
+            no_collateral_left: out.no_collateral_left,
+            label: Some(format!("{}/{} close factor {}", names[rc].name, names[rd].name, out.close_factor)),
+        })
+    }
+
+    fn write_off(&mut self, _slot: usize) -> (f64, f64) {
+        // Aave books deficits inside the liquidation that takes the last collateral.
+        (0.0, f64::NAN)
+    }
+}

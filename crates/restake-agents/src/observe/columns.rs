@@ -1,0 +1,105 @@
+//! The time series recorded per step, declared as named probes on the world (Agents.jl's
+//! `mdata`): adding a step column is one line here, and every recorder and plot sees it.
+
+use crate::world::World;
+use std::sync::Arc;
+
+/// A value read off the world after a step.
+pub type Probe = Arc<dyn Fn(&World) -> f64 + Send + Sync>;
+
+/// One column of `steps.parquet`.
+pub struct StepColumn {
+    pub name: String,
+    pub probe: Probe,
+}
+
+fn col(name: impl Into<String>, probe: impl Fn(&World) -> f64 + Send + Sync + 'static) -> StepColumn {
+    StepColumn { name: name.into(), probe: Arc::new(probe) }
+}
+
+/// Column name of a per-entity metric, e.g. `lrt.rstETH.nav`.
+pub fn entity_column(kind: &str, id: &str, metric: &str) -> String {
+    format!("{kind}.{id}.{metric}")
+}
+
+/// Names of step columns other code reads back (plots, notebooks): declared once here.
+pub mod names {
+    pub const ETH_USD: &str = "eth_usd";
+    pub const LRT_PRICE: &str = "price";
+    pub const LRT_NAV: &str = "nav";
+    pub const LRT_QUEUE: &str = "queue_eth";
+    pub const LRT_WAIT: &str = "wait_days";
+    pub const LRT_BUFFER: &str = "buffer_eth";
+    pub const POOL_LRT_SHARE: &str = "lrt_share";
+    pub const MARKET_ORACLE: &str = "oracle_price";
+    pub const MARKET_UTILISATION: &str = "utilisation";
+    pub const MARKET_BAD_DEBT: &str = "bad_debt_eth";
+    pub const MARKET_WITHDRAWAL_QUEUE: &str = "withdrawal_queue_eth";
+}
+
+/// All step columns for this world's entities.
+pub fn step_columns(w: &World) -> Vec<StepColumn> {
+    use names::*;
+    let mut c = vec![
+        col(ETH_USD, |w| w.eth_usd()),
+        col("tvl_eth", |w| w.tvl()),
+        col("beacon_exit_queue_eth", |w| w.restaking.beacon.exit_queue_eth),
+        col("slashed_eth", |w| w.obs.tally.slashed_eth),
+        col("liquidation_rounds", |w| w.obs.tally.rounds as f64),
+        col("cascade_depth", |w| w.obs.tally.max_depth as f64),
+        col("retail_sold_lrt", |w| w.obs.tally.retail_sold_lrt),
+        // Liquidators' free capital (ETH not tied up in seized LRT waiting for redemption).
+        col("liquidator_eth", |w| w.agents.liquidators.iter().map(|l| l.eth).sum()),
+    ];
+    for (l, lrt) in w.liquidity.lrts.iter().enumerate() {
+        let e = |m: &str| entity_column("lrt", &lrt.id, m);
+        c.push(col(e(LRT_NAV), move |w| w.liquidity.views[l].nav));
+        c.push(col(e(LRT_PRICE), move |w| w.liquidity.views[l].price));
+        c.push(col(e("depeg"), move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav));
+        c.push(col(e("supply"), move |w| w.liquidity.lrts[l].supply));
+        c.push(col(e(LRT_BUFFER), move |w| w.liquidity.lrts[l].buffer_eth));
+        c.push(col(e(LRT_QUEUE), move |w| w.liquidity.lrts[l].queued_tokens * w.liquidity.views[l].nav));
+        c.push(col(e(LRT_WAIT), move |w| w.liquidity.views[l].wait_years * 365.0));
+        c.push(col(e("withdrawing_eth"), move |w| w.liquidity.lrts[l].withdrawing_eth(&w.restaking.operators)));
+        c.push(col(e("exits"), move |w| w.obs.tally.lrt[l].exits as f64));
+        c.push(col(e("exit_pressure"), move |w| w.liquidity.views[l].exit_pressure));
+    }
+    for (p, pool) in w.liquidity.pools.iter().enumerate() {
+        let e = |m: &str| entity_column("pool", &pool.id, m);
+        c.push(col(e("price"), move |w| w.liquidity.pools[p].price()));
+        c.push(col(e("eth_reserve"), move |w| w.liquidity.pools[p].eth_reserve()));
+        c.push(col(e("lrt_reserve"), move |w| w.liquidity.pools[p].lrt_reserve()));
+        c.push(col(e(POOL_LRT_SHARE), move |w| w.liquidity.pools[p].lrt_share()));
+    }
+    for (m, market) in w.lending.markets.iter().enumerate() {
+        let e = |x: &str| entity_column("market", &market.id, x);
+        for (suffix, probe) in market.leading_columns() {
+            c.push(col(e(&suffix), move |w| probe(&w.lending.markets[m])));
+        }
+        // Highest utilisation over the market's loan reserves.
+        c.push(col(e(MARKET_UTILISATION), move |w| w.lending.markets[m].utilisation()));
+        c.push(col(e("total_borrow_eth"), move |w| w.lending.markets[m].totals_eth().0));
+        c.push(col(e("total_supply_eth"), move |w| w.lending.markets[m].totals_eth().1));
+        c.push(col(e("liquidations"), move |w| w.obs.tally.market[m].liquidations as f64));
+        c.push(col(e("liquidated_debt_eth"), move |w| w.obs.tally.market[m].liquidated_debt));
+        c.push(col(e(MARKET_BAD_DEBT), move |w| w.obs.tally.market[m].bad_debt));
+        c.push(col(e("supplier_withdrawn_eth"), move |w| w.obs.tally.market[m].supplier_withdrawn_eth));
+        c.push(col(e(MARKET_WITHDRAWAL_QUEUE), move |w| w.withdrawal_queue_eth(m)));
+        // Per reserve of multi-asset markets, named `market.<id>.<asset>.<metric>`; only LRT
+        // reserves get an `oracle_price` column, so the domino chart's price panel (ETH per
+        // LRT) shows every market's LRT oracle next to the pools and NAVs.
+        for (suffix, r, metric) in market.reserve_columns() {
+            c.push(col(e(&suffix), move |w| w.lending.markets[m].reserve_metric(r, metric)));
+        }
+    }
+    for (o, op) in w.restaking.operators.iter().enumerate() {
+        c.push(col(entity_column("operator", &op.id, "stake_eth"), move |w| w.restaking.operators[o].stake()));
+    }
+    for (a, avs) in w.restaking.avss.iter().enumerate() {
+        c.push(col(entity_column("avs", &avs.id, "slashed_eth"), move |w| w.restaking.avss[a].slashed_eth));
+        c.push(col(entity_column("avs", &avs.id, "incentive_apr"), move |w| {
+            w.restaking.avss[a].incentive_apr_at(w.time_seconds())
+        }));
+    }
+    c
+}

@@ -1,0 +1,92 @@
+//! LRT protocols and the AMM pools they trade on.
+
+use super::restaking::{Restaking, delegations};
+use super::{Checker, Ids, LrtSpec};
+use crate::pool::LrtPool;
+use crate::scenario::{PoolKind, RedemptionMode, Scenario};
+use restake_amm::{ConstantProduct, StableSwap};
+
+pub(super) struct Liquidity<'a> {
+    pub lrt_ids: Ids<'a>,
+    pub pool_ids: Ids<'a>,
+    pub lrts: Vec<LrtSpec>,
+    pub pools: Vec<LrtPool>,
+    pub lrt_pool: Vec<usize>,
+    /// Every pool was built (so pool indices are the scenario's): checks that need start prices
+    /// run only then.
+    pub complete: bool,
+}
+
+pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, r: &Restaking) -> Liquidity<'a> {
+    let lrt_ids = c.ids("lrts", "LRT", s.lrts.iter().map(|l| l.id.as_str()));
+    let n_ops = s.operators.len();
+    let mut lrts = Vec::with_capacity(s.lrts.len());
+    for (i, l) in s.lrts.iter().enumerate() {
+        let p = |f: &str| format!("lrts[{i}].{f}");
+        let protocol = c.lookup(p("protocol"), &l.protocol, &r.protocol_ids);
+        c.range(p("nav"), l.nav, 0.0, 100.0, true, false);
+        c.range(p("passive_supply"), l.passive_supply, 0.0, f64::INFINITY, false, true);
+        c.range(p("buffer_fraction"), l.buffer_fraction, 0.0, 1.0, false, false);
+        c.range(p("instant_withdrawal_fee"), l.instant_withdrawal_fee, 0.0, 1.0, false, true);
+        c.range(p("protocol_fee"), l.protocol_fee, 0.0, 1.0, false, true);
+        let mut delegation = vec![0.0; n_ops];
+        if l.delegations.is_empty() && l.buffer_fraction < 1.0 {
+            c.push(p("delegations"), "must delegate to at least one operator (or set buffer_fraction = 1)");
+        }
+        if !l.delegations.is_empty() {
+            for (o, w) in delegations(c, &format!("lrts[{i}]"), &l.delegations, &l.protocol, &r.operator_ids, s) {
+                delegation[o] = w;
+            }
+        }
+        lrts.push(LrtSpec {
+            id: l.id.clone(),
+            protocol: protocol.unwrap_or(0),
+            nav: l.nav,
+            passive_supply: l.passive_supply,
+            buffer_fraction: l.buffer_fraction,
+            instant_withdrawal_fee: l.instant_withdrawal_fee,
+            instant_withdrawals: l.instant_withdrawals,
+            redemptions_open: l.redemptions == RedemptionMode::Queue,
+            protocol_fee: l.protocol_fee,
+            delegation,
+        });
+    }
+
+    let pool_ids = c.ids("pools", "pool", s.pools.iter().map(|p| p.id.as_str()));
+    let mut pools = Vec::with_capacity(s.pools.len());
+    for (i, p) in s.pools.iter().enumerate() {
+        let lrt = c.lookup(format!("pools[{i}].lrt"), &p.lrt, &lrt_ids);
+        match (p.kind, p.amp) {
+            (PoolKind::Stableswap, Some(a)) => c.range(format!("pools[{i}].amp"), a, 0.0, 1e6, true, false),
+            (PoolKind::Stableswap, None) => {
+                c.push(format!("pools[{i}].amp"), "a stableswap pool needs `amp` (the on-chain A, e.g. 50)")
+            }
+            (PoolKind::ConstantProduct, Some(_)) => {
+                c.push(format!("pools[{i}].amp"), "a constant-product pool has no amplification; remove `amp`")
+            }
+            (PoolKind::ConstantProduct, None) => {}
+        }
+        c.range(format!("pools[{i}].fee"), p.fee, 0.0, 0.1, false, true);
+        c.range(format!("pools[{i}].eth"), p.eth, 0.0, f64::INFINITY, true, true);
+        c.range(format!("pools[{i}].lrt_reserve"), p.lrt_reserve, 0.0, f64::INFINITY, true, true);
+        let amm = match p.kind {
+            PoolKind::Stableswap => StableSwap::new(p.amp.unwrap_or_default(), p.fee, vec![p.eth, p.lrt_reserve])
+                .map(restake_amm::Pool::from),
+            PoolKind::ConstantProduct => {
+                ConstantProduct::new(p.fee, [p.eth, p.lrt_reserve]).map(restake_amm::Pool::from)
+            }
+        };
+        match (amm, lrt) {
+            (Ok(amm), Some(lrt)) => pools.push(LrtPool { id: p.id.clone(), lrt, amm }),
+            (Err(e), _) => c.push(format!("pools[{i}]"), e.to_string()),
+            (Ok(_), None) => {}
+        }
+    }
+    // The first pool listed for an LRT is where its holders trade.
+    let mut lrt_pool = vec![usize::MAX; s.lrts.len()];
+    for (k, pool) in pools.iter().enumerate().rev() {
+        lrt_pool[pool.lrt] = k;
+    }
+    let complete = pools.len() == s.pools.len();
+    Liquidity { lrt_ids, pool_ids, lrts, pools, lrt_pool, complete }
+}
