@@ -32,7 +32,10 @@ pub fn graph_of_scenario(loaded: &input::LoadedScenario) -> Result<RestakingGrap
         )));
     }
     let world = World::new(&loaded.resolved, s.engine.seed);
-    world.restaking_graph().ok_or_else(|| Failure::Input(format!("{name}: every AVS needs security parameters")))
+    world
+        .restaking_graph()
+        .map(|(g, _, _)| g)
+        .ok_or_else(|| Failure::Input(format!("{name}: every AVS needs security parameters")))
 }
 
 pub fn security(args: SecurityArgs) -> Result<(), Failure> {

@@ -15,6 +15,7 @@
 //! is a pure function of (model, seed) whatever the thread count. [`par`] holds the parallel
 //! helpers that keep floating-point reductions in a fixed order.
 
+pub mod design;
 pub mod ensemble;
 pub mod model;
 pub mod par;

@@ -25,6 +25,13 @@ pub struct Attack {
     pub profit: f64,
     /// σ(B), the stake the attackers lose to slashing.
     pub stake: f64,
+    /// Positions of A in the input graph's `services`, ascending (for callers that keep their
+    /// own tables in the graph's order).
+    #[serde(default)]
+    pub service_positions: Vec<usize>,
+    /// Positions of B in the input graph's `validators`, ascending.
+    #[serde(default)]
+    pub validator_positions: Vec<usize>,
 }
 
 impl Attack {

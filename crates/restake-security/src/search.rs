@@ -65,11 +65,18 @@ impl Coalition {
         self.profit - self.stake > tol
     }
     pub fn to_attack(&self, ix: &Indexed) -> Attack {
+        let sorted = |v: &[usize]| {
+            let mut v = v.to_vec();
+            v.sort_unstable();
+            v
+        };
         Attack {
             services: ix.service_ids(self.services.iter().copied()),
             validators: ix.validator_ids(self.validators.iter().copied()),
             profit: self.profit,
             stake: self.stake,
+            service_positions: sorted(&self.services),
+            validator_positions: sorted(&self.validators),
         }
     }
 }

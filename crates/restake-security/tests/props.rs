@@ -70,7 +70,14 @@ proptest! {
             let r = worst_case_loss_with(&g, psi, &opts).unwrap();
             let mut removed = set(&r.shock);
             let mut corrupted = HashSet::new();
-            let mut union = Attack { services: vec![], validators: vec![], profit: 0.0, stake: 0.0 };
+            let mut union = Attack {
+                services: vec![],
+                validators: vec![],
+                profit: 0.0,
+                stake: 0.0,
+                service_positions: vec![],
+                validator_positions: vec![],
+            };
             for a in &r.attacks {
                 prop_assert!(valid_on(&g, &removed, &corrupted, a), "step {:?}", a);
                 removed.extend(a.validators.iter().cloned());

@@ -206,37 +206,32 @@ impl World {
         }
     }
 
-    /// The restaking graph now: operators with stake are validators, AVSs with their
-    /// profit from corruption and attack threshold are services.
-    pub fn restaking_graph(&self) -> Option<restake_security::RestakingGraph> {
+    /// The restaking graph now: operators with stake are validators, AVSs with their profit from
+    /// corruption and attack threshold are services. Also the operator index of each validator
+    /// and the AVS index of each service, in the graph's order.
+    pub fn restaking_graph(&self) -> Option<(restake_security::RestakingGraph, Vec<usize>, Vec<usize>)> {
         use restake_security::{RestakingGraph, Service, Validator};
-        let validators: Vec<Validator> = self
-            .restaking
-            .operators
-            .iter()
-            .filter(|o| o.stake() > 1e-9)
-            .map(|o| Validator { id: o.id.clone(), stake: o.stake() })
-            .collect();
+        let ops = &self.restaking.operators;
+        let staked: Vec<usize> = (0..ops.len()).filter(|&o| ops[o].stake() > 1e-9).collect();
+        let validators: Vec<Validator> =
+            staked.iter().map(|&o| Validator { id: ops[o].id.clone(), stake: ops[o].stake() }).collect();
         let mut services = Vec::new();
+        let mut service_avs = Vec::new();
         for (a, avs) in self.restaking.avss.iter().enumerate() {
             let (pi, alpha) = (avs.profit_from_corruption?, avs.attack_threshold?);
-            let ops: Vec<String> = self
-                .restaking
-                .operators
-                .iter()
-                .filter(|o| o.stake() > 1e-9 && o.allocated_to(a) > 0.0)
-                .map(|o| o.id.clone())
-                .collect();
-            if !ops.is_empty() && !avs.corrupted {
+            let on: Vec<String> =
+                staked.iter().filter(|&&o| ops[o].allocated_to(a) > 0.0).map(|&o| ops[o].id.clone()).collect();
+            if !on.is_empty() && !avs.corrupted {
                 services.push(Service {
                     id: avs.id.clone(),
                     profit_from_corruption: pi,
                     attack_threshold: alpha,
-                    validators: ops,
+                    validators: on,
                 });
+                service_avs.push(a);
             }
         }
-        Some(RestakingGraph { validators, services })
+        Some((RestakingGraph { validators, services }, staked, service_avs))
     }
 
     /// When enabled, operators look for a valid attack (profit from corruption above the stake
@@ -247,7 +242,7 @@ impl World {
         if ctx.step % every != 0 {
             return;
         }
-        let Some(graph) = self.restaking_graph() else { return };
+        let Some((graph, validator_op, service_avs)) = self.restaking_graph() else { return };
         if graph.services.is_empty() || graph.validators.is_empty() {
             return;
         }
@@ -264,13 +259,11 @@ impl World {
             attack.stake
         ));
         let id = self.obs.events.push(e);
-        for s in &attack.services {
-            if let Some(a) = self.restaking.avss.iter().position(|x| &x.id == s) {
-                self.restaking.avss[a].corrupted = true;
-            }
+        for &k in &attack.service_positions {
+            self.restaking.avss[service_avs[k]].corrupted = true;
         }
-        for v in &attack.validators {
-            let Some(o) = self.restaking.operators.iter().position(|x| &x.id == v) else { continue };
+        for &k in &attack.validator_positions {
+            let o = validator_op[k];
             // The attackers' whole stake is slashed: every allocation fully, then what is left.
             let allocs: Vec<usize> =
                 self.restaking.operators[o].allocations.iter().filter(|x| x.magnitude > 0.0).map(|x| x.avs).collect();

@@ -10,13 +10,13 @@
 //! `derive_seed(master_seed, r)` with `seeds = "common"`), so any split of the runs reproduces the
 //! same rows.
 
+use super::values::{ParamValue, cell, param_value, param_values, read_table, to_edit};
 use crate::input;
 use restake_agents::Scenario;
 use restake_agents::{Resolved, resolve};
-use restake_analysis::Value;
 use restake_analysis::recorder::RecordPlan;
 use restake_analysis::runs::Kind;
-use restake_engine::{Purpose, derive_seed, uniform};
+use restake_engine::design::{self, Design, Range};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,13 @@ impl SeedScheme {
         match self {
             SeedScheme::PerRun => "per-run",
             SeedScheme::Common => "common",
+        }
+    }
+
+    fn design(self) -> design::SeedScheme {
+        match self {
+            SeedScheme::PerRun => design::SeedScheme::PerRun,
+            SeedScheme::Common => design::SeedScheme::Common,
         }
     }
 }
@@ -149,29 +156,11 @@ fn default_batch_seconds() -> f64 {
     60.0
 }
 
-/// One value of a parameter: what is written into the scenario, and its runs.parquet cell.
-#[derive(Clone, Debug)]
-pub struct ParamValue {
-    pub toml: toml_edit::Value,
-    pub cell: Value,
-}
-
 /// A varied parameter, as a runs.parquet column.
 #[derive(Clone, Debug)]
 pub struct ParamColumn {
     pub path: String,
     pub kind: Kind,
-}
-
-struct GridParam {
-    values: Vec<ParamValue>,
-}
-
-struct SampledParam {
-    lo: f64,
-    hi: f64,
-    scale: Scale,
-    integer: bool,
 }
 
 /// How often a shard commits its finished runs as parts.
@@ -200,11 +189,12 @@ pub struct Experiment {
     pub sampling: Option<Sampling>,
     /// Columns of the varied parameters, in design order: table, grid, sampled.
     pub columns: Vec<ParamColumn>,
-    table: Vec<Vec<ParamValue>>,
-    grid: Vec<GridParam>,
-    sampled: Vec<SampledParam>,
-    /// samples x sampled parameters, in [0, 1) before scaling.
-    draws: Vec<Vec<f64>>,
+    /// The points, run ids and seeds.
+    pub design: Design<ParamValue>,
+    /// The first table row and each grid parameter's values (to check them against the base).
+    table_first: Option<Vec<ParamValue>>,
+    grid_values: Vec<Vec<ParamValue>>,
+    ranges: Vec<Range>,
     pub record: RecordPlan,
     pub batching: Batching,
     /// Digest of everything that decides the runs' results: a sweep directory holds the results
@@ -212,14 +202,7 @@ pub struct Experiment {
     pub fingerprint: String,
 }
 
-/// One run of the design.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunSpec {
-    pub run_id: u32,
-    pub point: u32,
-    pub replicate: u32,
-    pub seed: u64,
-}
+pub use restake_engine::design::RunSpec;
 
 /// An input error in an experiment file: names the file, the line and the field.
 #[derive(Debug)]
@@ -241,11 +224,6 @@ fn field_error(name: &str, text: &str, path: &str, message: impl std::fmt::Displ
     ExperimentError(format!("{name}{loc}: field `{path}` {message}"))
 }
 
-/// Purposes of the keyed draws that lay out sampled points (distinct from any model purpose:
-/// they are keyed by the master seed, not a run seed).
-const SAMPLE_DRAW: Purpose = Purpose(0x5EED_D351_0001);
-const LHS_PERMUTATION: Purpose = Purpose(0x5EED_D351_0002);
-
 /// FNV-1a, 64 bit: a stable digest (std's hasher may change between Rust versions).
 fn fnv1a(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -256,56 +234,6 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
         }
     }
     h
-}
-
-/// A TOML value of the experiment file as a value that can be written into a scenario.
-fn to_edit(v: &toml::Value) -> toml_edit::Value {
-    match v {
-        toml::Value::String(s) => s.as_str().into(),
-        toml::Value::Integer(i) => (*i).into(),
-        toml::Value::Float(f) => (*f).into(),
-        toml::Value::Boolean(b) => (*b).into(),
-        toml::Value::Datetime(d) => d.to_string().parse().unwrap_or_else(|_| d.to_string().into()),
-        toml::Value::Array(a) => toml_edit::Value::Array(a.iter().map(to_edit).collect()),
-        toml::Value::Table(t) => {
-            toml_edit::Value::InlineTable(t.iter().map(|(k, v)| (k.as_str(), to_edit(v))).collect())
-        }
-    }
-}
-
-/// The runs.parquet column type of a parameter with these values: integers stay integers,
-/// numbers become floats, anything else is written as text.
-fn column_kind<'a>(values: impl Iterator<Item = &'a toml_edit::Value>) -> Kind {
-    let mut kind = None;
-    for v in values {
-        let k = match v {
-            toml_edit::Value::Integer(_) => Kind::I64,
-            toml_edit::Value::Float(_) => Kind::F64,
-            _ => Kind::Str,
-        };
-        kind = Some(match (kind, k) {
-            (None, k) => k,
-            (Some(Kind::Str), _) | (_, Kind::Str) => Kind::Str,
-            (Some(Kind::F64), _) | (_, Kind::F64) => Kind::F64,
-            _ => Kind::I64,
-        });
-    }
-    kind.unwrap_or(Kind::Str)
-}
-
-fn cell(v: &toml_edit::Value, kind: Kind) -> Value {
-    match (v, kind) {
-        (toml_edit::Value::Integer(i), Kind::I64) => Value::I64(*i.value()),
-        (toml_edit::Value::Integer(i), Kind::F64) => Value::F64(*i.value() as f64),
-        (toml_edit::Value::Float(f), _) => Value::F64(*f.value()),
-        (toml_edit::Value::String(s), _) => Value::Str(s.value().clone()),
-        (other, _) => Value::Str(other.to_string().trim().to_string()),
-    }
-}
-
-fn param_values(values: Vec<toml_edit::Value>) -> (Kind, Vec<ParamValue>) {
-    let kind = column_kind(values.iter());
-    (kind, values.into_iter().map(|v| ParamValue { cell: cell(&v, kind), toml: v }).collect())
 }
 
 impl Experiment {
@@ -433,7 +361,7 @@ impl Experiment {
                     }
                     let (kind, values) = param_values(values.iter().map(to_edit).collect());
                     columns.push(ParamColumn { path: p.path.clone(), kind });
-                    grid.push(GridParam { values });
+                    grid.push((p.path.clone(), values));
                 }
                 (None, Some([lo, hi])) => {
                     let ok = lo.is_finite() && hi.is_finite() && lo < hi && (p.scale == Scale::Linear || *lo > 0.0);
@@ -455,7 +383,11 @@ impl Experiment {
                         path: p.path.clone(),
                         kind: if p.integer { Kind::I64 } else { Kind::F64 },
                     });
-                    sampled.push(SampledParam { lo: *lo, hi: *hi, scale: p.scale, integer: p.integer });
+                    let scale = match p.scale {
+                        Scale::Linear => design::Scale::Linear,
+                        Scale::Log => design::Scale::Log,
+                    };
+                    sampled.push((p.path.clone(), Range { lo: *lo, hi: *hi, scale, integer: p.integer }));
                 }
                 (Some(_), Some(_)) => {
                     return Err(err(
@@ -485,15 +417,23 @@ impl Experiment {
             (Some(_), Some(n)) => n,
             (None, None) => 1,
         };
-        let draws = match file.design.sampling {
-            Some(Sampling::Random) => (0..samples)
-                .map(|s| {
-                    (0..sampled.len()).map(|d| uniform(file.master_seed, s as u64, d as u64, SAMPLE_DRAW)).collect()
-                })
-                .collect(),
-            Some(Sampling::Lhs) => latin_hypercube(file.master_seed, samples as usize, sampled.len()),
-            None => vec![Vec::new()],
-        };
+        let table_columns: Vec<String> =
+            columns.iter().take(table.first().map_or(0, Vec::len)).map(|c| c.path.clone()).collect();
+        let table_first = table.first().cloned();
+        let grid_values: Vec<Vec<ParamValue>> = grid.iter().map(|(_, v)| v.clone()).collect();
+        let ranges: Vec<Range> = sampled.iter().map(|(_, r)| *r).collect();
+        let mut design =
+            Design::new(file.replications, file.master_seed, file.seeds.design()).with_table(table_columns, table);
+        for (path, values) in grid {
+            design = design.with_grid(path, values);
+        }
+        if let Some(sampling) = file.design.sampling {
+            let method = match sampling {
+                Sampling::Random => design::Sampling::Random,
+                Sampling::Lhs => design::Sampling::Lhs,
+            };
+            design = design.with_sampled(sampled, samples, method);
+        }
 
         let mut exp = Experiment {
             name: file.name.clone(),
@@ -509,10 +449,10 @@ impl Experiment {
             seeds: file.seeds,
             sampling: file.design.sampling,
             columns,
-            table,
-            grid,
-            sampled,
-            draws,
+            design,
+            table_first,
+            grid_values,
+            ranges,
             record: RecordPlan {
                 steps: file.outputs.steps,
                 events: file.outputs.events,
@@ -537,7 +477,7 @@ impl Experiment {
     /// is reported as a warning by [`Experiment::warnings`].
     fn check_parameter_values(&self, name: &str, text: &str, file: &ExperimentFile) -> Result<(), ExperimentError> {
         let mut probes: Vec<(String, String, toml_edit::Value)> = Vec::new();
-        if let Some(row) = self.table.first() {
+        if let Some(row) = &self.table_first {
             for (c, v) in row.iter().enumerate() {
                 probes.push(("design.table".into(), self.columns[c].path.clone(), v.toml.clone()));
             }
@@ -545,14 +485,18 @@ impl Experiment {
         let (mut g, mut s) = (0, 0);
         for (i, p) in file.parameters.iter().enumerate() {
             if p.values.is_some() {
-                for (k, v) in self.grid[g].values.iter().enumerate() {
+                for (k, v) in self.grid_values[g].iter().enumerate() {
                     probes.push((format!("parameter[{i}].values[{k}]"), p.path.clone(), v.toml.clone()));
                 }
                 g += 1;
             } else {
-                let sp = &self.sampled[s];
+                let range = &self.ranges[s];
                 for u in [0.0, 1.0 - 1e-12] {
-                    probes.push((format!("parameter[{i}].range"), p.path.clone(), sampled_value(sp, u).toml));
+                    probes.push((
+                        format!("parameter[{i}].range"),
+                        p.path.clone(),
+                        param_value(design::level(range, u)).toml,
+                    ));
                 }
                 s += 1;
             }
@@ -597,9 +541,9 @@ impl Experiment {
                 ));
             }
         };
-        let grid_cols = &self.columns[self.table.first().map_or(0, |r| r.len())..];
-        for (gp, col) in self.grid.iter().zip(grid_cols) {
-            for v in &gp.values {
+        let grid_cols = &self.columns[self.table_first.as_ref().map_or(0, |r| r.len())..];
+        for (values, col) in self.grid_values.iter().zip(grid_cols) {
+            for v in values {
                 check(&col.path, v);
             }
         }
@@ -607,55 +551,21 @@ impl Experiment {
     }
 
     pub fn points(&self) -> u64 {
-        let t = self.table.len().max(1) as u64;
-        let g: u64 = self.grid.iter().map(|p| p.values.len() as u64).product();
-        t * g * self.draws.len() as u64
+        self.design.points()
     }
 
     pub fn runs(&self) -> u64 {
-        self.points() * self.replications as u64
+        self.design.runs()
     }
 
     /// The run with id `run_id`.
     pub fn run(&self, run_id: u32) -> RunSpec {
-        let point = run_id / self.replications;
-        let replicate = run_id % self.replications;
-        let key = match self.seeds {
-            SeedScheme::PerRun => run_id as u64,
-            SeedScheme::Common => replicate as u64,
-        };
-        RunSpec { run_id, point, replicate, seed: derive_seed(self.master_seed, key) }
+        self.design.run(run_id)
     }
 
     /// The parameter values of point `p`, in column order.
     pub fn point_params(&self, p: u32) -> Vec<(&str, ParamValue)> {
-        let samples = self.draws.len() as u64;
-        let grid_size: u64 = self.grid.iter().map(|g| g.values.len() as u64).product();
-        let p = p as u64;
-        let s = (p % samples) as usize;
-        let mut g = (p / samples) % grid_size;
-        let t = (p / samples / grid_size) as usize;
-        let mut out = Vec::with_capacity(self.columns.len());
-        let mut col = self.columns.iter();
-        if let Some(row) = self.table.get(t) {
-            for v in row {
-                out.push((col.next().map_or("", |c| c.path.as_str()), v.clone()));
-            }
-        }
-        // Mixed radix, last grid parameter fastest.
-        let mut picks = vec![0usize; self.grid.len()];
-        for (k, gp) in self.grid.iter().enumerate().rev() {
-            let n = gp.values.len() as u64;
-            picks[k] = (g % n) as usize;
-            g /= n;
-        }
-        for (gp, &k) in self.grid.iter().zip(&picks) {
-            out.push((col.next().map_or("", |c| c.path.as_str()), gp.values[k].clone()));
-        }
-        for (d, sp) in self.sampled.iter().enumerate() {
-            out.push((col.next().map_or("", |c| c.path.as_str()), sampled_value(sp, self.draws[s][d])));
-        }
-        out
+        self.design.point(p).into_iter().map(|(path, level)| (path, param_value(level))).collect()
     }
 
     /// The scenario of point `p`: the base with the point's parameters written in, parsed and
@@ -679,103 +589,12 @@ impl Experiment {
     }
 }
 
-/// The value of a sampled parameter at unit draw `u` in [0, 1).
-fn sampled_value(sp: &SampledParam, u: f64) -> ParamValue {
-    let x = match sp.scale {
-        Scale::Linear => sp.lo + u * (sp.hi - sp.lo),
-        Scale::Log => (sp.lo.ln() + u * (sp.hi.ln() - sp.lo.ln())).exp(),
-    };
-    if sp.integer {
-        // Integers in [lo, hi], each with equal probability on a linear scale.
-        let lo = sp.lo.ceil();
-        let hi = sp.hi.floor();
-        let k = match sp.scale {
-            Scale::Linear => (lo + (u * (hi - lo + 1.0)).floor()).min(hi),
-            Scale::Log => x.round().clamp(lo, hi),
-        } as i64;
-        ParamValue { toml: k.into(), cell: Value::I64(k) }
-    } else {
-        ParamValue { toml: x.into(), cell: Value::F64(x) }
-    }
-}
-
-/// A Latin hypercube: in every dimension each of the `n` equal strata of [0, 1) holds exactly
-/// one point; strata are matched across dimensions by keyed random permutations.
-fn latin_hypercube(seed: u64, n: usize, dims: usize) -> Vec<Vec<f64>> {
-    let mut out = vec![vec![0.0; dims]; n];
-    for d in 0..dims {
-        let mut perm: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            let j = ((uniform(seed, d as u64, i as u64, LHS_PERMUTATION) * (i + 1) as f64) as usize).min(i);
-            perm.swap(i, j);
-        }
-        for (s, row) in out.iter_mut().enumerate() {
-            row[d] = (perm[s] as f64 + uniform(seed, s as u64, d as u64, SAMPLE_DRAW)) / n as f64;
-        }
-    }
-    out
-}
-
-/// Reads an explicit table of points: a header of config paths, one row per point. CSV cells
-/// are read as TOML values (`0.9`, `"pool-spot"`, `true`), or as text when they are not TOML.
-fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<toml_edit::Value>>), String> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => {
-            let mut r = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| e.to_string())?;
-            let header: Vec<String> = r.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
-            let mut rows = Vec::new();
-            for (i, rec) in r.records().enumerate() {
-                let rec = rec.map_err(|e| format!("row {}: {e}", i + 2))?;
-                let mut row = Vec::with_capacity(header.len());
-                for (c, cellv) in rec.iter().enumerate() {
-                    if cellv.is_empty() {
-                        return Err(format!("line {}: column `{}` is empty", i + 2, header[c]));
-                    }
-                    row.push(cellv.parse::<toml_edit::Value>().unwrap_or_else(|_| cellv.into()));
-                }
-                rows.push(row);
-            }
-            Ok((header, rows))
-        }
-        "parquet" => {
-            use polars::prelude::*;
-            let df = restake_analysis::table::read_parquet(path).map_err(|e| e.to_string())?;
-            let header: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-            let mut rows = vec![Vec::with_capacity(header.len()); df.height()];
-            for c in df.columns() {
-                for (i, row) in rows.iter_mut().enumerate() {
-                    let v = match c.get(i).map_err(|e| e.to_string())? {
-                        AnyValue::Null => return Err(format!("row {i}: column `{}` is null", c.name())),
-                        AnyValue::Boolean(b) => b.into(),
-                        AnyValue::String(s) => s.into(),
-                        AnyValue::StringOwned(s) => s.as_str().into(),
-                        AnyValue::Float64(x) => x.into(),
-                        AnyValue::Float32(x) => (x as f64).into(),
-                        v if v.is_integer() => v
-                            .extract::<i64>()
-                            .ok_or_else(|| format!("column `{}`: integer out of range", c.name()))?
-                            .into(),
-                        v => {
-                            return Err(format!(
-                                "column `{}` has type {}, expected numbers, text or booleans",
-                                c.name(),
-                                v.dtype()
-                            ));
-                        }
-                    };
-                    row.push(v);
-                }
-            }
-            Ok((header, rows))
-        }
-        _ => Err("must be a .csv or .parquet file".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use restake_analysis::Value;
+    use restake_engine::derive_seed;
+    use restake_engine::design::latin_hypercube;
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);

@@ -5,6 +5,7 @@ use super::store::{self, SweepDir};
 use crate::Failure;
 use anyhow::{Context, anyhow};
 use polars::prelude::{DataFrame, DataType, ParquetWriter, SortMultipleOptions};
+use restake_agents::observe::metrics::names;
 use restake_analysis::risk::summary_frame;
 use restake_analysis::table::{compression, read_parquet};
 use serde_json::json;
@@ -204,12 +205,12 @@ impl Merged {
         );
         let mut shown = 0;
         for i in 0..self.summary.height() {
-            if metric.get(i) != Some("bad_debt_eth") {
+            if metric.get(i) != Some(names::BAD_DEBT) {
                 continue;
             }
             let p = point.as_ref().and_then(|c| c.get(i)).unwrap_or(0);
             let liq = (0..self.summary.height()).find(|&j| {
-                metric.get(j) == Some("liquidated_debt_eth") && point.as_ref().and_then(|c| c.get(j)) == Some(p)
+                metric.get(j) == Some(names::LIQUIDATED_DEBT) && point.as_ref().and_then(|c| c.get(j)) == Some(p)
             });
             let ci =
                 format!("{} [{}, {}]", fmt(get("mean", i)), fmt(get("mean_ci_low", i)), fmt(get("mean_ci_high", i)));

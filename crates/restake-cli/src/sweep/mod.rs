@@ -13,6 +13,7 @@ pub mod merge;
 mod progress;
 pub mod slurm;
 pub mod store;
+mod values;
 
 use crate::Failure;
 use anyhow::{Context, anyhow};
