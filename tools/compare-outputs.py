@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares the Parquet outputs of two result trees written by tools/shipped-outputs.sh.
 
-    python3 tools/compare-outputs.py BEFORE AFTER [--rel 1e-12] [--ignore-columns a,b]
+    python3 tools/compare-outputs.py BEFORE AFTER [--rel 1e-12] [--atol 0] [--ignore-columns a,b]
 
 For every table (a run's runs/steps/events.parquet, a sweep's merged runs.parquet and its
 steps/ and events/ datasets) it reports one of:
@@ -58,7 +58,7 @@ def load(src, kind):
     return df.sort(keys) if keys else df
 
 
-def compare(a: pl.DataFrame, b: pl.DataFrame, rel: float, ignore):
+def compare(a: pl.DataFrame, b: pl.DataFrame, rel: float, ignore, atol: float = 0.0):
     notes = []
     only_a = [c for c in a.columns if c not in b.columns and c not in ignore]
     only_b = [c for c in b.columns if c not in a.columns and c not in ignore]
@@ -97,7 +97,7 @@ def compare(a: pl.DataFrame, b: pl.DataFrame, rel: float, ignore):
                     if math.isnan(u) != math.isnan(v):
                         return "DIFFERENT", notes + [f"{c}[{i}]: {u} vs {v}"]
                     continue
-                if u == v:
+                if u == v or abs(u - v) <= atol:
                     continue
                 d = abs(u - v) / max(abs(u), abs(v))
                 if abs(u - v) < 1e-9:
@@ -126,6 +126,7 @@ def main():
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
     ap.add_argument("--rel", type=float, default=1e-12)
+    ap.add_argument("--atol", type=float, default=0.0, help="absolute differences up to this count as close")
     ap.add_argument("--ignore-columns", default="", help="comma-separated column names to skip")
     args = ap.parse_args()
     ignore = {c for c in args.ignore_columns.split(",") if c}
@@ -138,7 +139,7 @@ def main():
             bad += 1
             continue
         kind, src = before[label]
-        status, notes = compare(load(src, kind), load(after[label][1], kind), args.rel, ignore)
+        status, notes = compare(load(src, kind), load(after[label][1], kind), args.rel, ignore, args.atol)
         bad += status == "DIFFERENT"
         print(f"{status:<10} {label}" + "".join(f"\n           {n}" for n in notes))
     print(f"{len(set(before) | set(after))} tables, {bad} different")

@@ -25,11 +25,13 @@
 //!   (each naming its field path and allowed range) and a `validate()` that returns the first of them,
 //!   and every operation checks its amounts and prices.
 
+pub mod exact;
 pub mod irm;
 pub mod isolated;
 pub mod oracle;
 pub mod pooled;
 
+pub use exact::ExactSum;
 pub use irm::{Compounding, KinkedIrm, utilisation};
 pub use isolated::{
     AccrualOutcome, IsolatedMarket, IsolatedParams, LIQUIDATION_CURSOR, LiquidationRequest, MAX_FEE,

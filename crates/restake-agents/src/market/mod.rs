@@ -30,7 +30,7 @@ use crate::vocab::Asset;
 use book::Positions;
 use isolated::IsolatedBook;
 use pooled::PooledBook;
-use restake_lending::{LendingError, WithdrawOutcome};
+use restake_lending::{ExactSum, LendingError, WithdrawOutcome};
 
 #[derive(Clone, Debug)]
 enum Book {
@@ -461,32 +461,38 @@ impl Market {
 
     // ---- books ----
 
-    /// Books of the market against its positions and lenders: debt and collateral totals equal
-    /// the positions', supply equals the lenders' claims, no negative cash; for a pooled market,
-    /// cash + debt + deficit = aToken supply per reserve (up to the Taylor-vs-linear accrual
-    /// difference Aave also has, < 1e-6 relative over a run).
+    /// Books of the market against its positions and lenders, exactly: the totals of collateral,
+    /// debt and supply (shares or scaled balances) are the exact sums of the positions' and
+    /// lenders' (see `restake_lending::ExactSum`); no negative balance or cash; for a pooled market
+    /// also cash + debt + deficit = aToken supply per reserve, up to the Taylor-vs-linear accrual
+    /// difference Aave also has (< 1e-6 relative over a run).
     pub fn check_books(&self) -> Result<(), String> {
         match &self.book {
             Book::Isolated(b) => {
                 let inner = &b.inner;
-                let sum_debts: f64 = b.borrow_shares.iter().map(|&s| inner.debt_of(s)).sum();
-                let sum_collateral: f64 = b.collateral.iter().sum();
+                let (supply, borrow, collateral) = inner.exact_totals();
+                if ExactSum::of(b.borrow_shares.iter().copied()) != borrow {
+                    let owed: f64 = b.borrow_shares.iter().sum();
+                    return Err(format!(
+                        "total borrow shares {} but positions owe {owed}",
+                        inner.total_borrow_shares()
+                    ));
+                }
+                if ExactSum::of(b.collateral.iter().copied()) != collateral {
+                    let held: f64 = b.collateral.iter().sum();
+                    return Err(format!("total collateral {} but positions hold {held}", inner.total_collateral()));
+                }
+                let lenders = std::iter::once(b.passive_shares)
+                    .chain(self.lenders.iter().flat_map(|l| l.members.iter()).map(|s| s.shares))
+                    .chain(std::iter::once(inner.fee_shares()));
+                if ExactSum::of(lenders) != supply {
+                    return Err(format!(
+                        "supply shares {} but lenders hold another amount",
+                        inner.total_supply_shares()
+                    ));
+                }
                 let scale = inner.total_supply_assets().max(1.0);
-                let borrow = inner.total_borrow_assets();
-                if (borrow - sum_debts).abs() > 1e-9 * scale {
-                    return Err(format!("total borrow {borrow} but positions owe {sum_debts}"));
-                }
-                let coll = inner.total_collateral();
-                if (coll - sum_collateral).abs() > 1e-9 * coll.max(1.0) {
-                    return Err(format!("total collateral {coll} but positions hold {sum_collateral}"));
-                }
-                let shares: f64 = b.passive_shares
-                    + self.lenders.iter().flat_map(|l| l.members.iter()).map(|s| s.shares).sum::<f64>()
-                    + inner.fee_shares();
-                if (shares - inner.total_supply_shares()).abs() > 1e-9 * inner.total_supply_shares().max(1.0) {
-                    return Err(format!("supply shares {} but lenders hold {shares}", inner.total_supply_shares()));
-                }
-                let cash = inner.liquidity();
+                let cash = inner.total_supply_assets() - inner.total_borrow_assets();
                 if cash < -1e-9 * scale {
                     return Err(format!("negative cash {cash}"));
                 }
@@ -498,30 +504,32 @@ impl Market {
                 Ok(())
             }
             Book::Pooled(b) => {
-                let n = b.assets.len();
-                for r in 0..n {
-                    let Some(st) = b.inner.reserve(r) else { continue };
-                    let accounts = b
-                        .accounts
-                        .iter()
-                        .chain(std::iter::once(&b.passive))
-                        .chain(self.lenders.iter().flat_map(|l| l.accounts.iter()));
-                    let (mut sup, mut debt) = (0.0, 0.0);
-                    for a in accounts {
-                        sup += a.supplied_scaled[r];
-                        debt += a.debt_scaled[r];
-                    }
-                    let scale = st.total_supply().max(1.0);
+                for (r, st) in b.inner.reserves().iter().enumerate() {
+                    let accounts = || {
+                        b.accounts
+                            .iter()
+                            .chain(std::iter::once(&b.passive))
+                            .chain(self.lenders.iter().flat_map(|l| l.accounts.iter()))
+                    };
                     let name = &b.inner.params().reserves[r].name;
-                    if (sup - st.scaled_supply).abs() > 1e-9 * st.scaled_supply.max(1.0) {
+                    if ExactSum::of(accounts().map(|a| a.supplied_scaled[r])) != st.supply_sum() {
+                        let held: f64 = accounts().map(|a| a.supplied_scaled[r]).sum();
                         return Err(format!(
-                            "reserve {name}: scaled supply {} but accounts hold {sup}",
+                            "reserve {name}: scaled supply {} but accounts hold {held}",
                             st.scaled_supply
                         ));
                     }
-                    if (debt - st.scaled_debt).abs() > 1e-9 * st.scaled_debt.max(1.0) {
-                        return Err(format!("reserve {name}: scaled debt {} but accounts owe {debt}", st.scaled_debt));
+                    if ExactSum::of(accounts().map(|a| a.debt_scaled[r])) != st.debt_sum() {
+                        let owed: f64 = accounts().map(|a| a.debt_scaled[r]).sum();
+                        return Err(format!("reserve {name}: scaled debt {} but accounts owe {owed}", st.scaled_debt));
                     }
+                    if let Some(a) = accounts().find(|a| a.supplied_scaled[r] < 0.0 || a.debt_scaled[r] < 0.0) {
+                        return Err(format!(
+                            "reserve {name}: an account holds {} and owes {}",
+                            a.supplied_scaled[r], a.debt_scaled[r]
+                        ));
+                    }
+                    let scale = st.total_supply().max(1.0);
                     if st.cash < -1e-9 * scale {
                         return Err(format!("reserve {name}: negative cash {}", st.cash));
                     }

@@ -36,6 +36,7 @@
 //! * `price` is the collateral price in loan-asset units (Morpho's oracle price without the 1e36
 //!   scale).
 
+use crate::exact::ExactSum;
 use crate::irm::{Compounding, KinkedIrm, utilisation};
 use crate::{
     LendingError, LiquidationOutcome, WithdrawLimit, WithdrawOutcome, check_amount, check_closed, check_dt, check_open,
@@ -119,6 +120,11 @@ pub struct IsolatedMarket {
     total_collateral: f64,
     /// Supply shares owned by the fee recipient.
     fee_shares: f64,
+    /// Exact sums behind `total_supply_shares`, `total_borrow_shares` and `total_collateral`
+    /// (their f64 views): the totals equal the positions exactly (see [`ExactSum`]).
+    supply_share_sum: ExactSum,
+    borrow_share_sum: ExactSum,
+    collateral_sum: ExactSum,
     /// Cumulative bad debt socialised to suppliers.
     bad_debt_realised: f64,
 }
@@ -135,8 +141,36 @@ impl IsolatedMarket {
             borrow_index: 1.0,
             total_collateral: 0.0,
             fee_shares: 0.0,
+            supply_share_sum: ExactSum::default(),
+            borrow_share_sum: ExactSum::default(),
+            collateral_sum: ExactSum::default(),
             bad_debt_realised: 0.0,
         })
+    }
+
+    // ---- totals ----
+
+    /// A supplier's shares went from `old` to `new`.
+    fn move_supply_shares(&mut self, old: f64, new: f64) {
+        self.supply_share_sum.replace(old, new);
+        self.total_supply_shares = self.supply_share_sum.value();
+    }
+
+    /// A position's borrow shares went from `old` to `new`.
+    fn move_borrow_shares(&mut self, old: f64, new: f64) {
+        self.borrow_share_sum.replace(old, new);
+        self.total_borrow_shares = self.borrow_share_sum.value();
+    }
+
+    /// A position's collateral went from `old` to `new`.
+    fn move_collateral(&mut self, old: f64, new: f64) {
+        self.collateral_sum.replace(old, new);
+        self.total_collateral = self.collateral_sum.value();
+    }
+
+    /// The exact sums of (supply shares incl. the fee recipient's, borrow shares, collateral).
+    pub fn exact_totals(&self) -> (ExactSum, ExactSum, ExactSum) {
+        (self.supply_share_sum, self.borrow_share_sum, self.collateral_sum)
     }
 
     // ---- views ----
@@ -254,8 +288,9 @@ impl IsolatedMarket {
             // First supplier (or all shares gone): 1:1. Any residual assets accrue to the new shares.
             assets
         };
+        let old = *supply_shares;
         *supply_shares += shares;
-        self.total_supply_shares += shares;
+        self.move_supply_shares(old, *supply_shares);
         self.total_supply_assets += assets;
         Ok(shares)
     }
@@ -280,8 +315,9 @@ impl IsolatedMarket {
             } else {
                 (withdrawn * self.total_supply_shares / self.total_supply_assets).min(*supply_shares)
             };
+            let old = *supply_shares;
             *supply_shares -= shares;
-            self.total_supply_shares = (self.total_supply_shares - shares).max(0.0);
+            self.move_supply_shares(old, *supply_shares);
             self.total_supply_assets = (self.total_supply_assets - withdrawn).max(0.0);
         }
         Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
@@ -298,8 +334,9 @@ impl IsolatedMarket {
         } else {
             assets
         };
+        let old = *supply_shares;
         *supply_shares += shares;
-        self.total_supply_shares += shares;
+        self.move_supply_shares(old, *supply_shares);
         self.total_supply_assets += assets;
     }
 
@@ -313,19 +350,22 @@ impl IsolatedMarket {
         collateral_amount: f64,
         debt: f64,
     ) {
+        let old = *collateral;
         *collateral += collateral_amount;
-        self.total_collateral += collateral_amount;
+        self.move_collateral(old, *collateral);
         let shares = debt / self.borrow_index;
+        let old = *borrow_shares;
         *borrow_shares += shares;
-        self.total_borrow_shares += shares;
+        self.move_borrow_shares(old, *borrow_shares);
     }
 
     // ---- collateral and borrowing ----
 
     pub fn supply_collateral(&mut self, collateral: &mut f64, amount: f64) -> Result<(), LendingError> {
         check_amount("collateral amount", amount)?;
+        let old = *collateral;
         *collateral += amount;
-        self.total_collateral += amount;
+        self.move_collateral(old, *collateral);
         Ok(())
     }
 
@@ -353,8 +393,9 @@ impl IsolatedMarket {
                 limit: left * price * self.params.lltv,
             });
         }
+        let old = *collateral;
         *collateral = left;
-        self.total_collateral = (self.total_collateral - amount).max(0.0);
+        self.move_collateral(old, left);
         Ok(())
     }
 
@@ -366,13 +407,13 @@ impl IsolatedMarket {
     /// nothing. Returns the amount released. Keeps `total_collateral` in step with the positions.
     pub fn release_collateral(&mut self, collateral: &mut f64, amount: f64) -> f64 {
         let amount = if amount > 0.0 { amount.min(*collateral) } else { 0.0 };
+        let old = *collateral;
         if amount >= *collateral {
-            self.total_collateral = (self.total_collateral - *collateral).max(0.0);
             *collateral = 0.0;
         } else {
             *collateral -= amount;
-            self.total_collateral = (self.total_collateral - amount).max(0.0);
         }
+        self.move_collateral(old, *collateral);
         amount
     }
 
@@ -397,8 +438,9 @@ impl IsolatedMarket {
             return Err(LendingError::InsufficientLiquidity { requested: assets, available });
         }
         let shares = assets / self.borrow_index;
+        let old = *borrow_shares;
         *borrow_shares += shares;
-        self.total_borrow_shares += shares;
+        self.move_borrow_shares(old, *borrow_shares);
         Ok(shares)
     }
 
@@ -415,8 +457,9 @@ impl IsolatedMarket {
     /// whole debt goes, so no dust shares survive a full repayment.
     fn burn_debt(&mut self, borrow_shares: &mut f64, amount: f64, debt: f64) {
         let shares = if amount >= debt { *borrow_shares } else { (amount / self.borrow_index).min(*borrow_shares) };
+        let old = *borrow_shares;
         *borrow_shares -= shares;
-        self.total_borrow_shares = (self.total_borrow_shares - shares).max(0.0);
+        self.move_borrow_shares(old, *borrow_shares);
     }
 
     // ---- interest ----
@@ -443,8 +486,9 @@ impl IsolatedMarket {
             let base = self.total_supply_assets - fee;
             let shares =
                 if self.total_supply_shares > 0.0 && base > 0.0 { fee * self.total_supply_shares / base } else { fee };
+            let old = self.fee_shares;
             self.fee_shares += shares;
-            self.total_supply_shares += shares;
+            self.move_supply_shares(old, self.fee_shares);
         }
         Ok(AccrualOutcome { interest, fee, borrow_rate: rate, utilisation: u })
     }
@@ -509,17 +553,17 @@ impl IsolatedMarket {
         let out = self.preview_liquidation(*collateral, *borrow_shares, price, request)?;
         let debt = self.debt_of(*borrow_shares);
         self.burn_debt(borrow_shares, out.repaid, debt);
+        let old = *collateral;
         if out.seized >= *collateral {
-            self.total_collateral = (self.total_collateral - *collateral).max(0.0);
             *collateral = 0.0;
         } else {
             *collateral -= out.seized;
-            self.total_collateral = (self.total_collateral - out.seized).max(0.0);
         }
+        self.move_collateral(old, *collateral);
         if *collateral == 0.0 && *borrow_shares > 0.0 {
             // Morpho: badDebt = remaining shares' assets; both totals fall by it.
             let bad = self.debt_of(*borrow_shares);
-            self.total_borrow_shares = (self.total_borrow_shares - *borrow_shares).max(0.0);
+            self.move_borrow_shares(*borrow_shares, 0.0);
             *borrow_shares = 0.0;
             self.total_supply_assets = (self.total_supply_assets - bad).max(0.0);
             self.bad_debt_realised += bad;

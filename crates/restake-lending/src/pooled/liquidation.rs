@@ -190,8 +190,9 @@ impl PooledMarket {
             (o.seized / st.liquidity_index).min(acct.supplied_scaled[c])
         };
         let scaled_fee = (o.protocol_fee / st.liquidity_index).min(scaled_seized);
+        let old = acct.supplied_scaled[c];
         acct.supplied_scaled[c] -= scaled_seized;
-        st.scaled_supply = (st.scaled_supply - scaled_seized).max(0.0);
+        st.move_supply(old, acct.supplied_scaled[c]);
         st.treasury_scaled += scaled_fee;
         st.cash -= o.liquidator_seized;
 
@@ -199,7 +200,7 @@ impl PooledMarket {
         for def in &out.deficits {
             let j = def.reserve;
             let st = &mut self.reserves[j];
-            st.scaled_debt = (st.scaled_debt - acct.debt_scaled[j]).max(0.0);
+            st.move_debt(acct.debt_scaled[j], 0.0);
             acct.debt_scaled[j] = 0.0;
             st.deficit += def.amount;
         }

@@ -21,8 +21,9 @@ impl PooledMarket {
         }
         let st = &mut self.reserves[r];
         let scaled = amount / st.liquidity_index;
+        let old = acct.supplied_scaled[r];
         acct.supplied_scaled[r] += scaled;
-        st.scaled_supply += scaled;
+        st.move_supply(old, acct.supplied_scaled[r]);
         st.cash += amount;
         Ok(scaled)
     }
@@ -32,8 +33,9 @@ impl PooledMarket {
     pub fn genesis_supply(&mut self, acct: &mut Account, r: usize, amount: f64) {
         let st = &mut self.reserves[r];
         let scaled = amount / st.liquidity_index;
+        let old = acct.supplied_scaled[r];
         acct.supplied_scaled[r] += scaled;
-        st.scaled_supply += scaled;
+        st.move_supply(old, acct.supplied_scaled[r]);
         st.cash += amount;
     }
 
@@ -53,8 +55,9 @@ impl PooledMarket {
         acct.emode = emode;
         let st = &mut self.reserves[debt_reserve];
         let scaled = debt / st.borrow_index;
+        let old = acct.debt_scaled[debt_reserve];
         acct.debt_scaled[debt_reserve] += scaled;
-        st.scaled_debt += scaled;
+        st.move_debt(old, acct.debt_scaled[debt_reserve]);
         st.cash -= debt;
     }
 
@@ -102,8 +105,9 @@ impl PooledMarket {
         } else {
             (withdrawn / st.liquidity_index).min(acct.supplied_scaled[r])
         };
+        let old = acct.supplied_scaled[r];
         acct.supplied_scaled[r] -= scaled;
-        st.scaled_supply = (st.scaled_supply - scaled).max(0.0);
+        st.move_supply(old, acct.supplied_scaled[r]);
         st.cash -= withdrawn;
         Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
     }
@@ -129,8 +133,9 @@ impl PooledMarket {
         } else {
             (out / st.liquidity_index).min(acct.supplied_scaled[r])
         };
+        let old = acct.supplied_scaled[r];
         acct.supplied_scaled[r] -= scaled;
-        st.scaled_supply = (st.scaled_supply - scaled).max(0.0);
+        st.move_supply(old, acct.supplied_scaled[r]);
         st.cash -= out;
         out
     }
@@ -168,8 +173,9 @@ impl PooledMarket {
         }
         let st = &mut self.reserves[r];
         let scaled = amount / st.borrow_index;
+        let old = acct.debt_scaled[r];
         acct.debt_scaled[r] += scaled;
-        st.scaled_debt += scaled;
+        st.move_debt(old, acct.debt_scaled[r]);
         st.cash -= amount;
         Ok(scaled)
     }
@@ -191,8 +197,9 @@ impl PooledMarket {
         let st = &mut self.reserves[r];
         let scaled =
             if amount >= debt { acct.debt_scaled[r] } else { (amount / st.borrow_index).min(acct.debt_scaled[r]) };
+        let old = acct.debt_scaled[r];
         acct.debt_scaled[r] -= scaled;
-        st.scaled_debt = (st.scaled_debt - scaled).max(0.0);
+        st.move_debt(old, acct.debt_scaled[r]);
     }
 
     /// Enter (`Some(e)`) or leave (`None`) an e-mode category (`validateSetUserEMode`): every

@@ -4,6 +4,7 @@
 //! the supply usage as `unbacked`).
 
 use super::PooledMarket;
+use crate::exact::ExactSum;
 use crate::irm::utilisation;
 use crate::{LendingError, check_dt};
 
@@ -12,15 +13,20 @@ use crate::{LendingError, check_dt};
 pub struct ReserveState {
     /// Idle underlying (Aave's `virtualUnderlyingBalance`).
     pub cash: f64,
-    /// Sum of accounts' scaled aToken balances.
+    /// Sum of accounts' scaled aToken balances (the f64 view of `supply_sum`).
     pub scaled_supply: f64,
     /// Treasury's scaled aTokens: reserve-factor accrual and liquidation protocol fees.
     pub treasury_scaled: f64,
     pub liquidity_index: f64,
+    /// Sum of accounts' scaled debt (the f64 view of `debt_sum`).
     pub scaled_debt: f64,
     pub borrow_index: f64,
     /// Bad debt booked by liquidations (Aave v3.3 `deficit`).
     pub deficit: f64,
+    /// The exact sums of the accounts' scaled balances (see [`ExactSum`]): the books close
+    /// exactly, as Aave's integer balances do.
+    supply_sum: ExactSum,
+    debt_sum: ExactSum,
 }
 
 impl ReserveState {
@@ -33,7 +39,33 @@ impl ReserveState {
             scaled_debt: 0.0,
             borrow_index: 1.0,
             deficit: 0.0,
+            supply_sum: ExactSum::default(),
+            debt_sum: ExactSum::default(),
         }
+    }
+
+    /// An account's scaled supply went from `old` to `new`.
+    #[inline]
+    pub(super) fn move_supply(&mut self, old: f64, new: f64) {
+        self.supply_sum.replace(old, new);
+        self.scaled_supply = self.supply_sum.value();
+    }
+
+    /// An account's scaled debt went from `old` to `new`.
+    #[inline]
+    pub(super) fn move_debt(&mut self, old: f64, new: f64) {
+        self.debt_sum.replace(old, new);
+        self.scaled_debt = self.debt_sum.value();
+    }
+
+    /// The exact sum of the accounts' scaled supply.
+    pub fn supply_sum(&self) -> ExactSum {
+        self.supply_sum
+    }
+
+    /// The exact sum of the accounts' scaled debt.
+    pub fn debt_sum(&self) -> ExactSum {
+        self.debt_sum
     }
     /// aToken supply including the treasury's.
     pub fn total_supply(&self) -> f64 {
