@@ -163,7 +163,10 @@ fn one(k: &Knobs) -> Result<bool, String> {
         Err(p) => Err(format!(
             "{}: panicked: {}",
             s.name,
-            p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|x| x.to_string())).unwrap_or_default()
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|x| x.to_string()))
+                .unwrap_or_default()
         )),
     }
 }

@@ -71,6 +71,40 @@ pub fn describe_issues(name: &str, text: &str, issues: &[Issue]) -> InputError {
     ))
 }
 
+/// An error message fit for a terminal: a quoted excerpt of the user's input (a value, a key,
+/// a line) longer than 80 characters keeps its start and end, and says how long it was.
+pub fn clip(msg: &str) -> String {
+    const KEEP: usize = 80;
+    let mut out = String::with_capacity(msg.len().min(4096));
+    let mut rest = msg;
+    while let Some(open) = rest.find(['`', '"']) {
+        let q = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(q) else {
+            rest = after;
+            out.push_str(&clip_run(rest, KEEP));
+            return out;
+        };
+        out.push_str(&clip_run(&after[..close], KEEP));
+        out.push(q);
+        rest = &after[close + 1..];
+    }
+    out.push_str(&clip_run(rest, 4 * KEEP));
+    out
+}
+
+/// `s` itself, or its first and last characters with how many were left out.
+fn clip_run(s: &str, keep: usize) -> String {
+    let n = s.chars().count();
+    if n <= keep {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(keep * 3 / 4).collect();
+    let tail: String = s.chars().skip(n - keep / 4).collect();
+    format!("{head}...{tail} ({n} characters)")
+}
+
 /// One step of a config path: a key, or an array element by index or by `id`.
 #[derive(Debug, PartialEq)]
 enum Seg {
@@ -249,6 +283,18 @@ mod tests {
         assert_eq!(line_col(&out, locate(&out, "markets[0].oracle.price").unwrap()).0, 6);
         // A missing leaf falls back to its table.
         assert_eq!(line_col(&out, locate(&out, "markets[0].nothing").unwrap()).0, 3);
+    }
+
+    #[test]
+    fn long_excerpts_are_clipped() {
+        let long = "x".repeat(2_000_000);
+        let msg = format!("f.toml:3:7: invalid type: string \"{long}\", expected f64");
+        let c = clip(&msg);
+        assert!(c.len() < 300, "{}", c.len());
+        assert!(c.starts_with("f.toml:3:7: invalid type: string \"xxx") && c.ends_with("\", expected f64"), "{c}");
+        assert!(c.contains("(2000000 characters)"));
+        // Short messages are untouched.
+        assert_eq!(clip("field `markets[0].lltv` must be in (0, 1)"), "field `markets[0].lltv` must be in (0, 1)");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Malformed scenarios exit non-zero with one paragraph naming file, line and field, and write
-//! nothing (DESIGN.md §7).
+//! nothing.
 
 mod common;
 use common::*;

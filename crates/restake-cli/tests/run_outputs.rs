@@ -1,5 +1,5 @@
 //! `restake run` writes the promised files, and the same scenario and seed give identical
-//! Parquet contents at 1 and 2 threads (DESIGN.md §4).
+//! Parquet contents at 1 and 2 threads.
 
 mod common;
 use common::*;

@@ -1,7 +1,7 @@
 //! The notebooks run against fresh results, and a sharded sweep folder reads as one table in
 //! polars, DuckDB and pyarrow (notebooks/tests/check_results.py).
 //!
-//! Needs python3 with notebooks/requirements.txt (`bash .ci/run` installs it). Without them the
+//! Needs python3 with the packages of notebooks/requirements.lock (`bash .ci/run` installs them). Without them the
 //! test fails and says how to install them; RESTAKE_SKIP_PYTHON=1 skips it on purpose.
 
 mod common;
@@ -20,11 +20,11 @@ fn notebooks_execute_and_python_reads_the_sharded_dataset() {
     match probe {
         Ok(o) if o.status.success() => {}
         Ok(o) => panic!(
-            "python3 lacks the notebook packages: `python3 -m pip install -r notebooks/requirements.txt` (or RESTAKE_SKIP_PYTHON=1 to skip):\n{}",
+            "python3 lacks the notebook packages: `python3 -m pip install -r notebooks/requirements.lock` (or RESTAKE_SKIP_PYTHON=1 to skip):\n{}",
             String::from_utf8_lossy(&o.stderr)
         ),
         Err(e) => panic!(
-            "python3 not found ({e}): install Python 3 and notebooks/requirements.txt, or set RESTAKE_SKIP_PYTHON=1 to skip"
+            "python3 not found ({e}): install Python 3 and notebooks/requirements.lock, or set RESTAKE_SKIP_PYTHON=1 to skip"
         ),
     }
     let dir = tempfile::tempdir().unwrap();
