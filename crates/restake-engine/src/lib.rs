@@ -24,6 +24,6 @@ pub mod rng;
 pub mod run;
 
 pub use model::{Model, StepContext};
-pub use recorder::{FnRecorder, NullRecorder, Recorder};
+pub use recorder::{FnRecorder, NullRecorder, Recorder, RunOutcome};
 pub use rng::{Purpose, derive_seed, stream, uniform};
-pub use run::{RunError, RunOutcome, RunPlan, run};
+pub use run::{RunError, RunPlan, run};

@@ -2,7 +2,16 @@
 //! A recorder only ever receives `&M`, so it cannot change simulation state.
 
 use crate::model::{Model, StepContext};
-use crate::run::RunOutcome;
+
+/// What the engine reports about a finished run (handed to [`Recorder::finish`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunOutcome {
+    pub steps_run: u64,
+    /// Largest number of resolution rounds in any step.
+    pub max_rounds_in_step: u32,
+    /// Steps whose last permitted resolution round still acted (work may have been left over).
+    pub steps_hitting_round_limit: u64,
+}
 
 pub trait Recorder<M: Model> {
     type Error: std::error::Error + Send + Sync + 'static;

@@ -1,7 +1,7 @@
 //! The step loop.
 
 use crate::model::{Model, StepContext};
-use crate::recorder::Recorder;
+use crate::recorder::{Recorder, RunOutcome};
 
 /// How to run a model: everything that is not the model itself.
 #[derive(Clone, Debug)]
@@ -13,15 +13,6 @@ pub struct RunPlan {
     pub max_rounds: u32,
     /// Check [`Model::check_invariants`] after every step (costs a pass over the state).
     pub check_invariants: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RunOutcome {
-    pub steps_run: u64,
-    /// Largest number of resolution rounds in any step.
-    pub max_rounds_in_step: u32,
-    /// Steps in which the round limit was reached with actions still pending.
-    pub steps_hitting_round_limit: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,17 +43,17 @@ pub fn run<M: Model, R: Recorder<M>>(
         model.exogenous(&ctx).map_err(model_err)?;
         model.decide(&ctx, &mut intents);
         model.apply(&ctx, &intents).map_err(model_err)?;
+        // The last round that acted; a step whose last permitted round still acted may have left
+        // work for the next step.
         let mut rounds = 0;
-        loop {
-            if rounds == plan.max_rounds {
-                outcome.steps_hitting_round_limit += 1;
+        for round in 1..=plan.max_rounds {
+            if model.resolve_round(&ctx, round).map_err(model_err)? == 0 {
                 break;
             }
-            rounds += 1;
-            if model.resolve_round(&ctx, rounds).map_err(model_err)? == 0 {
-                rounds -= 1; // the last call found nothing to do: it was not a round
-                break;
-            }
+            rounds = round;
+        }
+        if rounds == plan.max_rounds {
+            outcome.steps_hitting_round_limit += 1;
         }
         outcome.max_rounds_in_step = outcome.max_rounds_in_step.max(rounds);
         model.settle(&ctx).map_err(model_err)?;

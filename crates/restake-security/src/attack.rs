@@ -34,6 +34,23 @@ pub struct Attack {
     pub validator_positions: Vec<usize>,
 }
 
+/// The attack (A, B) of a coalition, with ids and positions in the input graph.
+pub(crate) fn attack_of(c: &Coalition, ix: &Indexed) -> Attack {
+    let sorted = |v: &[usize]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    Attack {
+        services: ix.service_ids(c.services.iter().copied()),
+        validators: ix.validator_ids(c.validators.iter().copied()),
+        profit: c.profit,
+        stake: c.stake,
+        service_positions: sorted(&c.services),
+        validator_positions: sorted(&c.validators),
+    }
+}
+
 impl Attack {
     /// π(A) − σ(B): positive for a valid (profitable) attack.
     pub fn net_profit(&self) -> f64 {
@@ -116,7 +133,7 @@ pub fn find_valid_attack_with(graph: &RestakingGraph, opts: &SearchOptions) -> R
         let mut rng = Rng::new(opts.seed);
         arena.search(Objective::NetProfit, opts, &mut rng)
     };
-    let attack = best.filter(|c| c.is_valid(ix.tol)).map(|c| c.to_attack(&ix));
+    let attack = best.filter(|c| c.is_valid(ix.tol)).map(|c| attack_of(&c, &ix));
     Ok(AttackSearch { attack, exact })
 }
 
@@ -189,7 +206,7 @@ pub fn gamma_analysis_with(graph: &RestakingGraph, opts: &SearchOptions) -> Resu
     Ok(GammaSlack {
         gamma,
         overcollateralization: Some(raw),
-        binding_coalition: Some(binding.to_attack(&ix)),
+        binding_coalition: Some(attack_of(&binding, &ix)),
         exact,
         certified_lower_bound: certified.min(gamma),
     })

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attack::{Attack, bits, service_masks, subset_sums};
+use crate::attack::{Attack, attack_of, bits, service_masks, subset_sums};
 use crate::graph::{Indexed, RestakingGraph};
 use crate::search::{Arena, Objective, Rng};
 use crate::{SearchOptions, SecurityError};
@@ -129,7 +129,7 @@ fn exact_worst(ix: &Indexed, psi: f64) -> (Vec<usize>, Vec<Attack>) {
     let shock = bits(d, n);
     let mut arena = Arena::new(ix);
     arena.remove(&shock, &[]);
-    let attack = arena.evaluate(&bits(b, n)).to_attack(ix);
+    let attack = attack_of(&arena.evaluate(&bits(b, n)), ix);
     (shock, vec![attack])
 }
 
@@ -147,7 +147,7 @@ fn play_cascade(ix: &Indexed, shock: &[usize], opts: &SearchOptions, rng: &mut R
             break;
         }
         lost += c.stake;
-        attacks.push(c.to_attack(ix));
+        attacks.push(attack_of(&c, ix));
         arena.remove(&c.validators, &c.services);
     }
     (attacks, lost)

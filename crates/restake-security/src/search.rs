@@ -14,7 +14,6 @@
 //! so an attack reported as valid is valid; only optimality is heuristic.
 
 use crate::SearchOptions;
-use crate::attack::Attack;
 use crate::graph::Indexed;
 
 /// SplitMix64: tiny, seedable, good enough for restarts (no dependency needed).
@@ -63,21 +62,6 @@ impl Coalition {
     /// Eq. 2: π(A) > σ(B), by more than the tolerance.
     pub fn is_valid(&self, tol: f64) -> bool {
         self.profit - self.stake > tol
-    }
-    pub fn to_attack(&self, ix: &Indexed) -> Attack {
-        let sorted = |v: &[usize]| {
-            let mut v = v.to_vec();
-            v.sort_unstable();
-            v
-        };
-        Attack {
-            services: ix.service_ids(self.services.iter().copied()),
-            validators: ix.validator_ids(self.validators.iter().copied()),
-            profit: self.profit,
-            stake: self.stake,
-            service_positions: sorted(&self.services),
-            validator_positions: sorted(&self.validators),
-        }
     }
 }
 
