@@ -10,94 +10,7 @@ use crate::population::Status;
 use crate::{Scenario, resolve};
 use restake_engine::Model;
 
-const UNIT: &str = r#"
-name = "unit"
-[time]
-step = "1h"
-duration = "1d"
-[eth]
-usd = 3000.0
-path = { model = "scripted", points = [[0.0, 3000.0]] }
-[[restaking_protocols]]
-id = "el"
-withdrawal_delay = "14d"
-[[avss]]
-id = "a"
-[[operators]]
-id = "o"
-protocol = "el"
-allocations = { a = 0.5 }
-[[lrts]]
-id = "L"
-protocol = "el"
-passive_supply = 1000.0
-buffer_fraction = 0.02
-redemptions = "queue"
-delegations = { o = 1.0 }
-[[pools]]
-id = "p"
-kind = "stableswap"
-lrt = "L"
-amp = 100.0
-fee = 0.0
-eth = 100000.0
-lrt_reserve = 100000.0
-"#;
-
-const UNIT_POOLED: &str = r#"
-[[markets]]
-id = "m"
-kind = "pooled"
-[[markets.reserves]]
-asset = "ETH"
-ltv = 0.80
-liquidation_threshold = 0.83
-liquidation_bonus = 0.05
-liquidation_protocol_fee = 0.10
-borrowing_enabled = true
-idle_supply = 1000.0
-[[markets.reserves]]
-asset = "L"
-ltv = 0.72
-liquidation_threshold = 0.75
-liquidation_bonus = 0.075
-liquidation_protocol_fee = 0.10
-oracle = { kind = "fixed", price = 1.0 }
-[[markets.reserves]]
-asset = "USD"
-ltv = 0.75
-liquidation_threshold = 0.78
-liquidation_bonus = 0.045
-liquidation_protocol_fee = 0.10
-borrowing_enabled = true
-idle_supply = 10000000.0
-"#;
-
-fn looper(market: &str, wealth: f64) -> String {
-    format!(
-        r#"
-[[retail]]
-id = "r"
-agents = 1
-lrt = "L"
-market = "{market}"
-wealth_total = {wealth}
-wealth_sigma = 0.0
-looper_share = 1.0
-target_health_factor = {{ dist = "fixed", value = 1.2 }}
-deleverage_at = {{ dist = "fixed", value = 0.5 }}
-panic_loss = {{ dist = "fixed", value = 5.0 }}
-herd_sensitivity = {{ dist = "fixed", value = 0.0 }}
-queue_discount_rate = {{ dist = "fixed", value = 0.1 }}
-slippage_tolerance = {{ dist = "fixed", value = 0.01 }}
-attention_per_day = 1.0
-"#
-    )
-}
-
-fn liquidator(capital: f64) -> String {
-    format!("\n[[liquidators]]\nid = \"bot\"\ncount = 1\ncapital = {capital}\ngas_eth = 0.0\n")
-}
+include!("../../tests/data/unit_world.rs");
 
 fn unit_world(extra: &str) -> World {
     let text = format!("{UNIT}{extra}");
@@ -265,20 +178,6 @@ attention_per_day = 1.0
         seized - fee - d_usd / 2100.0
     );
     assert!(w.obs.ledger.usd_market_usd > 0.0 && w.obs.ledger.usd_market_eth < 0.0);
-}
-
-fn isolated(lltv: f64) -> String {
-    format!(
-        r#"
-[[markets]]
-id = "m"
-kind = "isolated"
-collateral = "L"
-lltv = {lltv}
-oracle = {{ kind = "fixed", price = 1.0 }}
-idle_supply = 1000.0
-"#
-    )
 }
 
 #[test]

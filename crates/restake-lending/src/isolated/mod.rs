@@ -279,20 +279,25 @@ impl IsolatedMarket {
     /// Deposit `assets`; returns the supply shares minted (added to `*supply_shares`).
     pub fn supply(&mut self, supply_shares: &mut f64, assets: f64) -> Result<f64, LendingError> {
         check_amount("supply assets", assets)?;
-        let shares = if self.total_supply_shares > 0.0 {
-            if self.total_supply_assets <= 0.0 {
-                return Err(LendingError::SupplyWipedOut);
-            }
+        if self.total_supply_shares > 0.0 && self.total_supply_assets <= 0.0 {
+            return Err(LendingError::SupplyWipedOut);
+        }
+        Ok(self.mint_supply(supply_shares, assets))
+    }
+
+    /// Mints the supply shares of `assets` at the current share price (1:1 for the first
+    /// supplier, or once all shares are gone: residual assets accrue to the new shares).
+    fn mint_supply(&mut self, supply_shares: &mut f64, assets: f64) -> f64 {
+        let shares = if self.total_supply_shares > 0.0 && self.total_supply_assets > 0.0 {
             assets * self.total_supply_shares / self.total_supply_assets
         } else {
-            // First supplier (or all shares gone): 1:1. Any residual assets accrue to the new shares.
             assets
         };
         let old = *supply_shares;
         *supply_shares += shares;
         self.move_supply_shares(old, *supply_shares);
         self.total_supply_assets += assets;
-        Ok(shares)
+        shares
     }
 
     /// Withdraw up to `assets` (`f64::INFINITY` = everything) from a supplier holding
@@ -329,15 +334,7 @@ impl IsolatedMarket {
     /// [`IsolatedMarket::supply`] without its checks (the caller's amounts are validated and
     /// non-negative, and nothing has been wiped out yet).
     pub fn genesis_supply(&mut self, supply_shares: &mut f64, assets: f64) {
-        let shares = if self.total_supply_shares > 0.0 && self.total_supply_assets > 0.0 {
-            assets * self.total_supply_shares / self.total_supply_assets
-        } else {
-            assets
-        };
-        let old = *supply_shares;
-        *supply_shares += shares;
-        self.move_supply_shares(old, *supply_shares);
-        self.total_supply_assets += assets;
+        self.mint_supply(supply_shares, assets);
     }
 
     /// Open a position as part of the state a run starts from: deposit `collateral_amount` and

@@ -99,17 +99,24 @@ impl PooledMarket {
                 }
             }
         }
+        self.take_supply(acct, r, withdrawn, balance);
+        Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
+    }
+
+    /// Takes `amount` (at most the account's `balance`) of reserve `r` out of the account's supply
+    /// and the reserve's cash: all of its scaled balance when the whole balance goes, so no dust
+    /// survives a full withdrawal.
+    fn take_supply(&mut self, acct: &mut Account, r: usize, amount: f64, balance: f64) {
         let st = &mut self.reserves[r];
-        let scaled = if withdrawn >= balance {
+        let scaled = if amount >= balance {
             acct.supplied_scaled[r]
         } else {
-            (withdrawn / st.liquidity_index).min(acct.supplied_scaled[r])
+            (amount / st.liquidity_index).min(acct.supplied_scaled[r])
         };
         let old = acct.supplied_scaled[r];
         acct.supplied_scaled[r] -= scaled;
         st.move_supply(old, acct.supplied_scaled[r]);
-        st.cash -= withdrawn;
-        Ok(WithdrawOutcome { withdrawn, unfilled: wanted - withdrawn, limited_by })
+        st.cash -= amount;
     }
 
     /// Remove up to `amount` of an account's supply of reserve `r` *without* the health-factor
@@ -128,15 +135,7 @@ impl PooledMarket {
         if out <= 0.0 {
             return 0.0;
         }
-        let scaled = if out >= balance {
-            acct.supplied_scaled[r]
-        } else {
-            (out / st.liquidity_index).min(acct.supplied_scaled[r])
-        };
-        let old = acct.supplied_scaled[r];
-        acct.supplied_scaled[r] -= scaled;
-        st.move_supply(old, acct.supplied_scaled[r]);
-        st.cash -= out;
+        self.take_supply(acct, r, out, balance);
         out
     }
 
