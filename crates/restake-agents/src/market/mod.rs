@@ -58,6 +58,10 @@ pub struct Market {
     lenders: Vec<Lenders>,
     /// Supply at the start of every loan reserve, valued in ETH at the start.
     initial_supply_eth: f64,
+    /// Lenders' supply at the start beyond what borrowers borrow, per reserve (asset units).
+    idle_supply: Vec<f64>,
+    /// Share of the lenders' supply that never moves.
+    passive_share: f64,
 }
 
 /// One position to open when the world is built.
@@ -74,54 +78,60 @@ pub struct Opening {
 impl Market {
     /// An empty market from its resolved description.
     pub fn new(spec: &MarketSpec) -> Market {
-        let (book, loan_reserves) = match &spec.book {
+        let (book, loan_reserves, idle_supply) = match &spec.book {
             BookSpec::Isolated(s) => (
                 Book::Isolated(IsolatedBook::new(s.lrt, s.lltv, s.market.clone(), s.feed.clone())),
                 vec![(0, Asset::Eth)],
+                vec![s.idle_supply],
             ),
             BookSpec::Pooled(s) => {
                 let loans = s.loan_reserves.iter().map(|&r| (r, s.assets[r])).collect();
-                (Book::Pooled(PooledBook::new(s.market.clone(), s.assets.clone(), s.feeds.clone())), loans)
+                let book = PooledBook::new(s.market.clone(), s.assets.clone(), s.feeds.clone());
+                (Book::Pooled(book), loans, s.idle_supply.clone())
             }
         };
         let attention = spec.suppliers.attention;
         let lenders =
             loan_reserves.into_iter().map(|(reserve, asset)| Lenders::new(reserve, asset, attention)).collect();
-        Market { id: spec.id.clone(), book, owners: Vec::new(), lenders, initial_supply_eth: 0.0 }
+        Market {
+            id: spec.id.clone(),
+            book,
+            owners: Vec::new(),
+            lenders,
+            initial_supply_eth: 0.0,
+            idle_supply,
+            passive_share: spec.suppliers.passive_share,
+        }
     }
 
     /// Lenders supply what `openings` borrow plus the idle supply, then every position opens at
     /// the oracle prices (the state at the start: no caps, health or liquidity checks apply).
     /// `thresholds(k)` draws the (utilisation, bad debt) thresholds of lender group `k`'s members.
-    pub fn open_at_start(
-        &mut self,
-        spec: &MarketSpec,
-        openings: &[Opening],
-        thresholds: &dyn Fn(usize) -> Vec<(f64, f64)>,
-    ) {
-        match (&mut self.book, &spec.book) {
-            (Book::Isolated(b), BookSpec::Isolated(s)) => {
+    pub fn open_at_start(&mut self, openings: &[Opening], thresholds: &dyn Fn(usize) -> Vec<(f64, f64)>) {
+        let passive_share = self.passive_share;
+        match &mut self.book {
+            Book::Isolated(b) => {
                 let debts: f64 = openings.iter().map(|o| o.debt).sum();
                 let th = thresholds(0);
-                supply_isolated(b, &mut self.lenders[0], debts + s.idle_supply, spec.suppliers.passive_share, &th);
+                supply_isolated(b, &mut self.lenders[0], debts + self.idle_supply[0], passive_share, &th);
                 for o in openings {
                     b.open(o.collateral, o.debt);
                 }
             }
-            (Book::Pooled(b), BookSpec::Pooled(s)) => {
+            Book::Pooled(b) => {
                 // Lenders first: loan reserves get the borrowers' debts plus the idle supply, other
                 // reserves their idle supply (from the passive lenders).
-                let n = s.assets.len();
+                let n = b.assets.len();
                 let mut debts = vec![0.0; n];
                 for o in openings {
                     debts[o.debt_reserve] += o.debt;
                 }
                 for r in 0..n {
-                    let amount = debts[r] + s.idle_supply[r];
+                    let amount = debts[r] + self.idle_supply[r];
                     match self.lenders.iter().position(|l| l.reserve == r) {
                         Some(k) => {
                             let th = thresholds(k);
-                            supply_pooled(b, &mut self.lenders[k], amount, spec.suppliers.passive_share, &th);
+                            supply_pooled(b, &mut self.lenders[k], amount, passive_share, &th);
                         }
                         None if amount > 0.0 => b.inner.genesis_supply(&mut b.passive, r, amount),
                         None => {}
@@ -132,7 +142,6 @@ impl Market {
                     b.open(o.coll_reserve, o.collateral, o.emode, o.debt_reserve, o.debt);
                 }
             }
-            _ => unreachable!("a market is built from its own spec"),
         }
         self.owners = openings.iter().map(|o| o.owner).collect();
         self.set_initial_supply();

@@ -126,7 +126,7 @@ impl World {
                     })
                     .collect()
             };
-            markets[mi].open_at_start(spec, &openings[mi], &thresholds);
+            markets[mi].open_at_start(&openings[mi], &thresholds);
             for (slot, o) in openings[mi].iter().enumerate() {
                 pop.slot[o.owner as usize] = slot as u32;
             }
