@@ -13,6 +13,19 @@ pub struct LrtPool {
 }
 
 impl LrtPool {
+    pub fn new(id: String, lrt: usize, amm: Pool) -> Self {
+        LrtPool { id, lrt, amm }
+    }
+
+    /// The LRT's price after `tokens` were sold (a quote: the pool does not change).
+    pub fn price_after_sale(&self, tokens: f64) -> f64 {
+        let mut amm = self.amm.clone();
+        match amm.exchange(LRT, ETH, tokens) {
+            Ok(_) => amm.spot_price(LRT, ETH).unwrap_or(f64::NAN),
+            Err(_) => f64::NAN,
+        }
+    }
+
     pub fn eth_reserve(&self) -> f64 {
         self.amm.balances()[ETH]
     }
@@ -38,6 +51,14 @@ impl LrtPool {
             return 0.0;
         }
         self.amm.get_dy(LRT, ETH, tokens).unwrap_or(0.0)
+    }
+
+    /// LRT received for buying with `eth` (a quote).
+    pub fn quote_buy(&self, eth: f64) -> f64 {
+        if eth <= 0.0 {
+            return 0.0;
+        }
+        self.amm.get_dy(ETH, LRT, eth).unwrap_or(0.0)
     }
 
     /// Sells `tokens` of the LRT for ETH.

@@ -105,8 +105,10 @@ pub struct Population {
     /// The agent's position in its cohort's market, by slot (`u32::MAX` if none): the market
     /// holds the position.
     pub slot: Vec<u32>,
-    /// Tokens waiting in the redemption queue.
+    /// Tokens waiting in the redemption queue (the tokens the agent's request stands for).
     pub queued: Vec<f64>,
+    /// The most ETH that request may claim (`f64::INFINITY` when paid at the NAV of payment).
+    pub queued_cap: Vec<f64>,
     pub target_hf: Vec<f64>,
     /// Health factor below which the agent deleverages back to target.
     pub deleverage_hf: Vec<f64>,
@@ -215,6 +217,7 @@ impl Population {
         self.eth.push(0.0);
         self.slot.push(u32::MAX);
         self.queued.push(0.0);
+        self.queued_cap.push(0.0);
     }
 }
 

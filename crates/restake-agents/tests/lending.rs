@@ -43,11 +43,22 @@ fn a_dex_only_depeg_liquidates_under_the_market_oracle_only() {
 }
 
 #[test]
-fn a_slash_liquidates_under_the_exchange_rate_oracle_only() {
-    let mp = summary(&with_slash(config("oracle-market-price")));
+fn a_public_slash_reaches_both_oracles() {
+    // A 30% slash of avs-bridge with minting closed to arbitrageurs: the exchange-rate oracle
+    // follows NAV at once; holders and loopers see the slash too (it is public), sell into the
+    // pool, which was left trading above NAV, and the pool-spot oracle follows the pool down.
+    let s = with_slash(config("oracle-market-price"));
+    let slash_step = (s.shocks[0].at().seconds() / s.time.step.seconds()) as usize;
+    let (done, path) = run_traced(&s, |w: &World| (w.views()[0].price, w.nav(0), w.tally().market[0].liquidations));
+    let mp = done.summary;
     let er = summary(&with_slash(config("oracle-exchange-rate")));
+    let (price0, nav0, _) = path[slash_step];
+    // Hours after the slash until the pool is within 1% of NAV.
+    let within = path[slash_step..].iter().position(|&(p, n, _)| (p / n - 1.0).abs() < 0.01).unwrap();
+    let first_liquidation = path.iter().position(|&(_, _, n)| n > 0).unwrap();
     eprintln!(
-        "slash: market-price {} liquidations, exchange-rate {} ({:.1} ETH, bad debt {:.1})",
+        "slash: NAV {nav0:.4}, price {price0:.4} at the slash; within 1% of NAV after {within} h; \
+         market-price {} liquidations (first at step {first_liquidation}), exchange-rate {} ({:.1} ETH, bad debt {:.1})",
         mp.f(names::LIQUIDATIONS),
         er.f(names::LIQUIDATIONS),
         er.f(names::LIQUIDATED_DEBT),
@@ -55,7 +66,10 @@ fn a_slash_liquidates_under_the_exchange_rate_oracle_only() {
     );
     assert!(mp.f(names::SLASHED) > 0.0 && er.f(names::SLASHED) > 0.0);
     assert!(er.f(names::LIQUIDATIONS) > 0.0, "NAV falls and the exchange-rate oracle follows at once");
-    assert_eq!(mp.f(names::LIQUIDATIONS), 0.0, "nobody trades the pool, so its price (and the oracle) stays");
+    assert!(price0 / nav0 > 1.05, "the slash leaves the pool above NAV (nobody may mint to sell into it)");
+    assert!(within <= 6, "the pool reaches NAV within hours: {within} h");
+    assert!(mp.f(names::LIQUIDATIONS) > 0.0, "the pool-priced market sees the slash through the pool");
+    assert!(first_liquidation >= slash_step, "no liquidation before the slash");
 }
 
 // ---- the cascade ----

@@ -108,7 +108,12 @@ impl ParquetRecorder {
             Column::new("hours".into(), std::mem::take(&mut buf.hours)),
         ];
         for (c, v) in self.columns.iter().zip(buf.values.iter_mut()) {
-            cols.push(Column::new(c.name.as_str().into(), std::mem::take(v)));
+            let v = std::mem::take(v);
+            cols.push(if c.nullable {
+                Column::new(c.name.as_str().into(), v.into_iter().map(finite).collect::<Vec<_>>())
+            } else {
+                Column::new(c.name.as_str().into(), v)
+            });
         }
         file.write(&DataFrame::new(n, cols)?)
     }
@@ -210,7 +215,7 @@ impl Recorder<World> for ParquetRecorder {
             buf.hours.push(hours);
             for (c, v) in self.columns.iter().zip(buf.values.iter_mut()) {
                 let x = (c.probe)(w);
-                if !x.is_finite() && !(c.name.ends_with("depeg")) {
+                if !x.is_finite() && !c.nullable {
                     return Err(AnalysisError::Data(format!("step {}: column `{}` is {x}", ctx.step, c.name)));
                 }
                 v.push(x);

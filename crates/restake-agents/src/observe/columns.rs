@@ -11,10 +11,17 @@ pub type Probe = Arc<dyn Fn(&World) -> f64 + Send + Sync>;
 pub struct StepColumn {
     pub name: String,
     pub probe: Probe,
+    /// The value may be undefined in a step (a redemption wait while redemptions are closed):
+    /// a non-finite value is written as null. Any other column must be finite.
+    pub nullable: bool,
 }
 
 fn col(name: impl Into<String>, probe: impl Fn(&World) -> f64 + Send + Sync + 'static) -> StepColumn {
-    StepColumn { name: name.into(), probe: Arc::new(probe) }
+    StepColumn { name: name.into(), probe: Arc::new(probe), nullable: false }
+}
+
+fn col_or_null(name: impl Into<String>, probe: impl Fn(&World) -> f64 + Send + Sync + 'static) -> StepColumn {
+    StepColumn { nullable: true, ..col(name, probe) }
 }
 
 /// Column name of a per-entity metric, e.g. `lrt.rstETH.nav`.
@@ -55,11 +62,13 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         let e = |m: &str| entity_column("lrt", &lrt.id, m);
         c.push(col(e(LRT_NAV), move |w| w.liquidity.views[l].nav));
         c.push(col(e(LRT_PRICE), move |w| w.liquidity.views[l].price));
-        c.push(col(e("depeg"), move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav));
+        c.push(col_or_null(e("depeg"), move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav));
         c.push(col(e("supply"), move |w| w.liquidity.lrts[l].supply));
         c.push(col(e(LRT_BUFFER), move |w| w.liquidity.lrts[l].buffer_eth));
         c.push(col(e(LRT_QUEUE), move |w| w.liquidity.lrts[l].queued_tokens * w.liquidity.views[l].nav));
-        c.push(col(e(LRT_WAIT), move |w| w.liquidity.views[l].wait_years * 365.0));
+        // The wait a request made in the next step will see (null while redemptions are closed
+        // or paused).
+        c.push(col_or_null(e(LRT_WAIT), move |w| w.liquidity.views[l].wait_years * 365.0));
         c.push(col(e("withdrawing_eth"), move |w| w.liquidity.lrts[l].withdrawing_eth(&w.restaking.operators)));
         c.push(col(e("exits"), move |w| w.obs.tally.lrt[l].exits as f64));
         c.push(col(e("exit_pressure"), move |w| w.liquidity.views[l].exit_pressure));

@@ -333,9 +333,23 @@ pub fn declarations() -> Vec<MetricDecl> {
         d(Lrt, "peak_queue_eth", Upper, F64, "ETH", "largest redemption queue (at NAV)", |_, l| {
             Reduce::Max(probe(move |w| w.liquidity.lrts[l].queued_tokens * w.liquidity.views[l].nav), Start::Value(0.0))
         }),
-        d(Lrt, "peak_wait_days", Upper, F64, "days", "longest expected redemption wait", |_, l| {
-            Reduce::Max(probe(move |w| w.liquidity.views[l].wait_years * 365.0), Start::Value(0.0))
-        }),
+        d(
+            Lrt,
+            "peak_wait_days",
+            Upper,
+            F64,
+            "days",
+            "longest expected redemption wait while requests are accepted",
+            |_, l| {
+                // NaN while closed: the maximum skips it.
+                Reduce::Max(
+                    probe(move |w| {
+                        Some(w.liquidity.views[l].wait_years * 365.0).filter(|d| d.is_finite()).unwrap_or(f64::NAN)
+                    }),
+                    Start::Value(0.0),
+                )
+            },
+        ),
         d(Lrt, SLASHED, Upper, F64, "ETH", "assets lost to slashing", |_, l| {
             Reduce::Last(probe(move |w| w.liquidity.lrts[l].slashed_eth))
         }),

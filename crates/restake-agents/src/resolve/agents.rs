@@ -143,13 +143,33 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
             continue;
         }
         c.range(format!("arbitrageurs[{i}].capital"), a.capital, 0.0, f64::INFINITY, false, true);
-        c.range(format!("arbitrageurs[{i}].carry_rate"), a.carry_rate, 0.0, 10.0, false, false);
+        let p = |f: &str| format!("arbitrageurs[{i}].{f}");
+        c.range(p("carry_rate"), a.carry_rate, 0.0, 10.0, false, false);
+        c.range(p("outside_capital"), a.outside_capital, 0.0, f64::INFINITY, false, true);
+        c.range(p("hurdle_apr"), a.hurdle_apr, 0.0, 100.0, true, false);
+        c.range(p("take_profit"), a.take_profit, 0.0, 0.5, false, false);
+        if a.arrival.seconds() < 1.0 {
+            c.push(p("arrival"), format!("must be at least a second, got {}", a.arrival));
+        }
+        if a.recovery.seconds() < 3600.0 {
+            c.push(p("recovery"), format!("must be at least an hour, got {}", a.recovery));
+        }
+        if a.outside_capital > 0.0 && a.count == 0 {
+            c.push(p("outside_capital"), "needs count >= 1 arbitrageur to join");
+        }
+        let count = a.count.max(1) as f64;
         arbitrageurs.extend((0..a.count).map(|_| Arbitrageur {
             kind: a.id.clone(),
             eth: a.capital,
             lrt: vec![0.0; n_lrt],
             carry_rate: a.carry_rate,
             mint: a.mint,
+            outside_capital: a.outside_capital / count,
+            hurdle_apr: a.hurdle_apr,
+            arrival_seconds: a.arrival.seconds().max(1.0),
+            recovery_years: a.recovery.seconds() / (365.0 * 86_400.0),
+            take_profit: a.take_profit,
+            outside_in: 0.0,
         }));
     }
     Agents { retail, borrowers, liquidators, arbitrageurs }

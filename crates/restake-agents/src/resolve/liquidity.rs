@@ -2,8 +2,9 @@
 
 use super::restaking::{Restaking, delegations};
 use super::{Checker, Ids, LrtSpec};
+use crate::lrt::{Backing, ClaimRule, InstantRoute};
 use crate::pool::LrtPool;
-use crate::scenario::{PoolKind, RedemptionMode, Scenario};
+use crate::scenario::{BackingConfig, ClaimConfig, PoolKind, RedemptionMode, Scenario};
 use restake_amm::{ConstantProduct, StableSwap};
 
 pub(super) struct Liquidity<'a> {
@@ -17,7 +18,7 @@ pub(super) struct Liquidity<'a> {
     pub complete: bool,
 }
 
-pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, r: &Restaking) -> Liquidity<'a> {
+pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, dt: f64, r: &Restaking) -> Liquidity<'a> {
     let lrt_ids = c.ids("lrts", "LRT", s.lrts.iter().map(|l| l.id.as_str()));
     let n_ops = s.operators.len();
     let mut lrts = Vec::with_capacity(s.lrts.len());
@@ -27,7 +28,18 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, r: &Restaking) -> Li
         c.range(p("nav"), l.nav, 0.0, 100.0, true, false);
         c.range(p("passive_supply"), l.passive_supply, 0.0, f64::INFINITY, false, true);
         c.range(p("buffer_fraction"), l.buffer_fraction, 0.0, 1.0, false, false);
-        c.range(p("instant_withdrawal_fee"), l.instant_withdrawal_fee, 0.0, 1.0, false, true);
+        let instant = l.instant.map(|x| {
+            c.range(p("instant.min_fee"), x.min_fee, 0.0, 1.0, false, true);
+            c.range(p("instant.max_fee"), x.max_fee, 0.0, 1.0, false, true);
+            c.range(p("instant.floor"), x.floor, 0.0, 1.0, false, false);
+            if x.max_fee < x.min_fee {
+                c.push(p("instant.max_fee"), format!("must be >= min_fee ({}), got {}", x.min_fee, x.max_fee));
+            }
+            InstantRoute { min_fee: x.min_fee, max_fee: x.max_fee, floor: x.floor }
+        });
+        if l.cooldown.seconds() > 365.0 * 86_400.0 {
+            c.push(p("cooldown"), format!("must be at most a year, got {}", l.cooldown));
+        }
         c.range(p("protocol_fee"), l.protocol_fee, 0.0, 1.0, false, true);
         let mut delegation = vec![0.0; n_ops];
         if l.delegations.is_empty() && l.buffer_fraction < 1.0 {
@@ -44,9 +56,20 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, r: &Restaking) -> Li
             nav: l.nav,
             passive_supply: l.passive_supply,
             buffer_fraction: l.buffer_fraction,
-            instant_withdrawal_fee: l.instant_withdrawal_fee,
-            instant_withdrawals: l.instant_withdrawals,
             redemptions_open: l.redemptions == RedemptionMode::Queue,
+            // A request made in a step is claimable in the settlement of the step its cooldown
+            // ends in.
+            cooldown_steps: (l.cooldown.seconds() / dt).ceil() as u64,
+            claim: match l.claim {
+                ClaimConfig::AtPayment => ClaimRule::AtPayment,
+                ClaimConfig::AtRequest => ClaimRule::AtRequest,
+                ClaimConfig::LowerOf => ClaimRule::LowerOf,
+            },
+            backing: match l.backing {
+                BackingConfig::Native => Backing::Native,
+                BackingConfig::Liquid => Backing::Liquid,
+            },
+            instant,
             protocol_fee: l.protocol_fee,
             delegation,
         });

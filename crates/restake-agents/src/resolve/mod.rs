@@ -105,9 +105,11 @@ pub(crate) struct LrtSpec {
     pub nav: f64,
     pub passive_supply: f64,
     pub buffer_fraction: f64,
-    pub instant_withdrawal_fee: f64,
-    pub instant_withdrawals: bool,
     pub redemptions_open: bool,
+    pub cooldown_steps: u64,
+    pub claim: crate::lrt::ClaimRule,
+    pub backing: crate::lrt::Backing,
+    pub instant: Option<crate::lrt::InstantRoute>,
     pub protocol_fee: f64,
     /// Delegation weight per operator (index = operator).
     pub delegation: Vec<f64>,
@@ -327,7 +329,7 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
     }
     let eth = resolve_eth(&mut c, s, duration);
     let restaking = restaking::resolve(&mut c, s, dt);
-    let liquidity = liquidity::resolve(&mut c, s, &restaking);
+    let liquidity = liquidity::resolve(&mut c, s, dt, &restaking);
     let markets = markets::resolve(&mut c, s, dt, &liquidity);
     let agents = agents::resolve(&mut c, s, dt, &liquidity, &markets);
     let shocks = shocks::resolve(&mut c, s, dt, &restaking, &liquidity);

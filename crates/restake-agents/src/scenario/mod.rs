@@ -308,18 +308,62 @@ pub struct LrtConfig {
     pub passive_supply: f64,
     /// Target share of assets kept as liquid ETH.
     pub buffer_fraction: f64,
-    /// Fee for instant withdrawal from the buffer (0 disables instant withdrawal? no: free).
-    #[serde(default)]
-    pub instant_withdrawal_fee: f64,
-    /// Whether instant withdrawals from the buffer are offered.
-    #[serde(default = "yes")]
-    pub instant_withdrawals: bool,
+    /// Whether holders can queue redemptions ("queue") or not at all ("disabled").
     pub redemptions: RedemptionMode,
+    /// A request is claimable no sooner than this after it is made, even when the buffer holds
+    /// the ETH (Renzo: 3 days in 2024, 7 later, up to 15 by 2025).
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Span,
+    /// What a request is paid: its tokens at the NAV of the day of payment, the ETH fixed at the
+    /// request, or the lower of the two (Renzo).
+    #[serde(default)]
+    pub claim: ClaimConfig,
+    /// What backs the restaked assets: natively restaked ETH (withdrawals also wait for the
+    /// beacon-chain exit queue) or liquid tokens (LSTs, ERC-20 vaults: only the protocol's delay).
+    #[serde(default)]
+    pub backing: BackingConfig,
+    /// The instant route from the buffer, if the LRT offers one (even with redemptions disabled).
+    #[serde(default)]
+    pub instant: Option<InstantConfig>,
     /// Share of rewards the LRT protocol keeps.
     #[serde(default)]
     pub protocol_fee: f64,
     /// Share of restaked assets delegated to each operator (sums to 1).
     pub delegations: BTreeMap<String, f64>,
+}
+
+fn default_cooldown() -> Span {
+    Span::hours(7 * 24)
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimConfig {
+    #[default]
+    AtPayment,
+    AtRequest,
+    LowerOf,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackingConfig {
+    #[default]
+    Native,
+    Liquid,
+}
+
+/// The instant route (Renzo's `InstantWithdrawer`): `min_fee` while the buffer is at or above
+/// its target, rising linearly to `max_fee` as it falls to `floor` x target, below which no
+/// instant withdrawal is paid.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstantConfig {
+    pub min_fee: f64,
+    pub max_fee: f64,
+    /// Share of the buffer target instant withdrawals may not use (0.9: a tenth is usable).
+    #[serde(default)]
+    pub floor: f64,
 }
 
 fn one() -> f64 {
@@ -411,10 +455,18 @@ pub struct LiquidatorConfig {
     /// Annual cost of capital locked while waiting for a redemption.
     #[serde(default = "default_carry")]
     pub carry_rate: f64,
+    /// How long a liquidator expects to wait to withdraw collateral seized as aTokens (when the
+    /// collateral reserve has no cash), for its profit sums.
+    #[serde(default = "one_day")]
+    pub atoken_wait: Span,
 }
 
 fn default_carry() -> f64 {
     0.2
+}
+
+fn one_day() -> Span {
+    Span::hours(24)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -429,6 +481,35 @@ pub struct ArbitrageurConfig {
     /// paused after a slash; they only buy below NAV and redeem).
     #[serde(default = "yes")]
     pub mint: bool,
+    /// Most ETH outside capital brings to this kind (in all) when the return on offer is high:
+    /// the deeper and longer a discount lasts, the more arrives.
+    #[serde(default)]
+    pub outside_capital: f64,
+    /// Annualised return at which outside capital starts to arrive; at twice it, all of it does.
+    #[serde(default = "default_hurdle")]
+    pub hurdle_apr: f64,
+    /// How fast outside capital arrives and leaves (time constant).
+    #[serde(default = "default_arrival")]
+    pub arrival: Span,
+    /// With redemptions closed, how long they expect a discount to take to close (they buy
+    /// the dip and sell when the price is back within `take_profit` of NAV).
+    #[serde(default = "default_recovery")]
+    pub recovery: Span,
+    #[serde(default = "default_take_profit")]
+    pub take_profit: f64,
+}
+
+fn default_hurdle() -> f64 {
+    0.2
+}
+fn default_arrival() -> Span {
+    Span::hours(12)
+}
+fn default_recovery() -> Span {
+    Span::hours(30 * 24)
+}
+fn default_take_profit() -> f64 {
+    0.01
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! Applying retail intents: one batch per pool and per LRT each step.
 //!
-//! Sales clear at one uniform price per pool (see [`super::batch`]); instant withdrawals share
-//! the buffer pro rata and the unfilled part joins the pool batch; redemption requests join the
-//! queue in agent order.
+//! Redemption requests join the queue and instant withdrawals are paid from the buffer in agent
+//! order; what the buffer cannot pay and every sale joins one call auction per pool (see
+//! [`super::batch`]).
 
-use super::batch::{Order, clear};
+use super::batch::{Clearing, Order, clear};
 use super::*;
 use crate::events::{Event, EventKind};
 use crate::population::{Intent, Status};
@@ -15,7 +15,7 @@ impl World {
         let n_pools = self.liquidity.pools.len();
         let n_lrts = self.liquidity.lrts.len();
         let navs: Vec<f64> = (0..n_lrts).map(|l| self.nav(l)).collect();
-        let mut instant_tokens = vec![0.0; n_lrts];
+        let mut instant = vec![(0.0, 0.0); n_lrts];
         let mut redeem_tokens = vec![0.0; n_lrts];
         let mut exits = vec![0u32; n_lrts];
         let mut usd_deleverage = vec![0.0; self.lending.markets.len()];
@@ -25,8 +25,9 @@ impl World {
         }
         self.scratch.orders.resize_with(n_pools, Vec::new);
 
-        // Pass A, in agent order: redemption requests join the queue; instant requests are
-        // totalled; sales become orders.
+        // Pass A, in agent order: redemption requests join the queue and instant withdrawals are
+        // paid, each seeing the buffer the ones before it left (a request reserves its claim, so
+        // it leaves less for instant withdrawals); sales become orders.
         for i in 0..self.agents.pop.len() {
             let intent = intents.kind[i];
             if intent == Intent::Hold {
@@ -34,24 +35,38 @@ impl World {
             }
             let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
             let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
+            let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {
+                orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
+            };
             match intent {
                 Intent::Hold => {}
-                Intent::Redeem => {
+                Intent::Redeem if self.liquidity.lrts[l].accepts_requests() => {
+                    let tokens = std::mem::take(&mut self.agents.pop.lrt[i]);
+                    let cap = self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
                     let pop = &mut self.agents.pop;
-                    let tokens = pop.lrt[i];
-                    pop.lrt[i] = 0.0;
                     pop.queued[i] += tokens;
+                    pop.queued_cap[i] += cap;
                     pop.status[i] = Status::Exited;
-                    self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
                     redeem_tokens[l] += tokens;
                     exits[l] += 1;
                 }
-                Intent::Instant => instant_tokens[l] += self.agents.pop.lrt[i],
-                Intent::Sell => self.scratch.orders[p].push(Order {
-                    agent: i as u32,
-                    tokens: self.agents.pop.lrt[i],
-                    limit: intents.limit[i],
-                }),
+                Intent::Instant => {
+                    let tokens = self.agents.pop.lrt[i];
+                    let (used, eth) = self.instant_withdrawal(l, Holder::Retail(i as u32), tokens, navs[l]);
+                    instant[l].0 += used;
+                    instant[l].1 += eth;
+                    let pop = &mut self.agents.pop;
+                    pop.lrt[i] = if used >= tokens { 0.0 } else { tokens - used };
+                    if pop.lrt[i] > 0.0 {
+                        // What the buffer could not pay is offered in the pool.
+                        sell(&mut self.scratch.orders, pop.lrt[i]);
+                    } else {
+                        pop.status[i] = Status::Exited;
+                        exits[l] += 1;
+                    }
+                }
+                // Requests refused (the protocol paused this step): the pool is the exit.
+                Intent::Sell | Intent::Redeem => sell(&mut self.scratch.orders, self.agents.pop.lrt[i]),
                 Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
                     // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
                     let Some(m) = market else { continue };
@@ -60,52 +75,24 @@ impl World {
                 }
                 Intent::Deleverage | Intent::Unwind => {
                     let tokens = intents.amount[i].min(self.collateral_of(i));
-                    self.scratch.orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
+                    sell(&mut self.scratch.orders, tokens)
                 }
             }
         }
-
-        // Instant withdrawals: the buffer pays pro rata; the rest is offered in the pool.
-        let mut fill = vec![1.0; n_lrts];
-        for l in 0..n_lrts {
-            let want = instant_tokens[l] * navs[l];
-            if want <= 0.0 {
-                continue;
-            }
-            fill[l] = (self.liquidity.lrts[l].instant_capacity(navs[l]) / want).min(1.0);
-            let tokens = instant_tokens[l] * fill[l];
-            let fee_share = self.liquidity.lrts[l].instant_withdrawal_fee;
-            let (gross, fee) = self.burn_at_nav(l, tokens, navs[l], fee_share);
-            let mut e = Event::new(EventKind::InstantWithdrawal, Entity::Lrt(l as u32));
-            e.amount_token = tokens;
-            e.amount_eth = gross - fee;
-            e.nav = self.nav(l);
-            e.cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[self.liquidity.lrt_pool[l]].event);
-            self.obs.events.push(e);
-        }
-        let any_instant = instant_tokens.iter().any(|&t| t > 0.0);
-        for i in 0..if any_instant { self.agents.pop.len() } else { 0 } {
-            if intents.kind[i] != Intent::Instant {
-                continue;
-            }
-            let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
-            let (l, pool) = (c.lrt, c.pool);
-            let fee = self.liquidity.lrts[l].instant_withdrawal_fee;
-            let pop = &mut self.agents.pop;
-            let t = pop.lrt[i];
-            pop.eth[i] += t * fill[l] * navs[l] * (1.0 - fee);
-            pop.lrt[i] = t * (1.0 - fill[l]);
-            if pop.lrt[i] > 0.0 {
-                self.scratch.orders[pool].push(Order { agent: i as u32, tokens: pop.lrt[i], limit: intents.limit[i] });
-            } else {
-                pop.status[i] = Status::Exited;
-                exits[l] += 1;
+        for (l, &(tokens, eth)) in instant.iter().enumerate() {
+            if tokens > 0.0 {
+                let mut e = Event::new(EventKind::InstantWithdrawal, Entity::Lrt(l as u32));
+                e.amount_token = tokens;
+                e.amount_eth = eth;
+                e.nav = self.nav(l);
+                e.cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[self.liquidity.lrt_pool[l]].event);
+                self.obs.events.push(e);
             }
         }
 
         // One uniform-price batch per pool.
         for p in 0..n_pools {
-            let clearing = clear(&self.liquidity.pools[p], &mut self.scratch.orders[p]);
+            let clearing = self.clear_feasible(p, intents);
             if clearing.tokens <= 0.0 {
                 continue;
             }
@@ -115,14 +102,15 @@ impl World {
             let (mut held, mut levered) = (0.0, 0.0);
             for k in 0..self.scratch.orders[p].len() {
                 let o = self.scratch.orders[p][k];
-                if o.limit > clearing.accepted_limit {
+                let fill = clearing.fill(o.limit);
+                if fill <= 0.0 {
                     break;
                 }
                 let i = o.agent as usize;
-                let sold = o.tokens * clearing.fill;
+                let sold = o.tokens * fill;
                 let proceeds = sold * per_token;
                 match intents.kind[i] {
-                    Intent::Sell | Intent::Instant => {
+                    Intent::Sell | Intent::Instant | Intent::Redeem => {
                         held += sold;
                         let pop = &mut self.agents.pop;
                         pop.lrt[i] = (pop.lrt[i] - sold).max(0.0);
@@ -142,7 +130,7 @@ impl World {
                             exits[l] += 1;
                         }
                     }
-                    Intent::Hold | Intent::Redeem => {}
+                    Intent::Hold => {}
                 }
             }
             let cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[p].event);
@@ -188,5 +176,34 @@ impl World {
             self.obs.tally.lrt[l].exits += exits[l];
         }
         Ok(())
+    }
+
+    /// The auction of pool `p`'s orders, without the deleverages and unwinds that would fail at
+    /// its price: on chain a flash-loan deleverage that cannot repay what it promised reverts,
+    /// and the position stays (it may be liquidated). Such orders are dropped and the auction is
+    /// cleared again, until every filled levered order is feasible (each pass drops at least one
+    /// order, so this ends).
+    fn clear_feasible(&mut self, p: usize, intents: &Intents) -> Clearing {
+        let mut orders = std::mem::take(&mut self.scratch.orders[p]);
+        let clearing = loop {
+            let c = clear(&self.liquidity.pools[p], &mut orders);
+            if c.tokens <= 0.0 {
+                break c;
+            }
+            let per_token = self.liquidity.pools[p].quote_sell(c.tokens) / c.tokens;
+            let before = orders.len();
+            orders.retain(|o| {
+                let i = o.agent as usize;
+                let levered = matches!(intents.kind[i], Intent::Deleverage | Intent::Unwind);
+                let sold = o.tokens * c.fill(o.limit);
+                !levered || sold <= 0.0 || self.sale_repays(i, sold, sold * per_token)
+            });
+            if orders.len() == before {
+                break c;
+            }
+            self.obs.tally.reverted_deleverages += (before - orders.len()) as u32;
+        };
+        self.scratch.orders[p] = orders;
+        clearing
     }
 }

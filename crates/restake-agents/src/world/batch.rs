@@ -1,12 +1,13 @@
-//! Clearing a step's sell orders against a pool at one uniform price.
+//! Clearing a step's sell orders against a pool as a call auction at one uniform price.
 //!
 //! Every sale into a pool in one step is a limit order (tokens, lowest acceptable marginal
-//! price). The pool's "demand" at price p is the amount A(p) that moves its marginal price down
-//! to p; the sellers' supply S(p) is the tokens of all orders whose limit is at most p. S rises
-//! and A falls with p, so the clearing price p* = min{p : S(p) >= A(p)} is found by bisection.
-//! Orders with limit <= p* are filled pro rata, A(p*) / S(p*), and all receive the same average
-//! price, which is at least p*; the rest wait. This makes the outcome independent of agent order
-//! and stops a crowd of sellers from crashing a pool below what each of them would accept.
+//! price). The pool's "demand" at price p is the amount A(p) that moves its marginal price down to
+//! p; the sellers' supply S(p) is the tokens of all orders whose limit is at most p. S rises and A
+//! falls with p; the clearing price is p* = min{p : S(p) >= A(p)}. Orders whose limit is below p*
+//! are inframarginal and fill in full; if p* is an order's limit (where S jumps past A), the orders
+//! at exactly that limit share what is left, A(p*) - S(below p*), pro rata; orders above p* wait.
+//! All sellers receive the same average price, at least p*. The outcome is independent of agent
+//! order and stops a crowd of sellers from crashing a pool below what each of them would accept.
 
 use crate::pool::LrtPool;
 
@@ -19,53 +20,82 @@ pub struct Order {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Clearing {
-    /// Marginal pool price after the batch.
+    /// The clearing price p*.
     pub price: f64,
-    /// Share of each accepted order that executes.
-    pub fill: f64,
-    /// Orders with limit at or below this execute (at `fill`).
-    pub accepted_limit: f64,
+    /// Orders with a limit below this fill in full.
+    pub marginal_limit: f64,
+    /// Share of each order with limit exactly `marginal_limit` that executes.
+    pub marginal_fill: f64,
     /// Tokens to sell in total.
     pub tokens: f64,
 }
 
-/// Sorts `orders` by limit and finds the clearing price against `pool` (no state change).
-pub fn clear(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
-    if orders.is_empty() {
-        return Clearing::default();
-    }
-    orders.sort_by(|a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
-    let spot = pool.price();
-    // Prefix sums of tokens by ascending limit: S(p) = prefix up to the last limit <= p.
-    let supply = |p: f64| -> f64 { orders.iter().take_while(|o| o.limit <= p).map(|o| o.tokens).sum() };
-    let demand = |p: f64| -> f64 { if p >= spot { 0.0 } else { pool.tokens_to_lower_price(p) } };
-    let lowest = orders[0].limit.max(spot * 1e-6);
-    if lowest >= spot {
-        return Clearing { price: spot, fill: 0.0, accepted_limit: lowest, tokens: 0.0 };
-    }
-    let (mut lo, mut hi) = (lowest, spot);
-    if supply(lo) >= demand(lo) {
-        hi = lo;
-    } else {
-        // Invariant: S(lo) < A(lo), S(hi) >= A(hi) (at hi = spot, A = 0).
-        for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if supply(mid) >= demand(mid) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-            if hi - lo <= 1e-12 * spot {
-                break;
-            }
+impl Clearing {
+    /// The share of an order with `limit` that executes.
+    #[inline]
+    pub fn fill(&self, limit: f64) -> f64 {
+        if self.tokens <= 0.0 {
+            0.0
+        } else if limit < self.marginal_limit {
+            1.0
+        } else if limit == self.marginal_limit {
+            self.marginal_fill
+        } else {
+            0.0
         }
     }
-    let s = supply(hi);
-    let a = demand(hi).min(s);
-    if s <= 0.0 || a <= 0.0 {
-        return Clearing { price: spot, fill: 0.0, accepted_limit: hi, tokens: 0.0 };
+}
+
+/// Sorts `orders` by limit and finds the clearing of the auction against `pool` (no state
+/// change).
+pub fn clear(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
+    let none = |price: f64| Clearing { price, marginal_limit: f64::NEG_INFINITY, marginal_fill: 0.0, tokens: 0.0 };
+    if orders.is_empty() {
+        return none(pool.price());
     }
-    Clearing { price: hi, fill: a / s, accepted_limit: hi, tokens: a }
+    let spot = pool.price();
+    // Limits below a millionth of spot count as that: a market order cannot push a pool to 0.
+    let floor = spot * 1e-6;
+    for o in orders.iter_mut() {
+        o.limit = o.limit.max(floor);
+    }
+    orders.sort_by(|a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
+    let level = |o: &Order| o.limit;
+    let demand = |p: f64| if p >= spot { 0.0 } else { pool.tokens_to_lower_price(p) };
+    // Walk the distinct limit levels upward, with S(below) the tokens of every lower level.
+    let mut below = 0.0;
+    let mut k = 0;
+    while k < orders.len() {
+        let l = level(&orders[k]);
+        if l >= spot {
+            break;
+        }
+        let at: f64 = orders[k..].iter().take_while(|o| level(o) == l).map(|o| o.tokens).sum();
+        let a = demand(l);
+        if below >= a {
+            // The crossing lies above the previous levels and below this one: everything below
+            // fills, nothing at this level.
+            return interior(pool, below, l);
+        }
+        if below + at >= a {
+            // p* is this level: the orders below fill, the orders at it share the rest.
+            let marginal_fill = if at > 0.0 { (a - below) / at } else { 0.0 };
+            return Clearing { price: l, marginal_limit: l, marginal_fill, tokens: a };
+        }
+        below += at;
+        k += orders[k..].iter().take_while(|o| level(o) == l).count();
+    }
+    // Every order below spot fills and the pool has room for more.
+    if below <= 0.0 {
+        return none(spot);
+    }
+    interior(pool, below, orders.get(k).map_or(f64::INFINITY, level))
+}
+
+/// A clearing where all `tokens` of the orders below `next_limit` fill in full.
+fn interior(pool: &LrtPool, tokens: f64, next_limit: f64) -> Clearing {
+    let price = pool.price_after_sale(tokens);
+    Clearing { price, marginal_limit: next_limit, marginal_fill: 0.0, tokens }
 }
 
 #[cfg(test)]
@@ -75,32 +105,44 @@ mod tests {
 
     fn pool() -> LrtPool {
         // x*y = k with 1000 ETH and 1000 LRT, no fee: price(LRT) = x / y = 1.
-        LrtPool { id: "p".into(), lrt: 0, amm: Pool::from(ConstantProduct::new(0.0, [1000.0, 1000.0]).unwrap()) }
+        LrtPool::new("p".into(), 0, Pool::from(ConstantProduct::new(0.0, [1000.0, 1000.0]).unwrap()))
     }
 
     #[test]
     fn market_orders_all_fill() {
         let mut o = vec![Order { agent: 0, tokens: 10.0, limit: 0.0 }, Order { agent: 1, tokens: 20.0, limit: 0.0 }];
         let c = clear(&pool(), &mut o);
-        assert!((c.tokens - 30.0).abs() < 1e-6, "{c:?}");
-        assert!((c.fill - 1.0).abs() < 1e-9);
+        assert!((c.tokens - 30.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.fill(0.0), 1.0);
         // Constant product: after selling 30 LRT, price = 1000^2 / 1030^2.
         assert!((c.price - (1000.0f64 / 1030.0).powi(2)).abs() < 1e-9);
     }
 
     #[test]
+    fn inframarginal_orders_fill_in_full_and_only_the_marginal_one_is_rationed() {
+        // Constant product 1000/1000 without fee: pushing the price to p takes
+        // A(p) = 1000/sqrt(p) - 1000 tokens. X offers 10 at a limit of 0.90, Y 100 at 0.95.
+        // At p = 0.95, A = 25.97: X's 10 is below and fills in full; Y, the marginal order, gets
+        // the other 15.97. (A pro-rata batch would have given X only 2.36.)
+        let mut o = vec![Order { agent: 0, tokens: 10.0, limit: 0.90 }, Order { agent: 1, tokens: 100.0, limit: 0.95 }];
+        let c = clear(&pool(), &mut o);
+        let a = 1000.0 / 0.95f64.sqrt() - 1000.0;
+        assert!((c.tokens - a).abs() < 1e-9, "{c:?} want {a}");
+        assert_eq!(c.price, 0.95);
+        assert_eq!(c.fill(0.90), 1.0, "X fills in full");
+        assert!((c.fill(0.95) * 100.0 - (a - 10.0)).abs() < 1e-9, "Y gets the rest: {}", c.fill(0.95) * 100.0);
+    }
+
+    #[test]
     fn limits_stop_the_batch_where_supply_meets_the_pool() {
-        // Constant product 1000/1000: pushing the price to p takes A(p) = 1000/sqrt(p) - 1000
-        // tokens. Seller X offers 50 at limit 0.95, seller Y 50 at limit 0.90. For p in
-        // [0.90, 0.95) only Y is in: S = 50 = A(p) at p* = (1000/1050)^2 = 0.9070, which is
-        // below X's limit, so Y sells all 50 and X nothing.
+        // Seller X offers 50 at limit 0.95, seller Y 50 at limit 0.90. Selling Y's 50 takes the
+        // price to (1000/1050)^2 = 0.9070, above Y's limit and below X's: Y sells all 50, X nothing.
         let mut o = vec![Order { agent: 0, tokens: 50.0, limit: 0.95 }, Order { agent: 1, tokens: 50.0, limit: 0.90 }];
         let c = clear(&pool(), &mut o);
         let p_star = (1000.0f64 / 1050.0).powi(2);
-        assert!((c.price - p_star).abs() < 1e-9, "{c:?} want {p_star}");
-        assert!((c.tokens - 50.0).abs() < 1e-6);
-        assert!((c.fill - 1.0).abs() < 1e-9);
-        assert!(c.accepted_limit < 0.95);
+        assert!((c.price - p_star).abs() < 1e-12, "{c:?} want {p_star}");
+        assert!((c.tokens - 50.0).abs() < 1e-9);
+        assert_eq!((c.fill(0.90), c.fill(0.95)), (1.0, 0.0));
     }
 
     #[test]

@@ -19,12 +19,21 @@ impl World {
                 let (intent, amount) = self.decide_one(ctx, base + k);
                 kinds[k] = intent;
                 amounts[k] = amount;
-                limits[k] = if intent == Intent::Hold { 0.0 } else { self.sale_limit(base + k, intent) };
+                limits[k] = match intent {
+                    Intent::Hold => 0.0,
+                    // A premium sale: never below what the token is worth.
+                    Intent::Sell if amount > 0.0 => amount,
+                    _ => self.sale_limit(base + k, intent),
+                };
+                if intent == Intent::Sell {
+                    amounts[k] = 0.0;
+                }
             }
         });
     }
 
-    /// One agent's decision. Pure: reads only `self` and the agent's own random stream.
+    /// One agent's decision. Pure: reads only `self` and the agent's own random stream. (For a
+    /// sale, `amount` is the agent's own limit price if it sets one, else 0.)
     #[inline]
     fn decide_one(&self, ctx: &StepContext, i: usize) -> (Intent, f64) {
         let pop = &self.agents.pop;
@@ -44,11 +53,18 @@ impl World {
                 if pop.lrt[i] <= 0.0 {
                     return (Intent::Hold, 0.0);
                 }
-                let loss = 1.0 - v.price / cohort.entry_price;
-                if loss < threshold {
-                    return (Intent::Hold, 0.0);
+                // A slash is public: the token is worth no more than its NAV, whatever the pool
+                // says, and no more than the pool pays.
+                let loss = 1.0 - v.price.min(v.nav) / cohort.entry_price;
+                if loss >= threshold {
+                    return (best_exit(v, pop.queue_discount_rate[i]), 0.0);
                 }
-                (best_exit(v, pop.queue_discount_rate[i]), 0.0)
+                // A premium above NAV (minting closed) is sold into, down to NAV after the fee.
+                let fair = v.nav / (1.0 - v.pool_fee);
+                if v.price > fair * (1.0 + 1e-9) {
+                    return (Intent::Sell, fair);
+                }
+                (Intent::Hold, 0.0)
             }
             // Loopers and ETH-collateral borrowers: `leverage.rs`.
             Strategy::Looper | Strategy::Borrower => self.decide_leveraged(i),

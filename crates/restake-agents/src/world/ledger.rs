@@ -24,6 +24,8 @@ pub struct Ledger {
     pub usd_market_usd: f64,
     /// Physical USD at the start (pooled USD reserves' cash).
     pub initial_usd: f64,
+    /// Net ETH outside capital brought to arbitrageurs (in, less what left).
+    pub capital_in: f64,
 }
 
 /// Relative tolerance of the conservation checks: the books are kept in f64 and the largest
@@ -85,15 +87,18 @@ impl World {
         let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= REL_TOL * scale.max(1.0);
         let held = self.eth_holdings();
         let l = &self.obs.ledger;
-        let expected = l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned + l.usd_market_eth;
+        let expected =
+            l.initial_eth + l.rewards_in - l.slashed - l.fees_out - l.gas_burned + l.usd_market_eth + l.capital_in;
         if !close(held, expected, l.initial_eth.max(held.abs())) {
             return Err(format!(
-                "ETH not conserved: held {held:.9} vs initial {:.9} + rewards {:.9} - slashed {:.9} - fees {:.9} - gas {:.9} = {expected:.9} (diff {:.3e})",
+                "ETH not conserved: held {held:.9} vs initial {:.9} + rewards {:.9} - slashed {:.9} - fees {:.9} - gas {:.9} + bought {:.9} + outside capital {:.9} = {expected:.9} (diff {:.3e})",
                 l.initial_eth,
                 l.rewards_in,
                 l.slashed,
                 l.fees_out,
                 l.gas_burned,
+                l.usd_market_eth,
+                l.capital_in,
                 held - expected
             ));
         }

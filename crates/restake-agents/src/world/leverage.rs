@@ -48,16 +48,25 @@ impl World {
         }
     }
 
-    /// Mark-to-market net wealth of agent `i` in ETH: wallet, LRT at the pool price, queued
-    /// tokens at NAV, and the equity of its position (collateral at market less debt at market).
+    /// Mark-to-market net wealth of agent `i` in ETH: wallet, LRT at the pool price, a waiting
+    /// redemption at what it will be paid (by the LRT's claim rule, at NAV now), and the equity of
+    /// its position (collateral at market less debt at market, at least 0).
     pub fn wealth_of(&self, i: usize) -> f64 {
         let pop = &self.agents.pop;
         let c = &self.agents.cohorts[pop.cohort[i] as usize];
         let wallet = match self.liquidity.views.get(c.lrt) {
-            Some(v) => pop.lrt[i] * v.price + pop.queued[i] * v.nav,
+            Some(v) => {
+                let claim = if pop.queued[i] > 0.0 {
+                    self.liquidity.lrts[c.lrt].claim_value(pop.queued[i], pop.queued_cap[i], v.nav)
+                } else {
+                    0.0
+                };
+                pop.lrt[i] * v.price + claim
+            }
             None => 0.0,
         };
-        pop.eth[i] + wallet + self.position_equity(i)
+        // Loans are non-recourse: an underwater borrower walks away and loses the position, no more.
+        pop.eth[i] + wallet + self.position_equity(i).max(0.0)
     }
 
     /// A looper's or borrower's decision: unwind in panic, deleverage back to target when the
@@ -88,7 +97,13 @@ impl World {
             // Underwater: selling cannot repay; a rational borrower walks away.
             return (Intent::Hold, 0.0);
         }
-        if 1.0 - equity / pop.initial_wealth[i] >= threshold {
+        // What the position is worth to its owner: an LRT at no more than its NAV (a slash is
+        // public) and no more than the pool pays.
+        let worth = match leg.collateral {
+            Asset::Lrt(l) => p_sell.min(views[l].nav),
+            _ => p_sell,
+        };
+        if 1.0 - (c * worth - p.debt * debt_mkt) / pop.initial_wealth[i] >= threshold {
             return (Intent::Unwind, c);
         }
         if p.hf >= pop.deleverage_hf[i] {
@@ -104,6 +119,18 @@ impl World {
         }
         let x = ((h * p.debt_value - p.limit) / denom).clamp(0.0, c);
         if x >= c { (Intent::Unwind, c) } else { (Intent::Deleverage, x) }
+    }
+
+    /// Whether selling `sold` of agent `i`'s collateral for `proceeds` (in the debt asset) and
+    /// repaying with them leaves the position healthy at the oracle, or without debt: the check
+    /// of the lending protocol on withdrawing collateral, which makes a deleverage that falls
+    /// short revert.
+    pub(super) fn sale_repays(&self, i: usize, sold: f64, proceeds: f64) -> bool {
+        let Some(p) = self.position(i) else { return false };
+        let repaid = proceeds.min(p.debt);
+        let debt_left = (p.debt - repaid) * p.debt_price;
+        let limit_left = p.limit - sold.min(p.collateral) * p.coll_price * p.weight;
+        debt_left <= 1e-12 * p.debt_value.max(1.0) || limit_left >= debt_left
     }
 
     /// Repays agent `i`'s debt with `eth` of sale proceeds and releases `sold` collateral (the
@@ -129,13 +156,20 @@ impl World {
         let (Some(m), Some(leg)) = (cohort.market, cohort.leg) else { return 0.0 };
         let slot = pop.slot[i] as usize;
         let eth_usd = self.eth.usd;
-        let market = &mut self.lending.markets[m];
+        // Atomic (a flash loan of the USD): withdraw (limited by the ETH reserve's idle cash),
+        // sell what repays, repay; if the position would be left unhealthy, nothing happens.
+        let want = if unwind { f64::INFINITY } else { x };
+        let market = &self.lending.markets[m];
         let debt = market.debt(slot, leg.debt_reserve);
-        // Withdraw first (limited by the ETH reserve's idle cash), then sell what repays.
-        let out = market.release(slot, leg.coll_reserve, if unwind { f64::INFINITY } else { x });
-        let spend = out.min(debt / eth_usd);
-        let usd = spend * eth_usd;
+        let out = want.min(market.supplied(slot, leg.coll_reserve)).min(market.cash_of(Asset::Eth));
+        let usd = out.min(debt / eth_usd) * eth_usd;
+        if out <= 0.0 || !self.sale_repays(i, out, usd) {
+            self.obs.tally.reverted_deleverages += 1;
+            return 0.0;
+        }
+        let market = &mut self.lending.markets[m];
         let repaid = market.repay(slot, leg.debt_reserve, usd);
+        let out = market.release(slot, leg.coll_reserve, out);
         let left = market.supplied(slot, leg.coll_reserve);
         let eth_used = self.buy_usd(repaid);
         self.agents.pop.eth[i] += out - eth_used;

@@ -241,7 +241,7 @@ impl World {
             Asset::Lrt(l) => {
                 let liq = &self.agents.liquidators[li];
                 let sale = self.liquidity.pools[self.liquidity.lrt_pool[l]].quote_sell(amount);
-                let redeem = if liq.may_redeem && self.liquidity.lrts[l].redemptions_open {
+                let redeem = if liq.may_redeem && self.liquidity.lrts[l].accepts_requests() {
                     amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0)
                 } else {
                     0.0

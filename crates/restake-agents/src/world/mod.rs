@@ -12,12 +12,14 @@
 //! [`crate::resolve::Resolved`] description.
 
 mod apply;
+mod arbitrage;
 pub mod batch;
 mod build;
 mod decide;
 mod ledger;
 mod leverage;
 mod liquidation;
+mod redemption;
 mod settle;
 mod shocks;
 mod slashing;

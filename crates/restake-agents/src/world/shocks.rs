@@ -70,7 +70,16 @@ impl World {
                 self.outside_sale(*pool, amount, id)?;
             }
             Shock::Redemptions { lrt, enabled } => {
-                self.liquidity.lrts[*lrt].redemptions_open = *enabled;
+                // Off: withdrawals paused (no requests, queued requests frozen, no instant
+                // route). On: the pause is lifted, and redemptions open if the LRT had none.
+                let lrt = &mut self.liquidity.lrts[*lrt];
+                lrt.paused = !*enabled;
+                if *enabled {
+                    lrt.redemptions_open = true;
+                }
+                if lrt.paused {
+                    lrt.expected_wait_seconds = f64::INFINITY;
+                }
                 self.obs.events.push(e);
             }
         }
@@ -156,9 +165,9 @@ impl World {
                 price,
                 pool_fee,
                 wait_years: lrt.expected_wait_seconds / StepContext::SECONDS_PER_YEAR,
-                instant_capacity: lrt.instant_capacity(nav),
-                instant_fee: lrt.instant_withdrawal_fee,
-                redemptions_open: lrt.redemptions_open,
+                instant_capacity: lrt.instant_capacity(&self.restaking.operators, nav),
+                instant_fee: lrt.instant_fee(&self.restaking.operators, nav),
+                redemptions_open: lrt.accepts_requests(),
                 exit_pressure: old.exit_pressure * decay,
                 entry_price: if old.entry_price > 0.0 { old.entry_price } else { price },
             };

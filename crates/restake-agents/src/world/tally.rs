@@ -15,6 +15,19 @@ pub struct MarketTally {
 #[derive(Clone, Debug, Default)]
 pub struct LrtTally {
     pub exits: u32,
+    /// Redemption requests made (ETH at the NAV of the request).
+    pub requested_eth: f64,
+    /// Redemptions paid out of the queue.
+    pub redeemed_eth: f64,
+    /// Longest wait, in seconds, of a request paid in full in this step (0 if none).
+    pub longest_wait_seconds: f64,
+    /// Instant withdrawals (ETH before fee) and their fees.
+    pub instant_eth: f64,
+    pub instant_fees: f64,
+    /// Tokens sold into pools below NAV this step, and what selling below NAV cost the sellers
+    /// (NAV x tokens - proceeds, ETH).
+    pub sold_below_nav: f64,
+    pub discount_cost_eth: f64,
 }
 
 /// Flows within one step (reset at the start of each step).
@@ -28,6 +41,8 @@ pub struct StepTally {
     pub max_depth: u32,
     pub slashed_eth: f64,
     pub retail_sold_lrt: f64,
+    /// Deleverages and unwinds that could not repay what they promised and did not happen.
+    pub reverted_deleverages: u32,
     /// Liquidated debt (ETH) and number of liquidations by (round, market) in this step.
     pub by_round: Vec<(u32, u32, f64, u32)>,
     /// Lowest price each pool reached during the step (sales inside the step included).
@@ -47,6 +62,7 @@ impl StepTally {
         self.max_depth = 0;
         self.slashed_eth = 0.0;
         self.retail_sold_lrt = 0.0;
+        self.reverted_deleverages = 0;
         self.by_round.clear();
         self.pool_min_price.clear();
         self.attacks = 0;

@@ -5,18 +5,12 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
-use crate::lrt::Redemption;
 use crate::vocab::Holder;
 
 impl World {
     /// The ETH wallet of `h` (the outside's is the ledger's `external_eth`).
     pub(super) fn wallet_mut(&mut self, h: Holder) -> &mut f64 {
-        match h {
-            Holder::Retail(i) => &mut self.agents.pop.eth[i as usize],
-            Holder::Liquidator(k) => &mut self.agents.liquidators[k as usize].eth,
-            Holder::Arbitrageur(k) => &mut self.agents.arbitrageurs[k as usize].eth,
-            Holder::Outside => &mut self.obs.ledger.external_eth,
-        }
+        wallet(&mut self.agents, &mut self.obs.ledger.external_eth, h)
     }
 
     /// Pays `eth` to `h`.
@@ -27,9 +21,16 @@ impl World {
     /// Sells `tokens` of pool `p`'s LRT into it (the seller hands over the tokens); returns the ETH
     /// out and notes the price the pool reached.
     pub(super) fn sell_to_pool(&mut self, p: usize, tokens: f64) -> Result<f64, WorldError> {
+        let l = self.liquidity.pools[p].lrt;
+        let nav = self.nav(l);
         let pool = &mut self.liquidity.pools[p];
         let eth = pool.sell(tokens).map_err(|source| WorldError::Pool { pool: pool.id.clone(), source })?;
         self.obs.tally.saw_price(p, pool.price());
+        if eth < tokens * nav {
+            let t = &mut self.obs.tally.lrt[l];
+            t.sold_below_nav += tokens;
+            t.discount_cost_eth += tokens * nav - eth;
+        }
         Ok(eth)
     }
 
@@ -58,11 +59,15 @@ impl World {
         Ok(id)
     }
 
-    /// `owner` asks to redeem `tokens` of LRT `l` (escrowed in the queue until paid).
-    pub(super) fn enqueue_redemption(&mut self, l: usize, owner: Holder, tokens: f64, step: u64) {
-        let lrt = &mut self.liquidity.lrts[l];
-        lrt.queue.push_back(Redemption { owner, tokens, requested_step: step });
-        lrt.queued_tokens += tokens;
+    /// `owner` asks to redeem `tokens` of LRT `l` at the current NAV (the tokens leave the
+    /// owner's hands; the LRT's claim rule decides what the request is worth when paid). Returns
+    /// the most ETH the request may claim. Only while the LRT accepts requests.
+    pub(super) fn enqueue_redemption(&mut self, l: usize, owner: Holder, tokens: f64, step: u64) -> f64 {
+        debug_assert!(self.liquidity.lrts[l].accepts_requests());
+        let nav = self.nav(l);
+        let cap = self.liquidity.lrts[l].request(owner, tokens, nav, step);
+        self.obs.tally.lrt[l].requested_eth += tokens * nav;
+        cap
     }
 
     /// Mints LRT `l` at NAV for `eth` (the ETH goes to its buffer); returns the tokens.
@@ -70,13 +75,20 @@ impl World {
         self.liquidity.lrts[l].mint(eth, nav)
     }
 
-    /// Burns `tokens` of LRT `l` for ETH at `nav` out of its buffer, less `fee` (a share, booked
-    /// as fees); returns the ETH paid out before the fee and the fee.
-    pub(super) fn burn_at_nav(&mut self, l: usize, tokens: f64, nav: f64, fee: f64) -> (f64, f64) {
-        let gross = self.liquidity.lrts[l].burn_for_eth(tokens, nav);
-        let charged = gross * fee;
-        self.obs.ledger.fees_out += charged;
-        (gross, charged)
+    /// `owner` withdraws up to `tokens` of LRT `l` instantly from its buffer at `nav`, for the
+    /// route's fee (booked as fees: it goes to the protocol's treasury, outside the world).
+    /// Returns the tokens used and the ETH paid to the owner.
+    pub(super) fn instant_withdrawal(&mut self, l: usize, owner: Holder, tokens: f64, nav: f64) -> (f64, f64) {
+        let Some((used, eth, fee)) = self.liquidity.lrts[l].instant_withdraw(&self.restaking.operators, nav, tokens)
+        else {
+            return (0.0, 0.0);
+        };
+        self.credit(owner, eth);
+        self.obs.ledger.fees_out += fee;
+        let t = &mut self.obs.tally.lrt[l];
+        t.instant_eth += eth + fee;
+        t.instant_fees += fee;
+        (used, eth)
     }
 
     /// Buys `usd` of the USD stablecoin with ETH on the exogenous deep ETH/USD market at the
@@ -125,5 +137,16 @@ impl World {
     /// ETH taken out of the world by an attacker.
     pub(super) fn book_stolen(&mut self, eth: f64) {
         self.obs.ledger.external_eth += eth;
+    }
+}
+
+/// The ETH wallet of `h`, from the parts of the world that hold wallets (so a phase that borrows
+/// an LRT can pay its holders).
+pub(super) fn wallet<'a>(agents: &'a mut Agents, external_eth: &'a mut f64, h: Holder) -> &'a mut f64 {
+    match h {
+        Holder::Retail(i) => &mut agents.pop.eth[i as usize],
+        Holder::Liquidator(k) => &mut agents.liquidators[k as usize].eth,
+        Holder::Arbitrageur(k) => &mut agents.arbitrageurs[k as usize].eth,
+        Holder::Outside => external_eth,
     }
 }

@@ -32,3 +32,13 @@ pub fn run_checked_seed(s: &Scenario, seed: u64) -> (Finished, Vec<Event>) {
 pub fn run_checked(s: &Scenario) -> (Finished, Vec<Event>) {
     run_checked_seed(s, s.engine.seed)
 }
+
+/// Runs `s` with its seed and the invariants checked; returns the finished run and `probe` of the
+/// world after every step.
+pub fn run_traced<T>(s: &Scenario, probe: impl Fn(&World) -> T) -> (Finished, Vec<T>) {
+    let r = resolved(s);
+    let mut out = Vec::new();
+    let rec = FnRecorder(|_: &restake_engine::StepContext, _: u32, w: &World| out.push(probe(w)));
+    let done = run_once(&r, s.engine.seed, true, rec).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+    (done, out)
+}
