@@ -161,6 +161,7 @@ pub mod names {
     pub const SLASHED: &str = "slashed_eth";
     pub const CASCADE_ROUNDS: &str = "cascade_rounds";
     pub const CASCADE_DEPTH: &str = "cascade_depth";
+    pub const RETAIL_EXITS: &str = "retail_exits";
     pub const RETAIL_LOSS_MEAN: &str = "retail_loss_mean";
     pub const RETAIL_LOSS_P95: &str = "retail_loss_p95";
     pub const MAX_DEPEG: &str = "max_depeg";
@@ -258,18 +259,10 @@ pub fn declarations() -> Vec<MetricDecl> {
         d(Run, "tvl_drawdown", Upper, F64, "fraction", "1 - lowest TVL / TVL at the start", |_, _| {
             Reduce::Drawdown(probe(|w| w.tvl()))
         }),
-        d(
-            Run,
-            "retail_exits",
-            Upper,
-            I64,
-            "agents",
-            "retail agents who sold, redeemed or unwound everything",
-            |w, _| {
-                let n = w.liquidity.lrts.len();
-                Reduce::SumEach((0..n).map(|l| probe(move |w| w.obs.tally.lrt[l].exits as f64)).collect())
-            },
-        ),
+        d(Run, RETAIL_EXITS, Upper, I64, "agents", "retail agents who sold, redeemed or unwound everything", |w, _| {
+            let n = w.liquidity.lrts.len();
+            Reduce::SumEach((0..n).map(|l| probe(move |w| w.obs.tally.lrt[l].exits as f64)).collect())
+        }),
         d(Run, "liquidated_agents", Upper, I64, "agents", "agents whose position was liquidated to nothing", |_, _| {
             Reduce::LiquidatedAgents
         }),

@@ -158,6 +158,15 @@ impl World {
                 ));
             }
         }
+        // No debt without collateral behind it: a position whose collateral ran out has had its
+        // debt booked as bad debt (isolated) or a deficit (pooled).
+        for i in 0..p.len() {
+            if let Some(pos) = self.position(i) {
+                if pos.collateral <= 0.0 && pos.debt_value > 1e-9 {
+                    return Err(format!("agent {i}: owes {} ETH with no collateral", pos.debt_value));
+                }
+            }
+        }
         for (k, x) in self.agents.liquidators.iter().enumerate() {
             if x.eth < tol {
                 return Err(format!("liquidator {k}: negative ETH {}", x.eth));

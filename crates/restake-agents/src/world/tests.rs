@@ -6,7 +6,7 @@
 use super::*;
 use crate::events::{Event, EventKind};
 use crate::market::ReserveMetric;
-use crate::population::Status;
+use crate::population::{Intent, Status};
 use crate::{Scenario, resolve};
 use restake_engine::Model;
 
@@ -198,4 +198,54 @@ fn morpho_incentive_table_through_the_world() {
         assert_eq!((observed * 1e4).round() / 1e4, lif, "LLTV {lltv}");
         assert_eq!(w.lending.markets[0].debt(0, 0), 0.0);
     }
+}
+
+#[test]
+fn an_unwind_that_cannot_repay_does_not_happen_and_the_position_is_liquidated() {
+    // A looper with 10 ETH of equity on an isolated market (LLTV 0.9, target HF 1.2) holds
+    // C = 10 / (1 - 0.9 / 1.2) = 40 L against D = 30 ETH. The pool is thin (30 ETH and 30 L), so
+    // selling all 40 L fetches less than 30 ETH: on chain the flash-loan unwind reverts.
+    let thin = UNIT.replace("eth = 100000.0\nlrt_reserve = 100000.0", "eth = 30.0\nlrt_reserve = 30.0");
+    let redeemer = "\n[[liquidators]]\nid = \"fund\"\ncount = 1\ncapital = 1000.0\ngas_eth = 0.0\nmay_redeem = true\ncarry_rate = 0.0\n";
+    let s: Scenario = toml::from_str(&format!("{thin}{}{}{redeemer}", isolated(0.9), looper("m", 10.0))).unwrap();
+    let mut w = World::new(&resolve(&s).unwrap(), 1);
+    let (c, d) = (w.lending.markets[0].supplied(0, 0), w.lending.markets[0].debt(0, 0));
+    assert!(close(c, 40.0) && close(d, 30.0), "C {c}, D {d}");
+    assert!(w.liquidity.pools[0].quote_sell(c) < d, "the sale falls short");
+    let c0 = ctx(&w);
+    w.exogenous(&c0).unwrap();
+    let mut intents = w.new_intents();
+    intents.kind[0] = Intent::Unwind;
+    intents.amount[0] = c;
+    let pool_before = w.liquidity.pools[0].eth_reserve();
+    w.apply(&c0, &intents).unwrap();
+    assert_eq!(w.obs.tally.reverted_deleverages, 1);
+    assert_eq!((w.lending.markets[0].supplied(0, 0), w.lending.markets[0].debt(0, 0)), (c, d), "the position stays");
+    assert_eq!(w.liquidity.pools[0].eth_reserve(), pool_before, "nothing was sold");
+    w.check_invariants().unwrap();
+    // The oracle falls to 0.8: HF = 40 x 0.8 x 0.9 / 30 = 0.96. A liquidator who can redeem at
+    // NAV takes it (selling into the thin pool would not pay).
+    w.lending.markets[0].set_price_for_test(0, 0.8);
+    let ev = round(&mut w, 1);
+    assert_eq!(ev.len(), 1, "liquidated instead");
+    assert!(close(ev[0].amount_eth, d), "the whole debt repaid (Morpho: no close factor)");
+    assert_eq!(w.lending.markets[0].debt(0, 0), 0.0);
+}
+
+#[test]
+fn an_unwind_that_repays_closes_the_position() {
+    // The same looper with the deep pool: selling 40 L fetches ~40 ETH > 30 ETH of debt.
+    let mut w = unit_world(&format!("{}{}", isolated(0.9), looper("m", 10.0)));
+    let c0 = ctx(&w);
+    w.exogenous(&c0).unwrap();
+    let mut intents = w.new_intents();
+    intents.kind[0] = Intent::Unwind;
+    intents.amount[0] = w.lending.markets[0].supplied(0, 0);
+    w.apply(&c0, &intents).unwrap();
+    assert_eq!(w.obs.tally.reverted_deleverages, 0);
+    assert_eq!((w.lending.markets[0].supplied(0, 0), w.lending.markets[0].debt(0, 0)), (0.0, 0.0));
+    assert_eq!(w.agents.pop.status[0], Status::Exited);
+    // Equity back in ETH: 40 L sold at ~1 (fee 0) less the 30 ETH repaid.
+    assert!((w.agents.pop.eth[0] - 10.0).abs() < 0.01, "eth {}", w.agents.pop.eth[0]);
+    w.check_invariants().unwrap();
 }
