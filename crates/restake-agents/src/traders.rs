@@ -11,8 +11,11 @@ pub struct Liquidator {
     pub gas_eth: f64,
     pub min_profit: f64,
     pub may_redeem: bool,
-    /// Annual cost of capital locked in a redemption queue.
+    /// Annual cost of capital locked in a redemption queue (or in a claim on a reserve).
     pub carry_rate: f64,
+    /// How long it expects to wait to withdraw collateral seized as a claim on a reserve that has
+    /// no cash (aTokens), in years.
+    pub claim_wait_years: f64,
     pub liquidations: u32,
     pub profit_eth: f64,
 }

@@ -40,8 +40,8 @@ pub use isolated::{
 pub use oracle::{OracleKind, OracleParams, OracleState};
 pub use pooled::{
     Account, AccountData, CLOSE_FACTOR_HF_THRESHOLD, DEFAULT_LIQUIDATION_CLOSE_FACTOR, EMode,
-    MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD, PooledLiquidationOutcome, PooledMarket, PooledParams, ReserveDeficit,
-    ReserveParams, ReserveState,
+    MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD, PooledLiquidationOutcome, PooledMarket, PooledParams, Receive,
+    ReserveDeficit, ReserveParams, ReserveState,
 };
 
 /// Everything that can go wrong in this crate. Operations return these instead of panicking, so a

@@ -173,8 +173,9 @@ enum PoolOp {
     Price(usize, f64),
     EMode(usize, bool),
     /// Liquidate account `a`; `pick` chooses the reserves: `None` = the account's largest
-    /// collateral and debt, `Some((c, d))` = those (often invalid, exercising the error paths).
-    Liquidate(usize, Option<(usize, usize)>, f64),
+    /// collateral and debt, `Some((c, d))` = those (often invalid, exercising the error paths);
+    /// the liquidator takes the underlying or, if the flag is set, aTokens.
+    Liquidate(usize, Option<(usize, usize)>, f64, bool),
 }
 
 fn pool_op() -> impl Strategy<Value = PoolOp> {
@@ -189,8 +190,9 @@ fn pool_op() -> impl Strategy<Value = PoolOp> {
         4 => (1..3usize, 0.7..1.2f64).prop_map(|(r, f)| PoolOp::Price(r, f)),
         1 => (1..3usize, 0.2..0.6f64).prop_map(|(r, f)| PoolOp::Price(r, f)), // crash: deficits
         1 => (a.clone(), any::<bool>()).prop_map(|(a, on)| PoolOp::EMode(a, on)),
-        5 => (a.clone(), 0.01..1.5f64).prop_map(|(a, f)| PoolOp::Liquidate(a, None, f)),
-        1 => (a, r.clone(), r, 0.01..1.5f64).prop_map(|(a, c, d, f)| PoolOp::Liquidate(a, Some((c, d)), f)),
+        5 => (a.clone(), 0.01..1.5f64, any::<bool>()).prop_map(|(a, f, t)| PoolOp::Liquidate(a, None, f, t)),
+        1 => (a, r.clone(), r, 0.01..1.5f64, any::<bool>())
+            .prop_map(|(a, c, d, f, t)| PoolOp::Liquidate(a, Some((c, d)), f, t)),
     ]
 }
 
@@ -218,6 +220,8 @@ fn pooled_market() -> PooledMarket {
 struct PoolWorld {
     m: PooledMarket,
     accts: Vec<Account>,
+    /// The liquidator's account (receives aTokens).
+    liq: Account,
     prices: Vec<f64>,
     cash: [f64; 3],
     accrued: bool,
@@ -257,17 +261,20 @@ impl PoolWorld {
                 self.prices[r] = (self.prices[r] * f).clamp(0.01 * base, 10.0 * base);
             }
             PoolOp::EMode(a, on) => self.m.set_emode(&mut self.accts[a], on.then_some(0), &self.prices)?,
-            PoolOp::Liquidate(a, pick, f) => {
+            PoolOp::Liquidate(a, pick, f, atoken) => {
                 let (c, d) = pick.unwrap_or_else(|| {
                     let acct = &self.accts[a];
                     let by = |v: &dyn Fn(usize) -> f64| (0..3).max_by(|&x, &y| v(x).total_cmp(&v(y))).unwrap();
                     (by(&|r| self.m.supplied(acct, r) * self.prices[r]), by(&|r| self.m.debt(acct, r) * self.prices[r]))
                 });
                 let cover = f * self.m.debt(&self.accts[a], d).max(1e-12);
-                let out = self.m.liquidate(&mut self.accts[a], c, d, cover, &self.prices, ETH_USD)?;
+                let receive = if atoken { Receive::AToken(&mut self.liq) } else { Receive::Underlying };
+                let out = self.m.liquidate(&mut self.accts[a], c, d, cover, &self.prices, ETH_USD, receive)?;
                 let o = out.outcome;
                 self.cash[d] += o.repaid;
-                self.cash[c] -= o.liquidator_seized;
+                if !atoken {
+                    self.cash[c] -= o.liquidator_seized;
+                }
                 assert!((o.seized - o.liquidator_seized - o.protocol_fee).abs() <= 1e-12 * o.seized.max(1.0));
                 // Deficit exactly when the account's counted collateral is gone.
                 let acct = &self.accts[a];
@@ -288,7 +295,7 @@ impl PoolWorld {
             let st = self.m.reserve(r).unwrap();
             let sum_debt: f64 = self.accts.iter().map(|a| self.m.debt(a, r)).sum();
             assert!(close(st.total_debt(), sum_debt, s), "reserve {r}: debt {} vs sum {}", st.total_debt(), sum_debt);
-            let sum_sup: f64 = self.accts.iter().map(|a| a.supplied_scaled[r]).sum();
+            let sum_sup: f64 = self.accts.iter().chain(std::iter::once(&self.liq)).map(|a| a.supplied_scaled[r]).sum();
             assert!(close(st.scaled_supply, sum_sup, s));
             assert!(close(st.cash, self.cash[r], s), "reserve {r}: cash {} vs flows {}", st.cash, self.cash[r]);
             assert!(st.cash >= -1e-9 * s && st.deficit >= 0.0 && st.scaled_debt >= 0.0);
@@ -313,17 +320,19 @@ proptest! {
     fn pooled_invariants(ops in prop::collection::vec(pool_op(), 1..80)) {
         let m = pooled_market();
         let accts = (0..NA).map(|_| m.new_account()).collect();
-        let mut w = PoolWorld { m, accts, prices: vec![1.0, 1.0, 1.0 / ETH_USD], cash: [0.0; 3], accrued: false, scale: 1.0 };
+        let liq = m.new_account();
+        let mut w = PoolWorld { m, accts, liq, prices: vec![1.0, 1.0, 1.0 / ETH_USD], cash: [0.0; 3], accrued: false, scale: 1.0 };
         // A lender provides liquidity in every reserve, so borrows and liquidation payouts can happen.
         for r in 0..3 {
             w.apply(&PoolOp::Supply(NA - 1, r, 400.0)).unwrap();
         }
         for op in &ops {
-            let before = (w.m.clone(), w.accts.clone(), w.cash);
+            let before = (w.m.clone(), w.accts.clone(), w.cash, w.liq.clone());
             if w.apply(op).is_err() {
                 prop_assert_eq!(&before.0, &w.m);
                 prop_assert_eq!(&before.1, &w.accts);
                 prop_assert_eq!(before.2, w.cash);
+                prop_assert_eq!(&before.3, &w.liq);
             }
             w.scale = (0..3).map(|r| w.m.reserve(r).unwrap().total_supply()).fold(w.scale, f64::max);
             w.check();

@@ -63,6 +63,9 @@ pub struct Quote {
     pub repaid: f64,
     /// Collateral the liquidator receives.
     pub liquidator_seized: f64,
+    /// The liquidator receives a claim on the collateral reserve (Aave's aTokens), not the
+    /// underlying: the reserve has no cash to pay it out now.
+    pub claim: bool,
 }
 
 /// Why a liquidation cannot be quoted.
@@ -84,6 +87,8 @@ pub struct Liquidated {
     /// Collateral that left the borrower (liquidator's part plus any protocol fee).
     pub seized: f64,
     pub liquidator_seized: f64,
+    /// The seizure was received as a claim on the reserve (see [`Quote::claim`]).
+    pub claim: bool,
     /// Bad debt booked by this liquidation, in ETH at the oracle.
     pub bad_debt_eth: f64,
     /// The oracle price the liquidation used: collateral in units of the debt asset.
@@ -121,9 +126,17 @@ pub(crate) trait Positions {
     fn max_repay(&self, slot: usize, t: &Target) -> Result<f64, NoQuote>;
     /// A liquidation repaying up to `request` (debt units; `f64::INFINITY` for the most allowed).
     fn quote(&self, slot: usize, t: &Target, request: f64) -> Result<Quote, NoQuote>;
-    /// Executes a quote's request.
-    fn liquidate(&mut self, slot: usize, t: &Target, execute: f64) -> Result<Liquidated, LendingError>;
+    /// Executes a quote's request for liquidator `liquidator` (who keeps a claim on the reserve if
+    /// the quote said so).
+    fn liquidate(&mut self, slot: usize, t: &Target, q: &Quote, liquidator: usize) -> Result<Liquidated, LendingError>;
     /// Books the debt of a position with nothing left to seize as bad debt: (ETH, the oracle
     /// price used); 0 if the mechanism books it only inside a liquidation.
     fn write_off(&mut self, slot: usize) -> (f64, f64);
+    /// Withdraws what the reserves' cash allows of liquidator `liquidator`'s claims, into `out`
+    /// as (asset, amount). Mechanisms without claims have none.
+    fn withdraw_claims(&mut self, _liquidator: usize, _out: &mut Vec<(Asset, f64)>) {}
+    /// Whether liquidator `liquidator` holds any claim.
+    fn has_claims(&self, _liquidator: usize) -> bool {
+        false
+    }
 }

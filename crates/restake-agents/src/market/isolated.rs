@@ -123,23 +123,25 @@ impl Positions for IsolatedBook {
         let (c, s) = (self.collateral[slot], self.borrow_shares[slot]);
         match self.inner.preview_liquidation(c, s, self.round_price, LiquidationRequest::Repay(request)) {
             // Morpho has no protocol fee: the liquidator receives all that is seized.
-            Ok(o) => Ok(Quote { execute: o.repaid, repaid: o.repaid, liquidator_seized: o.seized }),
+            Ok(o) => Ok(Quote { execute: o.repaid, repaid: o.repaid, liquidator_seized: o.seized, claim: false }),
             Err(_) => Err(NoQuote::Skip),
         }
     }
 
-    fn liquidate(&mut self, slot: usize, _t: &Target, execute: f64) -> Result<Liquidated, LendingError> {
+    fn liquidate(&mut self, slot: usize, _t: &Target, q: &Quote, _li: usize) -> Result<Liquidated, LendingError> {
         let price = self.round_price;
         let o = self.inner.liquidate(
             &mut self.collateral[slot],
             &mut self.borrow_shares[slot],
             price,
-            LiquidationRequest::Repay(execute),
+            LiquidationRequest::Repay(q.execute),
         )?;
         Ok(Liquidated {
             repaid: o.repaid,
             seized: o.seized,
             liquidator_seized: o.liquidator_seized,
+            // Morpho keeps collateral apart from the loan asset: it is always there to seize.
+            claim: false,
             bad_debt_eth: o.bad_debt,
             oracle_price: price,
             no_collateral_left: self.collateral[slot] <= 1e-12,

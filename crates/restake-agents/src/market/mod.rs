@@ -226,8 +226,23 @@ impl Market {
         positions!(&self.book, b => b.quote(slot, t, request))
     }
 
-    pub fn liquidate(&mut self, slot: usize, t: &Target, execute: f64) -> Result<Liquidated, LendingError> {
-        positions!(&mut self.book, b => b.liquidate(slot, t, execute))
+    pub fn liquidate(
+        &mut self,
+        slot: usize,
+        t: &Target,
+        q: &Quote,
+        liquidator: usize,
+    ) -> Result<Liquidated, LendingError> {
+        positions!(&mut self.book, b => b.liquidate(slot, t, q, liquidator))
+    }
+
+    /// Withdraws what cash allows of liquidator `liquidator`'s claims on this market, into `out`.
+    pub fn withdraw_claims(&mut self, liquidator: usize, out: &mut Vec<(Asset, f64)>) {
+        positions!(&mut self.book, b => b.withdraw_claims(liquidator, out))
+    }
+
+    pub fn has_claims(&self, liquidator: usize) -> bool {
+        positions!(&self.book, b => b.has_claims(liquidator))
     }
 
     pub fn write_off(&mut self, slot: usize) -> (f64, f64) {
@@ -519,6 +534,7 @@ impl Market {
                             .iter()
                             .chain(std::iter::once(&b.passive))
                             .chain(self.lenders.iter().flat_map(|l| l.accounts.iter()))
+                            .chain(b.claims.iter())
                     };
                     let name = &b.inner.params().reserves[r].name;
                     if ExactSum::of(accounts().map(|a| a.supplied_scaled[r])) != st.supply_sum() {

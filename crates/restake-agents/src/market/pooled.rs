@@ -6,7 +6,7 @@ use super::feed::PriceFeed;
 use crate::pool::LrtPool;
 use crate::vocab::Asset;
 use restake_engine::par::par_fill;
-use restake_lending::{Account, LendingError, PooledMarket};
+use restake_lending::{Account, LendingError, PooledMarket, Receive};
 
 #[derive(Clone, Debug)]
 pub(crate) struct PooledBook {
@@ -24,6 +24,9 @@ pub(crate) struct PooledBook {
     pub accounts: Vec<Account>,
     /// Passive lenders' account (idle supply of every reserve).
     pub passive: Account,
+    /// Liquidators' claims on reserves (aTokens seized when a reserve had no cash), by
+    /// liquidator; grown on first use.
+    pub claims: Vec<Account>,
 }
 
 impl PooledBook {
@@ -38,6 +41,7 @@ impl PooledBook {
             assets,
             feeds,
             accounts: Vec::new(),
+            claims: Vec::new(),
         }
     }
 
@@ -51,6 +55,20 @@ impl PooledBook {
         let mut acct = self.inner.new_account();
         self.inner.genesis_position(&mut acct, coll_reserve, collateral, emode, debt_reserve, debt);
         self.accounts.push(acct);
+    }
+}
+
+impl PooledBook {
+    fn preview(
+        &self,
+        slot: usize,
+        t: &Target,
+        request: f64,
+        atoken: bool,
+    ) -> Result<restake_lending::PooledLiquidationOutcome, LendingError> {
+        let acct = &self.accounts[slot];
+        let (rc, rd) = (t.coll_reserve, t.debt_reserve);
+        self.inner.preview_liquidation(acct, rc, rd, request, &self.round_prices, self.round_eth_usd, atoken)
     }
 }
 
@@ -133,57 +151,75 @@ impl Positions for PooledBook {
     }
 
     fn max_repay(&self, slot: usize, t: &Target) -> Result<f64, NoQuote> {
-        let acct = &self.accounts[slot];
-        // No idle cash to pay the seizure in underlying: nobody can liquidate now.
-        self.inner
-            .preview_liquidation(
-                acct,
-                t.coll_reserve,
-                t.debt_reserve,
-                f64::INFINITY,
-                &self.round_prices,
-                self.round_eth_usd,
-            )
-            .map(|p| p.outcome.repaid)
-            .map_err(|_| NoQuote::Stop)
+        // Bounded by the close factor; cash does not bound it (aTokens can be seized).
+        self.preview(slot, t, f64::INFINITY, true).map(|p| p.outcome.repaid).map_err(|_| NoQuote::Stop)
     }
 
     fn quote(&self, slot: usize, t: &Target, request: f64) -> Result<Quote, NoQuote> {
-        let acct = &self.accounts[slot];
-        match self.inner.preview_liquidation(
-            acct,
-            t.coll_reserve,
-            t.debt_reserve,
-            request,
-            &self.round_prices,
-            self.round_eth_usd,
-        ) {
+        // The underlying if the collateral reserve has the cash, else its aTokens.
+        let (p, claim) = match self.preview(slot, t, request, false) {
+            Err(LendingError::InsufficientLiquidity { .. }) => (self.preview(slot, t, request, true), true),
+            other => (other, false),
+        };
+        match p {
             // Execute the very request that was previewed (re-deriving it from `repaid` could
             // leave float dust of collateral and trip the dust rule).
-            Ok(p) => {
-                Ok(Quote { execute: request, repaid: p.outcome.repaid, liquidator_seized: p.outcome.liquidator_seized })
-            }
+            Ok(p) => Ok(Quote {
+                execute: request,
+                repaid: p.outcome.repaid,
+                liquidator_seized: p.outcome.liquidator_seized,
+                claim,
+            }),
             Err(LendingError::MustNotLeaveDust { .. }) => Err(NoQuote::TooSmall),
             Err(_) => Err(NoQuote::Stop),
         }
     }
 
-    fn liquidate(&mut self, slot: usize, t: &Target, execute: f64) -> Result<Liquidated, LendingError> {
+    fn liquidate(&mut self, slot: usize, t: &Target, q: &Quote, li: usize) -> Result<Liquidated, LendingError> {
         let (rc, rd) = (t.coll_reserve, t.debt_reserve);
-        let out =
-            self.inner.liquidate(&mut self.accounts[slot], rc, rd, execute, &self.round_prices, self.round_eth_usd)?;
+        if q.claim && self.claims.len() <= li {
+            let fresh = self.inner.new_account();
+            self.claims.resize(li + 1, fresh);
+        }
+        let receive = if q.claim { Receive::AToken(&mut self.claims[li]) } else { Receive::Underlying };
+        let acct = &mut self.accounts[slot];
+        let out = self.inner.liquidate(acct, rc, rd, q.execute, &self.round_prices, self.round_eth_usd, receive)?;
         let names = &self.inner.params().reserves;
         Ok(Liquidated {
             repaid: out.outcome.repaid,
             seized: out.outcome.seized,
             liquidator_seized: out.outcome.liquidator_seized,
+            claim: q.claim,
             bad_debt_eth: out.bad_debt_value,
             // The collateral in units of the debt asset (as Morpho's oracle reports it): rsETH in
             // ETH, or ETH in USD.
             oracle_price: self.round_prices[rc] / self.round_prices[rd],
             no_collateral_left: out.no_collateral_left,
-            label: Some(format!("{}/{} close factor {}", names[rc].name, names[rd].name, out.close_factor)),
+            label: Some(format!(
+                "{}/{} close factor {}{}",
+                names[rc].name,
+                names[rd].name,
+                out.close_factor,
+                if q.claim { ", aTokens" } else { "" }
+            )),
         })
+    }
+
+    fn withdraw_claims(&mut self, li: usize, out: &mut Vec<(Asset, f64)>) {
+        let Some(acct) = self.claims.get_mut(li) else { return };
+        for r in 0..self.assets.len() {
+            let want = self.inner.supplied(acct, r);
+            if want > 0.0 {
+                let got = self.inner.release_collateral(acct, r, want);
+                if got > 0.0 {
+                    out.push((self.assets[r], got));
+                }
+            }
+        }
+    }
+
+    fn has_claims(&self, li: usize) -> bool {
+        self.claims.get(li).is_some_and(|a| a.supplied_scaled.iter().any(|&s| s > 0.0))
     }
 
     fn write_off(&mut self, _slot: usize) -> (f64, f64) {

@@ -131,6 +131,7 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
             min_profit: q.min_profit,
             may_redeem: q.may_redeem,
             carry_rate: q.carry_rate,
+            claim_wait_years: q.atoken_wait.seconds() / (365.0 * 86_400.0),
             liquidations: 0,
             profit_eth: 0.0,
         }));

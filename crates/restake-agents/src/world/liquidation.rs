@@ -18,7 +18,7 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
-use crate::market::{Next, NoQuote, Target};
+use crate::market::{Next, NoQuote, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
@@ -41,8 +41,8 @@ struct RoundMover {
 
 struct Choice {
     liquidator: usize,
-    /// The request to execute (debt units; `f64::INFINITY` for the most allowed).
-    execute: f64,
+    /// The quote to execute.
+    quote: Quote,
     redeem: bool,
 }
 
@@ -125,7 +125,7 @@ impl World {
             };
             let Some(choice) = self.pick(ctx, round, m, slot, agent, &t, unit_cost, nav, wait_years) else { continue };
             let out = self.lending.markets[m]
-                .liquidate(slot, &t, choice.execute)
+                .liquidate(slot, &t, &choice.quote, choice.liquidator)
                 .map_err(|source| WorldError::Market { market: self.lending.markets[m].id.clone(), source })?;
             let li = choice.liquidator;
             let cost = out.repaid * unit_cost;
@@ -141,7 +141,12 @@ impl World {
                 }
                 _ => None,
             };
-            let eth_back = self.take_seizure(ctx, li, t.collateral, out.liquidator_seized, choice.redeem)?;
+            // A claim on the reserve (aTokens) is collected as the reserve gets cash (`claims.rs`).
+            let eth_back = if out.claim {
+                0.0
+            } else {
+                self.take_seizure(ctx, li, t.collateral, out.liquidator_seized, choice.redeem)?
+            };
             let liq = &mut self.agents.liquidators[li];
             liq.liquidations += 1;
             liq.profit_eth += eth_back - cost - gas;
@@ -206,8 +211,11 @@ impl World {
                     break;
                 }
                 let (value, redeem) = self.seizure_value(li, t.collateral, q.liquidator_seized, nav, wait_years);
+                // A claim pays when the reserve has cash again: discounted for the expected wait.
+                let value =
+                    if q.claim { value * (1.0 - liq.carry_rate * liq.claim_wait_years).max(0.0) } else { value };
                 if value - q.repaid * unit_cost - liq.gas_eth >= liq.min_profit {
-                    return Some(Choice { liquidator: li, execute: q.execute, redeem });
+                    return Some(Choice { liquidator: li, quote: q, redeem: redeem && !q.claim });
                 }
             }
         }
@@ -234,7 +242,7 @@ impl World {
     /// ETH a liquidator gets for `amount` of seized `asset` now (LRT: sold into its pool, or
     /// redeemed at NAV less the carry of waiting if that pays more and it may), and whether it
     /// redeems.
-    fn seizure_value(&self, li: usize, asset: Asset, amount: f64, nav: f64, wait_years: f64) -> (f64, bool) {
+    pub(super) fn seizure_value(&self, li: usize, asset: Asset, amount: f64, nav: f64, wait_years: f64) -> (f64, bool) {
         match asset {
             Asset::Eth => (amount, false),
             Asset::Usd => (amount / self.eth.usd, false),
@@ -253,7 +261,7 @@ impl World {
 
     /// Hands `seized` of `asset` to liquidator `li`: sells or queues an LRT, keeps ETH, sells USD
     /// on the ETH/USD market. Returns the ETH received now.
-    fn take_seizure(
+    pub(super) fn take_seizure(
         &mut self,
         ctx: &StepContext,
         li: usize,

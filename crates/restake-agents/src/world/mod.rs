@@ -15,6 +15,7 @@ mod apply;
 mod arbitrage;
 pub mod batch;
 mod build;
+mod claims;
 mod decide;
 mod ledger;
 mod leverage;

@@ -8,6 +8,7 @@ impl World {
         self.outside_capital(ctx);
         self.arbitrage(ctx)?;
         self.process_withdrawals(ctx);
+        self.collect_claims(ctx)?;
         // Lenders run on utilisation or bad debt (`suppliers.rs`).
         self.supplier_run(ctx);
         self.accrue_rewards(ctx);

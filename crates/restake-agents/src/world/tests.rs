@@ -249,3 +249,61 @@ fn an_unwind_that_repays_closes_the_position() {
     assert!((w.agents.pop.eth[0] - 10.0).abs() < 0.01, "eth {}", w.agents.pop.eth[0]);
     w.check_invariants().unwrap();
 }
+
+#[test]
+fn a_lender_run_on_the_collateral_reserve_does_not_block_liquidation() {
+    // The ETH reserve lends to a looper (L collateral, ETH debt) and holds a USD borrower's ETH
+    // collateral as its only cash; its lenders run and take that cash. When ETH falls, the USD
+    // borrower is liquidated all the same: the liquidator takes aTokens of ETH (Aave's
+    // receiveAToken), and withdraws them once ETH comes back to the reserve.
+    let market = UNIT_POOLED.replacen("idle_supply = 1000.0", "idle_supply = 0.0", 1).replacen(
+        "[[markets.reserves]]",
+        "suppliers = { count = 10, passive_share = 0.0, utilisation_threshold = { dist = \"fixed\", value = 0.0 }, bad_debt_threshold = { dist = \"fixed\", value = 1.0 }, attention_per_day = 1440.0 }\n[[markets.reserves]]",
+        1,
+    );
+    let borrower = r#"
+[[borrowers]]
+id = "longs"
+agents = 1
+market = "m"
+wealth_total = 10.0
+wealth_sigma = 0.0
+target_health_factor = { dist = "fixed", value = 1.3 }
+deleverage_at = { dist = "fixed", value = 0.5 }
+panic_loss = { dist = "fixed", value = 5.0 }
+attention_per_day = 1.0
+"#;
+    let mut w = unit_world(&format!("{market}{}{borrower}{}", looper("m", 50.0), liquidator(1e6)));
+    let c0 = ctx(&w);
+    w.supplier_run(&c0);
+    assert!(w.lending.markets[0].cash_of(Asset::Eth) < 1e-9, "the run took the ETH reserve's cash");
+    w.check_invariants().unwrap();
+    // ETH falls to $2,100: the borrower (slot 1) is at HF 0.91.
+    w.eth.usd = 2100.0;
+    set_pooled_price(&mut w, 2, 1.0 / 2100.0);
+    let liq_eth = w.agents.liquidators[0].eth;
+    let ev = round(&mut w, 1);
+    assert_eq!(ev.len(), 1);
+    assert!(ev[0].label.as_deref().unwrap().ends_with("aTokens"), "{:?}", ev[0].label);
+    let (_, d_usd) = pooled_position(&w, 0, 2);
+    assert_eq!(d_usd, 0.0, "the looper has no USD debt");
+    let seized = ev[0].amount_token;
+    let fee = (seized - seized / 1.05) * 0.10;
+    // The liquidator paid for the USD and received nothing yet: a claim of `seized - fee` ETH.
+    // (Differences of balances of 1e6 ETH: rounding at 1e-16 x 1e6.)
+    let paid = liq_eth - w.agents.liquidators[0].eth;
+    assert!((paid - ev[0].amount_eth).abs() < 1e-9, "paid {paid} for {}", ev[0].amount_eth);
+    assert!(w.lending.markets[0].has_claims(0));
+    // The looper (slot 0) is liquidated next: its ETH repayment refills the reserve, and the
+    // claim is withdrawn from it.
+    set_pooled_price(&mut w, 1, 0.5);
+    assert_eq!(round(&mut w, 2).len(), 1);
+    let cash = w.lending.markets[0].cash_of(Asset::Eth);
+    assert!(cash > seized - fee, "cash {cash} covers the claim");
+    let before = w.agents.liquidators[0].eth;
+    w.collect_claims(&c0).unwrap();
+    let got = w.agents.liquidators[0].eth - before;
+    assert!((got - (seized - fee)).abs() < 1e-9, "the claim is paid in ETH: {got}");
+    assert!(!w.lending.markets[0].has_claims(0));
+    w.check_invariants().unwrap();
+}

@@ -6,6 +6,16 @@
 use super::{Account, PooledMarket};
 use crate::{LendingError, LiquidationOutcome, check_price, check_request};
 
+/// What the liquidator takes: the underlying (paid out of the collateral reserve's cash) or the
+/// aTokens (`receiveAToken = true`: a transfer of the borrower's supply, which needs no cash, so a
+/// lender run that empties the collateral reserve does not block the liquidation).
+#[derive(Debug)]
+pub enum Receive<'a> {
+    Underlying,
+    /// The liquidator's account, which receives the seized supply.
+    AToken(&'a mut Account),
+}
+
 /// Bad debt booked in one reserve by a liquidation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReserveDeficit {
@@ -44,6 +54,7 @@ impl PooledMarket {
         debt_to_cover: f64,
         prices: &[f64],
         eth_usd: f64,
+        receive_atoken: bool,
     ) -> Result<PooledLiquidationOutcome, LendingError> {
         let (c, d) = (collateral_reserve, debt_reserve);
         self.check_reserve(c)?;
@@ -111,10 +122,10 @@ impl PooledMarket {
             }
         }
 
-        // Liquidator receives the underlying: the collateral reserve needs the cash (plus what this
-        // call repays into it if debt and collateral are the same asset).
+        // A liquidator who receives the underlying needs the collateral reserve's cash (plus what
+        // this call repays into it if debt and collateral are the same asset); aTokens need none.
         let available = self.reserves[c].cash + if c == d { repaid } else { 0.0 };
-        if liquidator_seized > available {
+        if !receive_atoken && liquidator_seized > available {
             return Err(LendingError::InsufficientLiquidity { requested: liquidator_seized, available });
         }
 
@@ -160,8 +171,10 @@ impl PooledMarket {
 
     /// Liquidate an account with HF < 1 (`LiquidationLogic.executeLiquidationCall`): the liquidator
     /// repays `outcome.repaid` of `debt_reserve` and receives `outcome.liquidator_seized` of
-    /// `collateral_reserve`; the treasury receives `outcome.protocol_fee` as aTokens. If the account
-    /// has no collateral left, all its remaining debt becomes reserve deficits.
+    /// `collateral_reserve`, as underlying or as aTokens (`receive`); the treasury receives
+    /// `outcome.protocol_fee` as aTokens. If the account has no collateral left, all its remaining
+    /// debt becomes reserve deficits.
+    #[allow(clippy::too_many_arguments)]
     pub fn liquidate(
         &mut self,
         acct: &mut Account,
@@ -170,8 +183,11 @@ impl PooledMarket {
         debt_to_cover: f64,
         prices: &[f64],
         eth_usd: f64,
+        receive: Receive,
     ) -> Result<PooledLiquidationOutcome, LendingError> {
-        let out = self.preview_liquidation(acct, collateral_reserve, debt_reserve, debt_to_cover, prices, eth_usd)?;
+        let atoken = matches!(receive, Receive::AToken(_));
+        let out =
+            self.preview_liquidation(acct, collateral_reserve, debt_reserve, debt_to_cover, prices, eth_usd, atoken)?;
         let (c, d) = (collateral_reserve, debt_reserve);
         let o = out.outcome;
 
@@ -181,7 +197,8 @@ impl PooledMarket {
         self.reserves[d].cash += o.repaid;
 
         // Collateral: the borrower loses `seized`; the liquidator takes `liquidator_seized` out as
-        // underlying, the treasury gets `protocol_fee` as aTokens.
+        // underlying (or keeps it supplied, as aTokens), the treasury gets `protocol_fee` as
+        // aTokens.
         let balance = acct.supplied_scaled[c] * self.reserves[c].liquidity_index;
         let st = &mut self.reserves[c];
         let scaled_seized = if o.seized >= balance {
@@ -194,7 +211,14 @@ impl PooledMarket {
         acct.supplied_scaled[c] -= scaled_seized;
         st.move_supply(old, acct.supplied_scaled[c]);
         st.treasury_scaled += scaled_fee;
-        st.cash -= o.liquidator_seized;
+        match receive {
+            Receive::Underlying => st.cash -= o.liquidator_seized,
+            Receive::AToken(to) => {
+                let old = to.supplied_scaled[c];
+                to.supplied_scaled[c] += scaled_seized - scaled_fee;
+                st.move_supply(old, to.supplied_scaled[c]);
+            }
+        }
 
         // Deficits (_burnDebtTokens with hasNoCollateralLeft, _burnBadDebt).
         for def in &out.deficits {

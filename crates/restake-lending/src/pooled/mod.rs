@@ -64,7 +64,7 @@ mod reserve;
 mod tests;
 
 pub use account::{Account, AccountData};
-pub use liquidation::{PooledLiquidationOutcome, ReserveDeficit};
+pub use liquidation::{PooledLiquidationOutcome, Receive, ReserveDeficit};
 pub use params::{
     CLOSE_FACTOR_HF_THRESHOLD, DEFAULT_LIQUIDATION_CLOSE_FACTOR, EMode, MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD,
     PooledParams, ReserveParams,

@@ -79,18 +79,18 @@ fn close_factor_switches_exactly_at_0_95() {
 fn close_factor_in_liquidation() {
     // 100 wstETH, 100 WETH debt. At wstETH = 1.2: HF = 120 * 0.8 / 100 = 0.96 > 0.95 -> 50%.
     let (m, _l, b) = setup(100.0, 100.0);
-    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.2), ETH_USD).unwrap();
+    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.2), ETH_USD, false).unwrap();
     assert!((o.outcome.health_factor_before - 0.96).abs() < 1e-12);
     assert_eq!(o.close_factor, 0.5);
     assert!((o.outcome.repaid - 50.0).abs() < 1e-12);
     // At 1.1: HF = 0.88 <= 0.95 -> 100%: all 100 could be repaid (collateral 110 ETH covers
     // 100 * 1.05 = 105 ETH of seizure).
-    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.1), ETH_USD).unwrap();
+    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.1), ETH_USD, false).unwrap();
     assert_eq!(o.close_factor, 1.0);
     assert!((o.outcome.repaid - 100.0).abs() < 1e-12);
     // Small position (0.6 wstETH, 0.5 WETH: $1,500 debt) at HF 0.96: 100%.
     let (m, _l, b) = setup(0.6, 0.5);
-    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.0), ETH_USD).unwrap();
+    let o = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &prices(1.0), ETH_USD, false).unwrap();
     assert!((o.outcome.health_factor_before - 0.96).abs() < 1e-12);
     assert_eq!(o.close_factor, 1.0);
     assert!((o.outcome.repaid - 0.5).abs() < 1e-12);
@@ -105,7 +105,7 @@ fn seized_collateral_bonus_and_fee() {
     let (mut m, _l, mut b) = setup(100.0, 100.0);
     let p = prices(1.2);
     let cash_before = m.reserve(WSTETH).unwrap().cash;
-    let o = m.liquidate(&mut b, WSTETH, WETH, 10.0, &p, ETH_USD).unwrap().outcome;
+    let o = m.liquidate(&mut b, WSTETH, WETH, 10.0, &p, ETH_USD, Receive::Underlying).unwrap().outcome;
     assert_eq!(o.repaid, 10.0);
     assert!((o.seized - 8.75).abs() < 1e-12);
     assert!((o.protocol_fee - (8.75 - 8.75 / 1.05) * 0.1).abs() < 1e-12);
@@ -127,7 +127,7 @@ fn seized_collateral_bonus_and_fee() {
 fn cap_when_collateral_insufficient_and_deficit() {
     let (mut m, _l, mut b) = setup(10.0, 8.0);
     let p = prices(0.5); // collateral 5 ETH vs debt 8: HF = 0.5
-    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD).unwrap();
+    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD, Receive::Underlying).unwrap();
     let o = out.outcome;
     assert_eq!(out.close_factor, 1.0);
     assert_eq!(o.seized, 10.0);
@@ -152,7 +152,7 @@ fn deficit_only_when_collateral_reaches_zero() {
     let p = prices(0.5); // collateral 5 ETH, HF = 5 * 0.8 / 8 = 0.5
     // Partial: repay 2 WETH, seize 2 / 0.5 * 1.05 = 4.2 wstETH. Underwater, but collateral
     // remains: no deficit.
-    let out = m.liquidate(&mut b, WSTETH, WETH, 2.0, &p, ETH_USD).unwrap();
+    let out = m.liquidate(&mut b, WSTETH, WETH, 2.0, &p, ETH_USD, Receive::Underlying).unwrap();
     assert!(!out.no_collateral_left);
     assert_eq!(out.outcome.bad_debt, 0.0);
     assert!(out.deficits.is_empty());
@@ -160,7 +160,7 @@ fn deficit_only_when_collateral_reaches_zero() {
     assert_eq!(m.reserve(USDC).unwrap().deficit, 0.0);
     // Second call takes the remaining 5.8 wstETH: repaid = 5.8 * 0.5 / 1.05 WETH; the rest of
     // the WETH debt and all 9,000 USDC become deficits.
-    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD).unwrap();
+    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD, Receive::Underlying).unwrap();
     assert!(out.no_collateral_left);
     let repaid = 5.8 * 0.5 / 1.05;
     assert!((out.outcome.repaid - repaid).abs() < 1e-12);
@@ -180,7 +180,7 @@ fn deficit_only_when_collateral_reaches_zero() {
 fn other_collateral_prevents_deficit() {
     let (mut m, _l, mut b) = setup(10.0, 8.0);
     m.supply(&mut b, USDC, 3_000.0).unwrap(); // 1 ETH of other collateral
-    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD).unwrap();
+    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD, Receive::Underlying).unwrap();
     assert_eq!(out.outcome.seized, 10.0);
     assert!(!out.no_collateral_left);
     assert_eq!(m.reserve(WETH).unwrap().deficit, 0.0);
@@ -192,31 +192,31 @@ fn dust_rule() {
     // 100 wstETH / 100 WETH at 1.1: HF 0.88, 100% close factor. Repaying 99.9 WETH would leave
     // 0.1 WETH = $300 of debt: MUST_NOT_LEAVE_DUST.
     let (m, _l, b) = setup(100.0, 100.0);
-    let e = m.preview_liquidation(&b, WSTETH, WETH, 99.9, &prices(1.1), ETH_USD).unwrap_err();
+    let e = m.preview_liquidation(&b, WSTETH, WETH, 99.9, &prices(1.1), ETH_USD, false).unwrap_err();
     assert!(matches!(e, LendingError::MustNotLeaveDust { .. }));
     // Repaying everything is fine, and so is leaving >= $1,000.
-    assert!(m.preview_liquidation(&b, WSTETH, WETH, 100.0, &prices(1.1), ETH_USD).is_ok());
-    assert!(m.preview_liquidation(&b, WSTETH, WETH, 99.0, &prices(1.1), ETH_USD).is_ok());
+    assert!(m.preview_liquidation(&b, WSTETH, WETH, 100.0, &prices(1.1), ETH_USD, false).is_ok());
+    assert!(m.preview_liquidation(&b, WSTETH, WETH, 99.0, &prices(1.1), ETH_USD, false).is_ok());
 }
 
 #[test]
 fn liquidation_preconditions() {
     let (m, _l, b) = setup(100.0, 100.0);
     assert!(matches!(
-        m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(2.0), ETH_USD),
+        m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(2.0), ETH_USD, false),
         Err(LendingError::HealthyPosition { .. })
     ));
     assert!(matches!(
-        m.preview_liquidation(&b, WETH, WETH, 1.0, &prices(1.0), ETH_USD),
+        m.preview_liquidation(&b, WETH, WETH, 1.0, &prices(1.0), ETH_USD, false),
         Err(LendingError::CollateralCannotBeLiquidated { .. })
     ));
     assert!(matches!(
-        m.preview_liquidation(&b, WSTETH, USDC, 1.0, &prices(1.0), ETH_USD),
+        m.preview_liquidation(&b, WSTETH, USDC, 1.0, &prices(1.0), ETH_USD, false),
         Err(LendingError::NoDebtInReserve { .. })
     ));
-    assert!(m.preview_liquidation(&b, WSTETH, WETH, f64::NAN, &prices(1.0), ETH_USD).is_err());
-    assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(1.0), 0.0).is_err());
-    assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &[1.0, 1.0], ETH_USD).is_err());
+    assert!(m.preview_liquidation(&b, WSTETH, WETH, f64::NAN, &prices(1.0), ETH_USD, false).is_err());
+    assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(1.0), 0.0, false).is_err());
+    assert!(m.preview_liquidation(&b, WSTETH, WETH, 1.0, &[1.0, 1.0], ETH_USD, false).is_err());
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn borrow_limits_and_emode() {
     assert!(m.set_emode(&mut b, None, &p).is_err());
     assert_eq!(b.emode, Some(0));
     // E-mode liquidation uses the 1% bonus: at 0.97, HF = 9.7 * 0.95 / 9.29 < 1.
-    let o = m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(0.97), ETH_USD).unwrap().outcome;
+    let o = m.preview_liquidation(&b, WSTETH, WETH, 1.0, &prices(0.97), ETH_USD, false).unwrap().outcome;
     assert!((o.seized - 1.0 / 0.97 * 1.01).abs() < 1e-12);
 }
 
@@ -297,7 +297,7 @@ fn deficit_enters_supply_usage() {
     let mut whale = m.new_account();
     m.supply(&mut whale, WSTETH, 5_000.0).unwrap();
     m.borrow(&mut whale, WETH, 5_000.0, &prices(2.0)).unwrap();
-    m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD).unwrap();
+    m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &prices(0.5), ETH_USD, Receive::Underlying).unwrap();
     let r = m.reserve(WETH).unwrap();
     assert!(r.deficit > 0.0);
     let d = r.total_debt();
@@ -395,4 +395,31 @@ fn issues_report_every_bad_field_with_its_path() {
     assert_eq!(fields(&r.issues()), ["reserve.reserve_factor", "reserve.borrow_cap"]);
     let e = EMode { liquidation_threshold: 0.0, ..EMode::eth_correlated().with_assets(&[0], &[4]) };
     assert_eq!(fields(&e.issues(3)), ["emode.liquidation_threshold", "emode.ltv", "emode.borrowable_assets"]);
+}
+
+#[test]
+fn a_liquidator_takes_atokens_when_the_collateral_reserve_has_no_cash() {
+    // 100 wstETH against 100 WETH at wstETH = 1.1: HF = 110 x 0.8 / 100 = 0.88 <= 0.95, close
+    // factor 1. The wstETH reserve's cash is borrowed out first, so the underlying cannot be paid.
+    let (mut m, _, mut b) = setup(100.0, 100.0);
+    let mut other = m.new_account();
+    m.supply(&mut other, WETH, 5_000.0).unwrap();
+    m.borrow(&mut other, WSTETH, 1_090.0, &prices(2.0)).unwrap();
+    assert_eq!(m.reserves()[WSTETH].cash, 10.0, "10 of the 1,100 wstETH supplied are left");
+    let p = prices(1.1);
+    let want = m.preview_liquidation(&b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD, false);
+    assert!(matches!(want, Err(LendingError::InsufficientLiquidity { .. })), "{want:?}");
+    // receiveAToken: the seizure is a transfer of supply, no cash moves out.
+    let mut liq = m.new_account();
+    let before = m.reserves()[WSTETH].clone();
+    let out = m.liquidate(&mut b, WSTETH, WETH, f64::INFINITY, &p, ETH_USD, Receive::AToken(&mut liq)).unwrap();
+    let o = out.outcome;
+    // Aave: seized = 100 / 1.1 x 1.05 = 95.4545... wstETH, fee 10% of the bonus part.
+    let seized = 100.0 / 1.1 * 1.05;
+    let fee = (seized - seized / 1.05) * 0.10;
+    assert!((o.seized - seized).abs() < 1e-9 && (o.protocol_fee - fee).abs() < 1e-12);
+    assert!((m.supplied(&liq, WSTETH) - (seized - fee)).abs() < 1e-9, "the liquidator holds the aTokens");
+    let after = &m.reserves()[WSTETH];
+    assert_eq!(after.cash, before.cash, "no cash left the reserve");
+    assert!((after.total_supply() - before.total_supply()).abs() < 1e-9, "total supply unchanged");
 }
