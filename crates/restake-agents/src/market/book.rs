@@ -132,6 +132,11 @@ pub(crate) trait Positions {
     /// Books the debt of a position with nothing left to seize as bad debt: (ETH, the oracle
     /// price used); 0 if the mechanism books it only inside a liquidation.
     fn write_off(&mut self, slot: usize) -> (f64, f64);
+    /// Net insolvent debt, in ETH: over positions whose collateral is worth less than their debt,
+    /// the debt less the collateral's value — once with collateral and debt at the step's oracle
+    /// prices, once at `market` prices (ETH per unit of an asset: an LRT at its pool). What lenders
+    /// lose if those positions are never liquidated.
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64);
     /// Withdraws what the reserves' cash allows of liquidator `liquidator`'s claims, into `out`
     /// as (asset, amount). Mechanisms without claims have none.
     fn withdraw_claims(&mut self, _liquidator: usize, _out: &mut Vec<(Asset, f64)>) {}

@@ -149,6 +149,17 @@ impl Positions for IsolatedBook {
         })
     }
 
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
+        let (oracle, pool) = (self.feed.price, market(Asset::Lrt(self.lrt)));
+        let mut out = (0.0, 0.0);
+        for (c, &s) in self.collateral.iter().zip(&self.borrow_shares) {
+            let debt = self.inner.debt_of(s);
+            out.0 += (debt - c * oracle).max(0.0);
+            out.1 += (debt - c * pool).max(0.0);
+        }
+        out
+    }
+
     fn write_off(&mut self, slot: usize) -> (f64, f64) {
         // Morpho books it on the next liquidation call, which anyone can make with zero repayment.
         let c = self.collateral[slot];

@@ -236,6 +236,12 @@ impl Market {
         positions!(&mut self.book, b => b.liquidate(slot, t, q, liquidator))
     }
 
+    /// Net insolvent debt in ETH (at the oracle, at `market` prices): see
+    /// [`book::Positions::net_insolvent`].
+    pub fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
+        positions!(&self.book, b => b.net_insolvent(market))
+    }
+
     /// Withdraws what cash allows of liquidator `liquidator`'s claims on this market, into `out`.
     pub fn withdraw_claims(&mut self, liquidator: usize, out: &mut Vec<(Asset, f64)>) {
         positions!(&mut self.book, b => b.withdraw_claims(liquidator, out))

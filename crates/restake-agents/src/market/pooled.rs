@@ -222,6 +222,24 @@ impl Positions for PooledBook {
         self.claims.get(li).is_some_and(|a| a.supplied_scaled.iter().any(|&s| s > 0.0))
     }
 
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
+        let at_market: Vec<f64> = self.assets.iter().map(|&a| market(a)).collect();
+        let mut out = (0.0, 0.0);
+        for acct in &self.accounts {
+            let (mut coll, mut debt, mut coll_m, mut debt_m) = (0.0, 0.0, 0.0, 0.0);
+            for r in 0..self.assets.len() {
+                let (c, d) = (self.inner.supplied(acct, r), self.inner.debt(acct, r));
+                coll += c * self.prices[r];
+                debt += d * self.prices[r];
+                coll_m += c * at_market[r];
+                debt_m += d * at_market[r];
+            }
+            out.0 += (debt - coll).max(0.0);
+            out.1 += (debt_m - coll_m).max(0.0);
+        }
+        out
+    }
+
     fn write_off(&mut self, _slot: usize) -> (f64, f64) {
         // Aave books deficits inside the liquidation that takes the last collateral.
         (0.0, f64::NAN)

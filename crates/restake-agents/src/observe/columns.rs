@@ -42,6 +42,12 @@ pub mod names {
     pub const MARKET_UTILISATION: &str = "utilisation";
     pub const MARKET_BAD_DEBT: &str = "bad_debt_eth";
     pub const MARKET_WITHDRAWAL_QUEUE: &str = "withdrawal_queue_eth";
+    pub const MARKET_INSOLVENT: &str = "net_insolvent_debt_eth";
+    pub const MARKET_INSOLVENT_POOL: &str = "net_insolvent_debt_pool_eth";
+    pub const LRT_DEPEG: &str = "depeg";
+    pub const LRT_DISCOUNT_COST: &str = "discount_cost_eth";
+    pub const POOL_LP_WITHDRAWN: &str = "lp_withdrawn_eth";
+    pub const OUTSIDE_CAPITAL: &str = "outside_capital_eth";
 }
 
 /// All step columns for this world's entities.
@@ -57,21 +63,38 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         col("retail_sold_lrt", |w| w.obs.tally.retail_sold_lrt),
         // Liquidators' free capital (ETH not tied up in seized LRT waiting for redemption).
         col("liquidator_eth", |w| w.agents.liquidators.iter().map(|l| l.eth).sum()),
+        // Outside capital held by arbitrageurs, and deleverages that reverted in the step.
+        col(OUTSIDE_CAPITAL, |w| w.agents.arbitrageurs.iter().map(|a| a.outside_in).sum()),
+        col("reverted_deleverages", |w| w.obs.tally.reverted_deleverages as f64),
     ];
     for (l, lrt) in w.liquidity.lrts.iter().enumerate() {
         let e = |m: &str| entity_column("lrt", &lrt.id, m);
         c.push(col(e(LRT_NAV), move |w| w.liquidity.views[l].nav));
         c.push(col(e(LRT_PRICE), move |w| w.liquidity.views[l].price));
-        c.push(col_or_null(e("depeg"), move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav));
+        c.push(col_or_null(e(LRT_DEPEG), move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav));
         c.push(col(e("supply"), move |w| w.liquidity.lrts[l].supply));
         c.push(col(e(LRT_BUFFER), move |w| w.liquidity.lrts[l].buffer_eth));
-        c.push(col(e(LRT_QUEUE), move |w| w.liquidity.lrts[l].queued_tokens * w.liquidity.views[l].nav));
+        c.push(col(e(LRT_QUEUE), move |w| super::metrics::queue_eth(w, l)));
         // The wait a request made in the next step will see (null while redemptions are closed
         // or paused).
         c.push(col_or_null(e(LRT_WAIT), move |w| w.liquidity.views[l].wait_years * 365.0));
         c.push(col(e("withdrawing_eth"), move |w| w.liquidity.lrts[l].withdrawing_eth(&w.restaking.operators)));
         c.push(col(e("exits"), move |w| w.obs.tally.lrt[l].exits as f64));
         c.push(col(e("exit_pressure"), move |w| w.liquidity.views[l].exit_pressure));
+        // Exits of the step: redemption requests and payments, instant withdrawals, sales below
+        // NAV and what they cost; the longest wait of a request paid in full (null if none was).
+        c.push(col(e("requested_eth"), move |w| w.obs.tally.lrt[l].requested_eth));
+        c.push(col(e("redeemed_eth"), move |w| w.obs.tally.lrt[l].redeemed_eth));
+        c.push(col(e("instant_eth"), move |w| w.obs.tally.lrt[l].instant_eth));
+        c.push(col(e("instant_fee"), move |w| w.liquidity.views[l].instant_fee));
+        c.push(col(e("sold_below_nav"), move |w| w.obs.tally.lrt[l].sold_below_nav));
+        c.push(col(e(LRT_DISCOUNT_COST), move |w| w.obs.tally.lrt[l].discount_cost_eth));
+        c.push(col_or_null(e("realised_wait_days"), move |w| {
+            let s = w.obs.tally.lrt[l].longest_wait_seconds;
+            if w.obs.tally.lrt[l].redeemed_eth > 0.0 && s > 0.0 { s / 86_400.0 } else { f64::NAN }
+        }));
+        // The lowest price of the step, sales between liquidation rounds included.
+        c.push(col(e("step_low_price"), move |w| super::metrics::step_low(w, l)));
     }
     for (p, pool) in w.liquidity.pools.iter().enumerate() {
         let e = |m: &str| entity_column("pool", &pool.id, m);
@@ -94,6 +117,10 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         c.push(col(e(MARKET_BAD_DEBT), move |w| w.obs.tally.market[m].bad_debt));
         c.push(col(e("supplier_withdrawn_eth"), move |w| w.obs.tally.market[m].supplier_withdrawn_eth));
         c.push(col(e(MARKET_WITHDRAWAL_QUEUE), move |w| w.withdrawal_queue_eth(m)));
+        // Debt less collateral of positions worth less than their debt (not liquidated: thin
+        // pool, no capital, no cash), collateral at the oracle and at the pool.
+        c.push(col(e(MARKET_INSOLVENT), move |w| w.obs.tally.market[m].insolvent_at_oracle));
+        c.push(col(e(MARKET_INSOLVENT_POOL), move |w| w.obs.tally.market[m].insolvent_at_pool));
         // Per reserve of multi-asset markets, named `market.<id>.<asset>.<metric>`; only LRT
         // reserves get an `oracle_price` column, so the domino chart's price panel (ETH per
         // LRT) shows every market's LRT oracle next to the pools and NAVs.

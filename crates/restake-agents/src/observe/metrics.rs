@@ -44,6 +44,8 @@ pub enum Scope {
     Native,
     /// One column per lending market: `market.<id>.<name>`.
     Market,
+    /// One column per pool: `pool.<id>.<name>`.
+    Pool,
 }
 
 impl Scope {
@@ -53,6 +55,7 @@ impl Scope {
             Scope::Lrt => Some("lrt"),
             Scope::Native => Some("native"),
             Scope::Market => Some("market"),
+            Scope::Pool => Some("pool"),
         }
     }
 }
@@ -166,6 +169,18 @@ pub mod names {
     pub const RETAIL_LOSS_P95: &str = "retail_loss_p95";
     pub const MAX_DEPEG: &str = "max_depeg";
     pub const HOURS_DEPEGGED_1PCT: &str = "hours_depegged_1pct";
+    pub const HOURS_DEPEGGED_5PCT: &str = "hours_depegged_5pct";
+    pub const HOURS_TOUCHING_1PCT: &str = "hours_touching_1pct";
+    pub const HOURS_TOUCHING_5PCT: &str = "hours_touching_5pct";
+    pub const LONGEST_REALISED_WAIT: &str = "longest_realised_wait_days";
+    pub const LOWEST_BUFFER: &str = "lowest_buffer_eth";
+    pub const SOLD_BELOW_NAV: &str = "sold_below_nav";
+    pub const DISCOUNT_COST: &str = "discount_cost_eth";
+    pub const PEAK_QUEUE: &str = "peak_queue_eth";
+    pub const PEAK_POOL_IMBALANCE: &str = "peak_lrt_share";
+    pub const LP_WITHDRAWN: &str = "lp_withdrawn_eth";
+    pub const PEAK_NET_INSOLVENT: &str = "peak_net_insolvent_debt_eth";
+    pub const PEAK_NET_INSOLVENT_POOL: &str = "peak_net_insolvent_debt_pool_eth";
     pub const MIN_NAV: &str = "min_nav";
     pub const FINAL_NAV: &str = "final_nav";
     pub const SLASH_LOSS: &str = "slash_loss";
@@ -204,9 +219,15 @@ pub fn exposure(shares: &[f64], operators: &[crate::restaking::Operator]) -> (u3
 
 /// Lowest pool price of LRT `l` seen during the step (sales between liquidation rounds
 /// included) and at its end.
-fn step_low(w: &World, l: usize) -> f64 {
+pub(crate) fn step_low(w: &World, l: usize) -> f64 {
     let v = &w.liquidity.views[l];
     w.obs.tally.pool_min_price.get(w.liquidity.lrt_pool[l]).copied().unwrap_or(f64::INFINITY).min(v.price)
+}
+
+/// The redemption queue of LRT `l` in ETH: what its requests would be paid now.
+pub fn queue_eth(w: &World, l: usize) -> f64 {
+    let v = &w.liquidity.views[l];
+    w.liquidity.lrts[l].queue_due(v.nav)
 }
 
 /// Every declared run metric, in column order.
@@ -323,8 +344,64 @@ pub fn declarations() -> Vec<MetricDecl> {
         d(Lrt, FINAL_NAV, Lower, F64, "ETH", "NAV per token at the end", |_, l| {
             Reduce::Last(probe(move |w| w.liquidity.views[l].nav))
         }),
-        d(Lrt, "peak_queue_eth", Upper, F64, "ETH", "largest redemption queue (at NAV)", |_, l| {
-            Reduce::Max(probe(move |w| w.liquidity.lrts[l].queued_tokens * w.liquidity.views[l].nav), Start::Value(0.0))
+        d(
+            Lrt,
+            HOURS_DEPEGGED_5PCT,
+            Upper,
+            F64,
+            "hours",
+            "hours ending with the pool price more than 5% below NAV",
+            |_, l| {
+                Reduce::HoursAbove(probe(move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav), 0.05)
+            },
+        ),
+        d(
+            Lrt,
+            HOURS_TOUCHING_1PCT,
+            Upper,
+            F64,
+            "hours",
+            "hours in steps during which the pool price went more than 1% below NAV (intra-step lows)",
+            |_, l| Reduce::HoursAbove(probe(move |w| 1.0 - step_low(w, l) / w.liquidity.views[l].nav), 0.01),
+        ),
+        d(
+            Lrt,
+            HOURS_TOUCHING_5PCT,
+            Upper,
+            F64,
+            "hours",
+            "hours in steps during which the pool price went more than 5% below NAV (intra-step lows)",
+            |_, l| Reduce::HoursAbove(probe(move |w| 1.0 - step_low(w, l) / w.liquidity.views[l].nav), 0.05),
+        ),
+        d(Lrt, LONGEST_REALISED_WAIT, Upper, F64, "days", "longest wait of a redemption paid in full", |_, l| {
+            Reduce::Max(probe(move |w| w.obs.tally.lrt[l].longest_wait_seconds / 86_400.0), Start::Value(0.0))
+        }),
+        d(Lrt, LOWEST_BUFFER, Lower, F64, "ETH", "smallest liquid buffer at the end of a step", |_, l| {
+            Reduce::Min(probe(move |w| w.liquidity.lrts[l].buffer_eth), Start::Probe)
+        }),
+        d(Lrt, "redeemed_eth", Upper, F64, "ETH", "redemptions paid out of the queue", |_, l| {
+            Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].redeemed_eth))
+        }),
+        d(Lrt, "instant_eth", Upper, F64, "ETH", "instant withdrawals from the buffer (before fees)", |_, l| {
+            Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].instant_eth))
+        }),
+        d(Lrt, "instant_fees_eth", Upper, F64, "ETH", "fees paid for instant withdrawals", |_, l| {
+            Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].instant_fees))
+        }),
+        d(Lrt, SOLD_BELOW_NAV, Upper, F64, "tokens", "tokens sold into pools for less than NAV", |_, l| {
+            Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].sold_below_nav))
+        }),
+        d(
+            Lrt,
+            DISCOUNT_COST,
+            Upper,
+            F64,
+            "ETH",
+            "what selling below NAV cost the sellers (tokens x NAV - proceeds)",
+            |_, l| Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].discount_cost_eth)),
+        ),
+        d(Lrt, PEAK_QUEUE, Upper, F64, "ETH", "largest redemption queue (at NAV)", |_, l| {
+            Reduce::Max(probe(move |w| queue_eth(w, l)), Start::Value(0.0))
         }),
         d(
             Lrt,
@@ -395,6 +472,57 @@ pub fn declarations() -> Vec<MetricDecl> {
             "share of stake allocated to AVSs, summed over AVSs",
             |_, n| Reduce::AtStart(probe(move |w| exposure(&w.restaking.natives[n].shares, &w.restaking.operators).1)),
         ),
+        d(
+            Pool,
+            PEAK_POOL_IMBALANCE,
+            Upper,
+            F64,
+            "fraction",
+            "largest LRT share of the pool's value (0.5 balanced)",
+            |_, p| Reduce::Max(probe(move |w| w.liquidity.pools[p].lrt_share()), Start::Probe),
+        ),
+        d(
+            Run,
+            "reverted_deleverages",
+            Upper,
+            I64,
+            "count",
+            "deleverages and unwinds that could not repay and did not happen",
+            |_, _| Reduce::Sum(probe(|w| w.obs.tally.reverted_deleverages as f64)),
+        ),
+        d(Run, "peak_outside_capital_eth", Upper, F64, "ETH", "most outside capital held by arbitrageurs", |_, _| {
+            Reduce::Max(probe(|w| w.agents.arbitrageurs.iter().map(|a| a.outside_in).sum()), Start::Value(0.0))
+        }),
+        d(
+            Run,
+            PEAK_NET_INSOLVENT,
+            Upper,
+            F64,
+            "ETH",
+            "largest net insolvent debt over all markets, collateral at the oracle",
+            |w, _| {
+                let n = w.lending.markets.len();
+                Reduce::Max(
+                    probe(move |w| (0..n).map(|m| w.obs.tally.market[m].insolvent_at_oracle).sum()),
+                    Start::Value(0.0),
+                )
+            },
+        ),
+        d(
+            Run,
+            PEAK_NET_INSOLVENT_POOL,
+            Upper,
+            F64,
+            "ETH",
+            "largest net insolvent debt over all markets, collateral at the pool",
+            |w, _| {
+                let n = w.lending.markets.len();
+                Reduce::Max(
+                    probe(move |w| (0..n).map(|m| w.obs.tally.market[m].insolvent_at_pool).sum()),
+                    Start::Value(0.0),
+                )
+            },
+        ),
         d(Run, "attacks", Upper, I64, "count", "attacks operators carried out (security.operator_attacks)", |_, _| {
             Reduce::Sum(probe(|w| w.obs.tally.attacks as f64))
         }),
@@ -431,6 +559,33 @@ pub fn declarations() -> Vec<MetricDecl> {
         d(Market, "supplier_withdrawn_eth", Upper, F64, "ETH", "lenders' withdrawals", |_, m| {
             Reduce::Sum(probe(move |w| w.obs.tally.market[m].supplier_withdrawn_eth))
         }),
+        d(
+            Market,
+            PEAK_NET_INSOLVENT,
+            Upper,
+            F64,
+            "ETH",
+            "largest net insolvent debt: debt less collateral (at the oracle) of positions worth less than their debt",
+            |_, m| Reduce::Max(probe(move |w| w.obs.tally.market[m].insolvent_at_oracle), Start::Value(0.0)),
+        ),
+        d(
+            Market,
+            PEAK_NET_INSOLVENT_POOL,
+            Upper,
+            F64,
+            "ETH",
+            "largest net insolvent debt with collateral at the pool price",
+            |_, m| Reduce::Max(probe(move |w| w.obs.tally.market[m].insolvent_at_pool), Start::Value(0.0)),
+        ),
+        d(
+            Market,
+            "final_net_insolvent_debt_eth",
+            Upper,
+            F64,
+            "ETH",
+            "net insolvent debt at the end (at the oracle): losses waiting to be booked",
+            |_, m| Reduce::Last(probe(move |w| w.obs.tally.market[m].insolvent_at_oracle)),
+        ),
         d(
             Market,
             "peak_withdrawal_queue_eth",
@@ -475,6 +630,7 @@ pub fn run_metrics(w: &World) -> Vec<RunMetric> {
             Scope::Lrt => w.liquidity.lrts.iter().map(|x| x.id.clone()).collect(),
             Scope::Native => w.restaking.natives.iter().map(|x| x.id.clone()).collect(),
             Scope::Market => w.lending.markets.iter().map(|x| x.id.clone()).collect(),
+            Scope::Pool => w.liquidity.pools.iter().map(|x| x.id.clone()).collect(),
         };
         for (index, id) in ids.iter().enumerate() {
             for d in &decls[k..end] {

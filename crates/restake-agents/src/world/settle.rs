@@ -16,6 +16,11 @@ impl World {
             m.accrue(ctx.dt_years());
         }
         self.refresh_views(0.0);
+        for m in 0..self.lending.markets.len() {
+            let (oracle, pool) = self.lending.markets[m].net_insolvent(&|a| self.market_price(a));
+            let t = &mut self.obs.tally.market[m];
+            (t.insolvent_at_oracle, t.insolvent_at_pool) = (oracle, pool);
+        }
         self.check_finite()
     }
 

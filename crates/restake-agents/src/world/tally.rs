@@ -10,6 +10,10 @@ pub struct MarketTally {
     pub bad_debt: f64,
     /// Lenders' withdrawals, in ETH.
     pub supplier_withdrawn_eth: f64,
+    /// Net insolvent debt at the end of the step, ETH, with collateral at the oracle and at the
+    /// pool (see `Market::net_insolvent`).
+    pub insolvent_at_oracle: f64,
+    pub insolvent_at_pool: f64,
 }
 
 #[derive(Clone, Debug, Default)]
