@@ -3,7 +3,7 @@
 //!
 //! No file or terminal I/O happens here: the CLI reads scenarios and writes results. Layers, each
 //! using only those before it: `scenario` (the file's serde types) → `vocab` and `sampler` (the
-//! shared words) → the entities (`restaking`, `beacon`, `native`, `lrt`, `pool`, `market`,
+//! shared words) → the entities (`restaking`, `beacon`, `native`, `lrt`, `pool`, `lp`, `market`,
 //! `population`, `traders`, `eth`, `events`, `shock`: plain parameters, never the scenario or the
 //! world) → `resolve` (the only reader of scenario types) → `world` (state and phases; `build`
 //! reads a [`resolve::Resolved`]) → `observe` (step columns and run metrics) → `run`.
@@ -11,6 +11,7 @@
 pub mod beacon;
 pub mod eth;
 pub mod events;
+pub mod lp;
 pub mod lrt;
 pub mod market;
 pub mod native;

@@ -10,11 +10,23 @@ pub struct LrtPool {
     pub id: String,
     pub lrt: usize,
     pub amm: Pool,
+    /// The invariant counts the LRT at its NAV (a rate oracle; stableswap only).
+    pub nav_rate: bool,
 }
 
 impl LrtPool {
     pub fn new(id: String, lrt: usize, amm: Pool) -> Self {
-        LrtPool { id, lrt, amm }
+        LrtPool { id, lrt, amm, nav_rate: false }
+    }
+
+    /// A rate-oracle pool reads the LRT's NAV: the invariant counts one LRT as `nav` ETH
+    /// (Curve stableswap-ng's `stored_rates`, Balancer's rate provider). Balances stay; the
+    /// price moves.
+    pub fn set_rate(&mut self, nav: f64) -> Result<(), AmmError> {
+        match &mut self.amm {
+            Pool::StableSwap(s) if self.nav_rate && nav > 0.0 && s.rates()[LRT] != nav => s.set_rates(vec![1.0, nav]),
+            _ => Ok(()),
+        }
     }
 
     /// The LRT's price after `tokens` were sold (a quote: the pool does not change).
@@ -59,6 +71,14 @@ impl LrtPool {
             return 0.0;
         }
         self.amm.get_dy(ETH, LRT, eth).unwrap_or(0.0)
+    }
+
+    /// ETH it costs to buy `tokens` of the LRT (a quote; infinite if the pool cannot pay them).
+    pub fn eth_to_buy(&self, tokens: f64) -> f64 {
+        if tokens <= 0.0 {
+            return 0.0;
+        }
+        self.amm.get_dx(ETH, LRT, tokens).unwrap_or(f64::INFINITY)
     }
 
     /// Sells `tokens` of the LRT for ETH.

@@ -38,10 +38,12 @@ pub mod purpose {
     pub const COMMON_LOADING: Purpose = Purpose(7);
     pub const OPERATOR_FAULT: Purpose = Purpose(8);
     pub const SUPPLIER_ATTENTION: Purpose = Purpose(20);
+    pub const LP_ATTENTION: Purpose = Purpose(21);
     /// Drawn once, at step 0, while the world is built.
     pub const INIT_WEALTH: Purpose = Purpose(100);
     pub const INIT_PARAMS: Purpose = Purpose(101);
     pub const INIT_LENDERS: Purpose = Purpose(103);
+    pub const INIT_LPS: Purpose = Purpose(104);
 
     /// The stream that orders liquidators in liquidation round `round`.
     pub fn liquidator_order(round: u32) -> Purpose {
@@ -59,6 +61,8 @@ pub mod entity {
     pub const RETAIL: u64 = 1 << 40;
     /// Supplier `j` of lender group `k` of market `m`: `LENDER + (m << 24) + (k << 16) + j`.
     pub const LENDER: u64 = 3 << 40;
+    /// Liquidity provider `j` of pool `p`: `LP + (p << 24) + j`.
+    pub const LP: u64 = 4 << 40;
 
     pub fn retail(i: usize) -> u64 {
         RETAIL + i as u64
@@ -66,5 +70,9 @@ pub mod entity {
 
     pub fn lender(market: usize, group: usize, member: usize) -> u64 {
         LENDER + ((market as u64) << 24) + ((group as u64) << 16) + member as u64
+    }
+
+    pub fn lp(pool: usize, member: usize) -> u64 {
+        LP + ((pool as u64) << 24) + member as u64
     }
 }

@@ -1,6 +1,8 @@
 //! Random scenarios around the shipped ones, as a new user would try them: pool depths and
 //! imbalance, wealth and its dispersion, looper shares, market parameters, liquidator and
-//! arbitrage capital, buffers and shock sizes, all drawn at random; small populations and short
+//! arbitrage and outside capital, buffers, exits (cooldown, claim rule, backing, instant route,
+//! redemptions open or not), rate-oracle pools, liquidity providers who leave, and shock sizes,
+//! all drawn at random; small populations and short
 //! horizons so that a thousand of them run in seconds. Each one is either refused by the resolve
 //! pass with a message that names a field, or runs with the accounting invariants checked after
 //! every step and no error. Never a panic.
@@ -9,7 +11,9 @@ mod common;
 use common::config;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use restake_agents::scenario::{Scenario, ShockConfig, Span};
+use restake_agents::scenario::{
+    BackingConfig, ClaimConfig, Dist, InstantConfig, LpConfig, PoolRate, RedemptionMode, Scenario, ShockConfig, Span,
+};
 use restake_agents::{resolve, run_once};
 use restake_engine::NullRecorder;
 
@@ -39,17 +43,29 @@ struct Knobs {
     shock_size: f64,
     shock_hour: f64,
     borrower_wealth: f64,
+    cooldown_hours: u64,
+    claim: usize,
+    liquid_backing: bool,
+    instant: Option<(f64, f64, f64)>,
+    redemptions_open: bool,
+    outside_capital: f64,
+    nav_rate: bool,
+    lp_share: f64,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
     let a = (0..BASES.len(), any::<u64>(), 6u64..48, 10u32..150, 0.05f64..4.0, 0.05f64..4.0, 1.0f64..400.0);
     let b = (0.0f64..0.01, 0.05f64..20.0, 0.0f64..2.0, 0.0f64..1.0, 0.5f64..0.98, 0.0f64..3.0, 0.0f64..0.5);
     let c = (0.0f64..10.0, 0u32..8, 0.0f64..10.0, 0.0f64..0.99, 0.0f64..1.0, 0.05f64..10.0);
-    (a, b, c).prop_map(
+    let instant = prop::option::of((0.0f64..0.01, 0.0f64..0.05, 0.0f64..1.0));
+    let d =
+        (0u64..240, 0usize..3, any::<bool>(), instant, any::<bool>(), 0.0f64..100_000.0, any::<bool>(), 0.0f64..0.95);
+    (a, b, c, d).prop_map(
         |(
             (base, seed, hours, agents, pool_eth, pool_lrt, amp),
             (pool_fee, wealth, sigma, looper_share, lltv, idle, buffer),
             (liquidator_capital, liquidators, arb_capital, shock_size, shock_hour, borrower_wealth),
+            (cooldown_hours, claim, liquid_backing, instant, redemptions_open, outside_capital, nav_rate, lp_share),
         )| Knobs {
             base,
             seed,
@@ -71,6 +87,14 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             shock_size,
             shock_hour,
             borrower_wealth,
+            cooldown_hours,
+            claim,
+            liquid_backing,
+            instant,
+            redemptions_open,
+            outside_capital,
+            nav_rate,
+            lp_share,
         },
     )
 }
@@ -91,6 +115,28 @@ fn scenario(k: &Knobs) -> Scenario {
     }
     for l in &mut s.lrts {
         l.buffer_fraction = k.buffer;
+        l.cooldown = Span::hours(k.cooldown_hours);
+        l.claim = [ClaimConfig::AtPayment, ClaimConfig::AtRequest, ClaimConfig::LowerOf][k.claim];
+        l.backing = if k.liquid_backing { BackingConfig::Liquid } else { BackingConfig::Native };
+        l.instant = k.instant.map(|(min_fee, extra, floor)| InstantConfig { min_fee, max_fee: min_fee + extra, floor });
+        l.redemptions = if k.redemptions_open { RedemptionMode::Queue } else { RedemptionMode::Disabled };
+    }
+    for p in &mut s.pools {
+        if p.amp.is_some() && k.nav_rate {
+            p.rate = PoolRate::Nav;
+        }
+        if k.lp_share > 0.05 {
+            p.lps = Some(LpConfig {
+                share: k.lp_share,
+                count: 7,
+                imbalance: Dist::Uniform { low: 0.55, high: 0.9 },
+                depeg: Dist::Uniform { low: 0.001, high: 0.05 },
+                volatility: Dist::Uniform { low: 0.2, high: 3.0 },
+                calm: 0.5,
+                attention_per_day: 24.0,
+                volatility_half_life: Span::hours(6),
+            });
+        }
     }
     for r in &mut s.retail {
         r.agents = k.agents;
@@ -119,6 +165,7 @@ fn scenario(k: &Knobs) -> Scenario {
     }
     for a in &mut s.arbitrageurs {
         a.capital *= k.arb_capital;
+        a.outside_capital = k.outside_capital;
     }
     let at = Span::from_seconds(((k.hours as f64 * k.shock_hour).floor() as u64 * 3600).min(k.hours * 3600 - 3600));
     for sh in &mut s.shocks {
@@ -237,6 +284,15 @@ fn a_usd_reserve_that_starts_empty_keeps_its_books() {
         shock_size: 0.5051464889076197,
         shock_hour: 0.0,
         borrower_wealth: 0.05,
+        // As the shipped domino scenario then: redemptions queue with a 7-day cooldown.
+        cooldown_hours: 168,
+        claim: 0,
+        liquid_backing: false,
+        instant: Some((0.002, 0.008, 0.5)),
+        redemptions_open: true,
+        outside_capital: 0.0,
+        nav_rate: false,
+        lp_share: 0.0,
     };
     assert_eq!(one(&k), Ok(true));
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// The rows of `df` that belong to run `run_id`.
 fn of_run(df: &DataFrame, run_id: u32) -> Result<DataFrame, AnalysisError> {
-    let mask = df.column("run_id")?.u32()?.equal(run_id);
+    // runs.parquet stores run ids as i64, the step and event tables as u32.
+    let mask = df.column("run_id")?.cast(&DataType::UInt32)?.u32()?.equal(run_id);
     Ok(df.filter(&mask)?)
 }
 
@@ -137,14 +138,40 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     for (id, col) in entity_columns(&steps, "market", names::MARKET_WITHDRAWAL_QUEUE) {
         queue.push(series(&steps, &hours, &col, format!("{id} lenders"))?);
     }
+    let mut insolvent = Vec::new();
+    for (id, col) in entity_columns(&steps, "market", names::MARKET_INSOLVENT) {
+        insolvent.push(series(&steps, &hours, &col, format!("{id} at oracle"))?);
+        insolvent.push(series(
+            &steps,
+            &hours,
+            &format!("market.{id}.{}", names::MARKET_INSOLVENT_POOL),
+            format!("{id} at pool"),
+        )?);
+    }
+    let cumulative = |kind: &str, metric: &str| -> Result<Vec<Series>, AnalysisError> {
+        let mut out = many(kind, metric)?;
+        for s in out.iter_mut() {
+            let mut sum = 0.0;
+            for p in s.points.iter_mut() {
+                sum += if p.1.is_finite() { p.1 } else { 0.0 };
+                p.1 = sum;
+            }
+        }
+        Ok(out)
+    };
     let crisis = LiquidityCrisisChart {
         title: format!("{title}: liquidity"),
         time_label: "time since start".into(),
+        notes: run_notes(dir, run_id).unwrap_or_default(),
         pool_imbalance: many("pool", names::POOL_LRT_SHARE)?,
+        depeg: many("lrt", names::LRT_DEPEG)?,
         queue,
         queue_wait: many("lrt", names::LRT_WAIT)?,
         buffer: many("lrt", names::LRT_BUFFER)?,
         utilisation: utilisation_series(&steps, &hours)?,
+        insolvent,
+        exit_cost: cumulative("lrt", names::LRT_DISCOUNT_COST)?,
+        lp_withdrawn: cumulative("pool", names::POOL_LP_WITHDRAWN)?,
         shocks,
     };
     let png = dir.join("liquidity.png");
@@ -152,4 +179,68 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
         .map_err(|e| AnalysisError::Plot(e.to_string()))?;
     written.push(png);
     Ok(written)
+}
+
+/// Headline liquidity figures of run `run_id` from `runs.parquet` in `dir`, one line per LRT and
+/// per pool whose providers may leave (None if the file is not there).
+fn run_notes(dir: &Path, run_id: u32) -> Option<Vec<String>> {
+    use restake_agents::observe::metrics::names as m;
+    let runs = of_run(&read_parquet(&dir.join(files::RUNS)).ok()?, run_id).ok()?;
+    let get = |col: &str| f64_values(&runs, col).ok().and_then(|v| v.first().copied());
+    let mut notes = Vec::new();
+    let lrts: Vec<String> = entity_columns(&runs, "lrt", m::PEAK_QUEUE).into_iter().map(|(id, _)| id).collect();
+    for id in lrts {
+        let f = |metric: &str| get(&format!("lrt.{id}.{metric}")).unwrap_or(f64::NAN);
+        let wait = if f("redeemed_eth") > 0.0 {
+            format!("longest realised wait {:.1} d", f(m::LONGEST_REALISED_WAIT))
+        } else {
+            "no redemption paid".to_string()
+        };
+        notes.push(format!(
+            "{id}: peak queue {} ETH, {wait}, lowest buffer {} ETH, {:.0} h beyond 1% ({:.0} h touching), {:.0} h beyond 5% ({:.0} h touching), {} sold below NAV at a cost of {} ETH",
+            thousands(f(m::PEAK_QUEUE)),
+            thousands(f(m::LOWEST_BUFFER)),
+            f(m::HOURS_DEPEGGED_1PCT),
+            f(m::HOURS_TOUCHING_1PCT),
+            f(m::HOURS_DEPEGGED_5PCT),
+            f(m::HOURS_TOUCHING_5PCT),
+            thousands(f(m::SOLD_BELOW_NAV)),
+            thousands(f(m::DISCOUNT_COST)),
+        ));
+    }
+    for (id, _) in entity_columns(&runs, "pool", m::PEAK_POOL_IMBALANCE) {
+        let f = |metric: &str| get(&format!("pool.{id}.{metric}"));
+        let share = f(m::PEAK_POOL_IMBALANCE).unwrap_or(f64::NAN);
+        let mut line = format!("{id}: peak LRT share {:.0}%", 100.0 * share);
+        if let Some(w) = f(m::LP_WITHDRAWN).filter(|&w| w > 0.0) {
+            line.push_str(&format!(", {} ETH withdrawn by LPs", thousands(w)));
+        }
+        notes.push(line);
+    }
+    for (id, _) in entity_columns(&runs, "market", m::PEAK_NET_INSOLVENT) {
+        let f = |metric: &str| get(&format!("market.{id}.{metric}")).unwrap_or(f64::NAN);
+        notes.push(format!(
+            "{id}: peak net insolvent debt {} ETH at the oracle, {} ETH at the pool",
+            thousands(f(m::PEAK_NET_INSOLVENT)),
+            thousands(f(m::PEAK_NET_INSOLVENT_POOL))
+        ));
+    }
+    Some(notes)
+}
+
+/// `x` rounded to a whole number with thousands separators ("12,345"); "-" if not finite.
+fn thousands(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let r = x.round();
+    let digits = format!("{}", r.abs() as u64);
+    let mut out = String::new();
+    for (k, ch) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if r < 0.0 { format!("-{out}") } else { out }
 }

@@ -74,6 +74,14 @@ fn run_writes_results_plots_and_a_summary() {
     let from_runs = runs.column("liquidated_debt_eth").unwrap().f64().unwrap().get(0).unwrap();
     assert!((from_events - from_runs).abs() <= 1e-9 * from_runs.max(1.0), "{from_events} vs {from_runs}");
     assert_eq!(liq.height() as i64, runs.column("liquidations").unwrap().i64().unwrap().get(0).unwrap());
+    // The liquidity chart carries the run's liquidity figures and the panels of the baseline's
+    // crisis: the discount to NAV against its 1% and 5% lines, net insolvent debt, exit cost.
+    let svg = std::fs::read_to_string(res.join("liquidity.svg")).unwrap();
+    let queue = runs.column("lrt.rstETH.peak_queue_eth").unwrap().f64().unwrap().get(0).unwrap();
+    let shown = format!("rstETH: peak queue {}", thousands(queue));
+    for needle in [shown.as_str(), "1% below NAV", "5% below NAV", "net insolvent debt", "exit cost: sold below NAV"] {
+        assert!(svg.contains(needle), "liquidity.svg shows `{needle}`");
+    }
     // Re-running into the same directory replaces it.
     let again = restake(&["run", "--out", "res", "--no-plot"], dir.path());
     assert!(again.status.success(), "{}", stderr(&again));
@@ -87,4 +95,15 @@ fn refuses_to_overwrite_a_directory_that_is_not_ours() {
     let out = restake(&["run", "--out", "mine"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(dir.path().join("mine/notes.txt")).unwrap(), "keep");
+}
+
+/// `x` rounded with thousands separators, as the chart's notes print it.
+fn thousands(x: f64) -> String {
+    let digits = format!("{}", x.round() as u64);
+    let n = digits.len();
+    digits
+        .chars()
+        .enumerate()
+        .flat_map(|(k, c)| (k > 0 && (n - k) % 3 == 0).then_some(',').into_iter().chain([c]))
+        .collect()
 }

@@ -102,7 +102,7 @@ fn liquidity(n: &mut Noise) -> LiquidityCrisisChart {
         jitter[i] = 0.9 * jitter[i - 1] + 0.1 * jitter[i];
     }
     let j = |t: f64| jitter[(t as usize).min(jitter.len() - 1)];
-    LiquidityCrisisChart {
+    let mut c = LiquidityCrisisChart {
         title: "Liquidity crisis after the slash".to_string(),
         time_label: "time since start".to_string(),
         pool_imbalance: vec![
@@ -153,7 +153,85 @@ fn liquidity(n: &mut Noise) -> LiquidityCrisisChart {
             ShockMarker { t: 24.0, label: "AVS slashed 30%".to_string() },
             ShockMarker { t: 168.0, label: "incentives end".to_string() },
         ],
+        ..Default::default()
+    };
+    // The discount follows the imbalance (same jitter); weETH trades at a small premium before.
+    let depeg_ez =
+        |t: f64| 0.001 + 0.071 * smooth_step(t, 24.0, 26.0) - 0.056 * smooth_step(t, 40.0, 200.0) + 0.002 * j(t);
+    let depeg_we =
+        |t: f64| -0.0008 + 0.013 * smooth_step(t, 24.0, 36.0) - 0.009 * smooth_step(t, 60.0, 150.0) + 0.001 * j(t);
+    c.depeg = vec![Series::new("ezETH", s(&depeg_ez)), Series::new("weETH", s(&depeg_we))];
+    // Valued at the oracle (NAV-based, 3% down) few loans are underwater; at the pool price many.
+    let pulse =
+        |t: f64, peak: f64, left: f64| peak * smooth_step(t, 24.0, 25.0) - (peak - left) * smooth_step(t, 25.0, 60.0);
+    c.insolvent = vec![
+        Series::new("Morpho ezETH/WETH at oracle", s(&|t| pulse(t, 140.0, 60.0))),
+        Series::new(
+            "Morpho ezETH/WETH at pool",
+            s(&|t| pulse(t, 1_900.0, 250.0) - 150.0 * smooth_step(t, 60.0, 200.0)),
+        ),
+        Series::new("Aave v3 WETH at oracle", s(&|t| pulse(t, 25.0, 15.0))),
+        Series::new("Aave v3 WETH at pool", s(&|t| pulse(t, 620.0, 80.0))),
+    ];
+    // Exit cost: hourly sales after the slash (decaying) times the discount they sold at.
+    let cumulative = |sold: &dyn Fn(f64) -> f64, depeg: &dyn Fn(f64) -> f64| {
+        let mut lost = 0.0;
+        ts.iter()
+            .map(|&t| {
+                lost += sold(t) * depeg(t).max(0.0);
+                (t, lost)
+            })
+            .collect::<Vec<_>>()
+    };
+    let sold = |scale: f64, tau: f64| move |t: f64| if t < 24.0 { 0.0 } else { scale * (-(t - 24.0) / tau).exp() };
+    c.exit_cost = vec![
+        Series::new("ezETH", cumulative(&sold(900.0, 36.0), &depeg_ez)),
+        Series::new("weETH", cumulative(&sold(500.0, 60.0), &depeg_we)),
+    ];
+    // LPs leave the lopsided pools, and again when the incentives end.
+    c.lp_withdrawn = vec![
+        Series::new(
+            "ezETH pool",
+            s(&|t| 5_000.0 * smooth_step(t, 25.0, 72.0) + 1_500.0 * smooth_step(t, 170.0, 230.0)),
+        ),
+        Series::new("weETH pool", s(&|t| 900.0 * smooth_step(t, 30.0, 90.0) + 700.0 * smooth_step(t, 170.0, 230.0))),
+    ];
+    c.notes = headline_notes(&c);
+    c
+}
+
+/// The figures a caller would put in the notes, read off the chart's own series (hourly
+/// points, so a count of points is a count of hours).
+fn headline_notes(c: &LiquidityCrisisChart) -> Vec<String> {
+    let find = |v: &[Series], lrt: &str| v.iter().find(|s| s.label.split(' ').next() == Some(lrt)).cloned();
+    let values = |s: &Series| s.points.iter().map(|p| p.1).filter(|v| v.is_finite()).collect::<Vec<_>>();
+    let mut notes = Vec::new();
+    for lrt in ["ezETH", "weETH"] {
+        let mut parts = Vec::new();
+        if let Some(w) = find(&c.queue_wait, lrt) {
+            parts.push(format!("longest realised wait {:.1} d", values(&w).into_iter().fold(0.0, f64::max)));
+        }
+        if let Some(b) = find(&c.buffer, lrt) {
+            parts.push(format!("lowest buffer {:.0} ETH", values(&b).into_iter().fold(f64::INFINITY, f64::min)));
+        }
+        if let Some(d) = find(&c.depeg, lrt) {
+            for level in [0.01, 0.05] {
+                let hours = values(&d).into_iter().filter(|v| *v > level).count();
+                parts.push(format!("{hours} h beyond {:.0}%", level * 100.0));
+            }
+        }
+        if !parts.is_empty() {
+            notes.push(format!("{lrt}: {}", parts.join(", ")));
+        }
     }
+    let peak =
+        |label: &str| c.insolvent.iter().find(|s| s.label == label).map(|s| values(s).into_iter().fold(0.0, f64::max));
+    if let (Some(pool), Some(oracle)) = (peak("Morpho ezETH/WETH at pool"), peak("Morpho ezETH/WETH at oracle")) {
+        notes.push(format!(
+            "Morpho ezETH/WETH: peak net insolvent debt {pool:.0} ETH at pool, {oracle:.0} ETH at oracle"
+        ));
+    }
+    notes
 }
 
 fn heat() -> Heatmap {
@@ -240,7 +318,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (a, b) = p("domino");
     domino_chart(&domino(&mut n), &a, &b)?;
     let (a, b) = p("liquidity");
-    liquidity_crisis_chart(&liquidity(&mut n), &a, &b)?;
+    let l = liquidity(&mut n);
+    liquidity_crisis_chart(&l, &a, &b)?;
+    // A caller that fills only the first four panels gets the chart as it was before the others.
+    let classic = LiquidityCrisisChart {
+        notes: Vec::new(),
+        depeg: Vec::new(),
+        insolvent: Vec::new(),
+        exit_cost: Vec::new(),
+        lp_withdrawn: Vec::new(),
+        ..l
+    };
+    let (a, b) = p("liquidity_classic");
+    liquidity_crisis_chart(&classic, &a, &b)?;
     let (a, b) = p("heatmap");
     heatmap(&heat(), &a, &b)?;
     let (a, b) = p("fan");
@@ -289,11 +379,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (a, b) = p("heatmap_dense");
     heatmap(&h, &a, &b)?;
-    // Only a wait series in the queue panel, no buffer.
+    // Only a wait series in the queue panel, no buffer, LP withdrawals without exit cost.
     let mut l = liquidity(&mut n);
     l.title = "Partial liquidity data".into();
     l.queue.clear();
     l.buffer.clear();
+    l.exit_cost.clear();
+    l.notes = headline_notes(&l);
     let (a, b) = p("liquidity_partial");
     liquidity_crisis_chart(&l, &a, &b)?;
     println!("wrote charts to {}", dir.display());

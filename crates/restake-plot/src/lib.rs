@@ -2,8 +2,9 @@
 //! no system fonts needed).
 //!
 //! The crate knows nothing of Parquet or the simulation: callers fill the plain structs below and
-//! call one function per chart. Each function writes a PNG (1600×1000, see [`SIZE`]) and an SVG of
-//! the same picture; both are drawn by one generic routine, and each file is written to a
+//! call one function per chart. Each function writes a PNG (1600×1000, see [`SIZE`]; a
+//! liquidity-crisis chart with more than four panels or with notes is taller) and an SVG of the
+//! same picture; both are drawn by one generic routine, and each file is written to a
 //! temporary name next to the target and renamed into place, so readers never see half a file.
 //!
 //! Conventions:
@@ -107,15 +108,28 @@ pub struct DominoChart {
     pub shocks: Vec<ShockMarker>,
 }
 
-/// The liquidity-crisis chart: up to four stacked panels sharing time (panels without data are
-/// left out): pool imbalance; redemption queue (ETH, solid, left axis) with expected wait (days,
-/// dashed, right axis); liquid buffer; lending utilisation.
+/// The liquidity-crisis chart: up to seven stacked panels sharing time (panels without data are
+/// left out): pool imbalance; discount to NAV; redemption queue (ETH, solid, left axis) with
+/// expected wait (days, dashed, right axis); liquid buffer; lending utilisation; net insolvent
+/// debt; exit cost and LP withdrawals. Headline `notes` go in a strip under the title.
+///
+/// With the first four panels only and no notes the canvas is [`SIZE`]; further panels and the
+/// notes strip make it taller (same width), so that every panel keeps the height it has in the
+/// four-panel chart.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiquidityCrisisChart {
     pub title: String,
     pub time_label: String,
+    /// Short headline figures, one line each under the title (e.g. "rstETH: longest realised
+    /// wait 14.0 d, lowest buffer 812 ETH, 25 h beyond 1%, 0 h beyond 5%"); too long lines are
+    /// shortened with an ellipsis and blank ones skipped. At most six lines: with more notes the
+    /// sixth counts those left out. No notes, no strip.
+    pub notes: Vec<String>,
     /// LRT share of pool reserves (0..1).
     pub pool_imbalance: Vec<Series>,
+    /// Discount of each LRT's pool price to its NAV, as a fraction of NAV (0.02 = 2% below NAV;
+    /// negative for a premium), drawn against reference lines at 1% and 5% below NAV.
+    pub depeg: Vec<Series>,
     /// Redemption queue length in ETH.
     pub queue: Vec<Series>,
     /// Expected redemption wait in days.
@@ -124,6 +138,18 @@ pub struct LiquidityCrisisChart {
     pub buffer: Vec<Series>,
     /// Lending market utilisation (0..1).
     pub utilisation: Vec<Series>,
+    /// Net insolvent debt in ETH: debt whose collateral is worth less than the debt but that
+    /// nobody has liquidated, one series per market and valuation. Labels of the form
+    /// "`<market> at <valuation>`" (e.g. "aave-core at oracle", "aave-core at pool") give one
+    /// colour per market, the market's colour elsewhere in the chart, and a dash per valuation
+    /// (first listed solid, second dashed, third dotted).
+    pub insolvent: Vec<Series>,
+    /// Cumulative ETH that sellers lost by selling an LRT below its NAV, per LRT (solid, in the
+    /// bottom panel).
+    pub exit_cost: Vec<Series>,
+    /// Cumulative ETH of liquidity withdrawn by liquidity providers, per pool (dashed, in the
+    /// bottom panel with `exit_cost`).
+    pub lp_withdrawn: Vec<Series>,
     pub shocks: Vec<ShockMarker>,
 }
 
@@ -169,34 +195,35 @@ pub struct LossDistribution {
 
 /// Renders the liquidation domino chart to `png` and `svg`.
 pub fn domino_chart(c: &DominoChart, png: &Path, svg: &Path) -> Result<(), PlotError> {
-    render(png, svg, |r| domino::draw(c, r), |r| domino::draw(c, r))
+    render(png, svg, SIZE, |r| domino::draw(c, r), |r| domino::draw(c, r))
 }
 
-/// Renders the liquidity-crisis chart to `png` and `svg`.
+/// Renders the liquidity-crisis chart to `png` and `svg` ([`SIZE`], or taller with more than
+/// four panels or with notes; see [`LiquidityCrisisChart`]).
 pub fn liquidity_crisis_chart(c: &LiquidityCrisisChart, png: &Path, svg: &Path) -> Result<(), PlotError> {
-    render(png, svg, |r| liquidity::draw(c, r), |r| liquidity::draw(c, r))
+    render(png, svg, liquidity::size(c), |r| liquidity::draw(c, r), |r| liquidity::draw(c, r))
 }
 
 /// Renders a heatmap to `png` and `svg`. Fails with [`PlotError::InvalidData`] when `z` is not
 /// `y.len()` rows of `x.len()` values.
 pub fn heatmap(c: &Heatmap, png: &Path, svg: &Path) -> Result<(), PlotError> {
     heatmap::check(c)?;
-    render(png, svg, |r| heatmap::draw(c, r), |r| heatmap::draw(c, r))
+    render(png, svg, SIZE, |r| heatmap::draw(c, r), |r| heatmap::draw(c, r))
 }
 
 /// Renders a fan chart to `png` and `svg`.
 pub fn fan_chart(c: &FanChart, png: &Path, svg: &Path) -> Result<(), PlotError> {
-    render(png, svg, |r| fan::draw(c, r), |r| fan::draw(c, r))
+    render(png, svg, SIZE, |r| fan::draw(c, r), |r| fan::draw(c, r))
 }
 
 /// Renders a loss distribution to `png` and `svg`.
 pub fn loss_distribution(c: &LossDistribution, png: &Path, svg: &Path) -> Result<(), PlotError> {
-    render(png, svg, |r| loss::draw(c, r), |r| loss::draw(c, r))
+    render(png, svg, SIZE, |r| loss::draw(c, r), |r| loss::draw(c, r))
 }
 
-/// Draws one chart on both backends. The drawing code is generic over the backend; the two
-/// closures are the same generic function instantiated for each.
-fn render<FP, FS>(png: &Path, svg: &Path, draw_png: FP, draw_svg: FS) -> Result<(), PlotError>
+/// Draws one chart on both backends, on a canvas of `size` pixels. The drawing code is generic
+/// over the backend; the two closures are the same generic function instantiated for each.
+fn render<FP, FS>(png: &Path, svg: &Path, size: (u32, u32), draw_png: FP, draw_svg: FS) -> Result<(), PlotError>
 where
     FP: FnOnce(&DrawingArea<crisp::Crisp<BitMapBackend<'_>>, Shift>) -> Result<(), PlotError>,
     FS: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), PlotError>,
@@ -208,7 +235,7 @@ where
     let tmp_png = tmp_name(png, "tmp.png");
     ensure_parent(png)?;
     let r = (|| {
-        let root = crisp::Crisp(BitMapBackend::new(&tmp_png, SIZE)).into_drawing_area();
+        let root = crisp::Crisp(BitMapBackend::new(&tmp_png, size)).into_drawing_area();
         root.fill(&WHITE)?;
         draw_png(&root)?;
         root.present()?;
@@ -221,7 +248,7 @@ where
     ensure_parent(svg)?;
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         root.fill(&WHITE)?;
         draw_svg(&root)?;
         root.present()?;

@@ -12,6 +12,12 @@ pub(crate) type Coord2 = Cartesian2d<AxisCoord, AxisCoord>;
 /// A (min, max) pair.
 pub(crate) type Span = (f64, f64);
 
+/// Left margin of every chart; with the y axis it places the plotting areas at [`PLOT_LEFT`].
+const MARGIN_LEFT: u32 = 10;
+/// Pixels from the left of a chart to its plotting area (where texts that line up with the plots
+/// start).
+pub(crate) const PLOT_LEFT: i32 = (MARGIN_LEFT + Y_AXIS_W) as i32;
+
 /// One panel: the area for the chart and the strip for its legend.
 pub(crate) struct Panel<DB: DrawingBackend> {
     pub chart: DrawingArea<DB, Shift>,
@@ -87,7 +93,7 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
     // panels' plotting areas line up.
     let chart = ChartBuilder::on(area)
         .margin_top(14)
-        .margin_left(10)
+        .margin_left(MARGIN_LEFT)
         .margin_right(if right_axis { 0 } else { RIGHT_AXIS_W })
         .x_label_area_size(if bottom { X_AXIS_H } else { 10 })
         .y_label_area_size(Y_AXIS_W)
@@ -104,7 +110,7 @@ pub(crate) fn build_single<'a, DB: DrawingBackend>(
 ) -> Result<ChartContext<'a, DB, Coord2>, PlotError> {
     let chart = ChartBuilder::on(area)
         .margin_top(20)
-        .margin_left(10)
+        .margin_left(MARGIN_LEFT)
         .margin_right(30)
         .x_label_area_size(X_AXIS_H)
         .y_label_area_size(Y_AXIS_W)

@@ -103,6 +103,18 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         c.push(col(e("lrt_reserve"), move |w| w.liquidity.pools[p].lrt_reserve()));
         c.push(col(e(POOL_LRT_SHARE), move |w| w.liquidity.pools[p].lrt_share()));
     }
+    // Liquidity providers who may leave: what they withdrew and put back in the step, and the
+    // share of their liquidity that is out of the pool.
+    for (k, cohort) in w.liquidity.lps.iter().enumerate() {
+        let p = cohort.pool;
+        let e = |m: &str| entity_column("pool", &w.liquidity.pools[p].id, m);
+        c.push(col(e(POOL_LP_WITHDRAWN), move |w| w.obs.tally.pool(p).lp_withdrawn_eth));
+        c.push(col(e("lp_returned_eth"), move |w| w.obs.tally.pool(p).lp_returned_eth));
+        c.push(col(e("lp_out_share"), move |w| {
+            let c = &w.liquidity.lps[k];
+            c.lp.iter().filter(|&&x| x == 0.0).count() as f64 / c.len().max(1) as f64
+        }));
+    }
     for (m, market) in w.lending.markets.iter().enumerate() {
         let e = |x: &str| entity_column("market", &market.id, x);
         for (suffix, probe) in market.leading_columns() {

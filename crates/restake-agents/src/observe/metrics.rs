@@ -482,6 +482,18 @@ pub fn declarations() -> Vec<MetricDecl> {
             |_, p| Reduce::Max(probe(move |w| w.liquidity.pools[p].lrt_share()), Start::Probe),
         ),
         d(
+            Pool,
+            LP_WITHDRAWN,
+            Upper,
+            F64,
+            "ETH",
+            "liquidity withdrawn by providers who may leave (at the pool price)",
+            |_, p| Reduce::Sum(probe(move |w| w.obs.tally.pool(p).lp_withdrawn_eth)),
+        ),
+        d(Pool, "lp_returned_eth", Lower, F64, "ETH", "liquidity those providers deposited back", |_, p| {
+            Reduce::Sum(probe(move |w| w.obs.tally.pool(p).lp_returned_eth))
+        }),
+        d(
             Run,
             "reverted_deleverages",
             Upper,

@@ -37,9 +37,15 @@ impl Summary {
         self.values.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_f64())
     }
 
-    /// The value of `name`, 0 if absent (for printing and tests).
+    /// The value of `name` (for printing and tests, with names the declarations define).
+    ///
+    /// # Panics
+    /// If this run has no metric `name`: a misspelt name must not read as 0.
     pub fn f(&self, name: &str) -> f64 {
-        self.get(name).unwrap_or(0.0)
+        match self.values.iter().find(|(n, _)| n == name) {
+            Some((_, v)) => v.as_f64().unwrap_or(f64::NAN),
+            None => panic!("no run metric `{name}` in this run"),
+        }
     }
 }
 

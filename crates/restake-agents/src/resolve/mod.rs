@@ -53,6 +53,7 @@ pub struct Resolved {
     pub(crate) pools: Vec<LrtPool>,
     /// Main pool of each LRT (where holders trade): the first pool listed for it.
     pub(crate) lrt_pool: Vec<usize>,
+    pub(crate) lps: Vec<LpSpec>,
     pub(crate) markets: Vec<MarketSpec>,
     pub(crate) retail: Vec<RetailCohortSpec>,
     pub(crate) borrowers: Vec<BorrowerCohortSpec>,
@@ -113,6 +114,20 @@ pub(crate) struct LrtSpec {
     pub protocol_fee: f64,
     /// Delegation weight per operator (index = operator).
     pub delegation: Vec<f64>,
+}
+
+/// A pool's liquidity providers who may leave.
+#[derive(Clone, Debug)]
+pub(crate) struct LpSpec {
+    pub pool: usize,
+    pub share: f64,
+    pub count: u32,
+    pub imbalance: Sampler,
+    pub depeg: Sampler,
+    pub volatility: Sampler,
+    pub calm: f64,
+    pub attention: f64,
+    pub vol_decay: f64,
 }
 
 /// A retail cohort: who they are, what they hold and where they borrow.
@@ -366,6 +381,7 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
         lrts: liquidity.lrts,
         pools: liquidity.pools,
         lrt_pool: liquidity.lrt_pool,
+        lps: liquidity.lps,
         markets: markets.specs,
         retail: agents.retail,
         borrowers: agents.borrowers,

@@ -395,6 +395,58 @@ pub struct PoolConfig {
     pub eth: f64,
     /// LRT reserve at the start.
     pub lrt_reserve: f64,
+    /// What the invariant counts one LRT as: one ETH (`none`, a plain pool) or its NAV (`nav`: a
+    /// rate oracle, as Curve stableswap-ng and Balancer composable stable pools have), so a NAV
+    /// change moves the price without a trade. Stableswap pools only.
+    #[serde(default)]
+    pub rate: PoolRate,
+    /// Liquidity providers who withdraw as imbalance, depeg or volatility rise, and come back as
+    /// they calm (the rest of the liquidity never moves).
+    #[serde(default)]
+    pub lps: Option<LpConfig>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolRate {
+    #[default]
+    None,
+    Nav,
+}
+
+/// A pool's liquidity providers who may leave: `count` of them hold `share` of the liquidity in
+/// equal parts, each with its own thresholds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LpConfig {
+    /// Share of the pool's liquidity they hold, in (0, 1).
+    pub share: f64,
+    pub count: u32,
+    /// Leaves when the LRT's share of the pool's value exceeds this (0.5 is balanced).
+    pub imbalance: Dist,
+    /// ...or when the pool price is more than this below NAV.
+    pub depeg: Dist,
+    /// ...or when the pool price's annualised volatility exceeds this.
+    pub volatility: Dist,
+    /// Comes back once all three are below `calm` x its thresholds.
+    #[serde(default = "half")]
+    pub calm: f64,
+    /// How often a provider looks at the pool, per day.
+    #[serde(default = "daily_24")]
+    pub attention_per_day: f64,
+    /// Half-life of the volatility estimate (an EWMA of squared log price changes).
+    #[serde(default = "six_hours")]
+    pub volatility_half_life: Span,
+}
+
+fn half() -> f64 {
+    0.5
+}
+fn daily_24() -> f64 {
+    24.0
+}
+fn six_hours() -> Span {
+    Span::hours(6)
 }
 
 // Lending types (markets, reserves, e-modes, oracles, suppliers, borrower cohorts) live in

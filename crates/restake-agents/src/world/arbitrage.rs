@@ -1,5 +1,8 @@
 //! Arbitrage between pools and NAV, and the outside capital that joins it.
 //!
+//! Between pools of one LRT, an arbitrageur buys where it is cheapest and sells where it is
+//! dearest, with its own ETH, while that pays after both fees.
+//!
 //! Below NAV, with redemptions open, an arbitrageur buys and redeems while the discount beats the
 //! carry of the wait its own request will see (the queue ahead of it, the buffer, the
 //! withdrawals in flight, and the withdrawal its purchase adds). With redemptions closed or
@@ -17,6 +20,7 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
+use crate::pool::LrtPool;
 use crate::vocab::Holder;
 
 /// Years in a second.
@@ -24,6 +28,9 @@ const YEAR: f64 = 365.0 * 86_400.0;
 
 /// Iterations of the wait an arbitrageur's own redemption adds (each makes the trade smaller).
 const WAIT_ITERATIONS: usize = 4;
+
+/// Passes of the arbitrage between two pools of one LRT (each halves the gap, roughly).
+const MAX_PASSES: usize = 8;
 
 impl World {
     /// Outside capital joins or leaves each arbitrageur, once per step.
@@ -70,9 +77,50 @@ impl World {
     /// order (arbitrageur, then pool).
     pub(super) fn arbitrage(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
         for a in 0..self.agents.arbitrageurs.len() {
+            for l in 0..self.liquidity.lrts.len() {
+                self.across_pools(a, l)?;
+            }
             for p in 0..self.liquidity.pools.len() {
                 self.arbitrage_pool(ctx, a, p)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Between two pools of one LRT: buy where it is cheapest, sell where it is dearest, while
+    /// that pays after both fees; each pass aims both prices at their geometric mean.
+    fn across_pools(&mut self, a: usize, l: usize) -> Result<(), WorldError> {
+        let pools = &self.liquidity.pools;
+        if pools.iter().filter(|p| p.lrt == l).count() < 2 {
+            return Ok(());
+        }
+        for _ in 0..MAX_PASSES {
+            let pools = &self.liquidity.pools;
+            let fee = |p: &LrtPool| restake_amm::Amm::fee(&p.amm);
+            // Cheapest to buy (price over 1 - fee) and dearest to sell (price x (1 - fee)).
+            let ours = || pools.iter().enumerate().filter(|(_, p)| p.lrt == l);
+            let lo =
+                ours().min_by(|x, y| (x.1.price() / (1.0 - fee(x.1))).total_cmp(&(y.1.price() / (1.0 - fee(y.1)))));
+            let hi =
+                ours().max_by(|x, y| (x.1.price() * (1.0 - fee(x.1))).total_cmp(&(y.1.price() * (1.0 - fee(y.1)))));
+            let (Some((lo, pl)), Some((hi, ph))) = (lo, hi) else { break };
+            if lo == hi || ph.price() * (1.0 - fee(ph)) <= pl.price() / (1.0 - fee(pl)) * (1.0 + 1e-9) {
+                break;
+            }
+            let mid = (pl.price() * ph.price()).sqrt();
+            let tokens = pl.quote_buy(pl.eth_to_lift_price(mid)).min(ph.tokens_to_lower_price(mid));
+            let cost = pl.eth_to_buy(tokens).min(self.agents.arbitrageurs[a].eth);
+            if !(cost > 1e-9) {
+                break;
+            }
+            let tokens = pl.quote_buy(cost);
+            if ph.quote_sell(tokens) <= cost {
+                break;
+            }
+            let bought = self.buy_from_pool(lo, cost)?;
+            let eth = self.sell_to_pool(hi, bought)?;
+            self.agents.arbitrageurs[a].eth += eth - cost;
+            self.push_arb_event(hi, l, eth - cost, -bought);
         }
         Ok(())
     }

@@ -2,9 +2,10 @@
 //! resolve pass.
 
 use super::*;
+use crate::lp::LpCohort;
 use crate::market::{FeedInputs, Opening};
 use crate::population::Strategy;
-use crate::resolve::Resolved;
+use crate::resolve::{LpSpec, Resolved};
 use crate::vocab::{entity, purpose};
 use restake_engine::stream;
 
@@ -18,6 +19,34 @@ fn clamp_target(pop: &mut Population, i: usize, weight: f64, ltv: f64) -> f64 {
         pop.target_hf[i] = floor;
     }
     pop.target_hf[i]
+}
+
+/// A pool's providers who may leave: equal parts of `share` of the LP supply, thresholds drawn
+/// from each provider's own stream.
+fn lp_cohort(spec: &LpSpec, pool: &LrtPool, seed: u64) -> LpCohort {
+    let n = spec.count as usize;
+    let each = restake_amm::Amm::lp_supply(&pool.amm) * spec.share / n as f64;
+    let mut c = LpCohort {
+        pool: spec.pool,
+        lp: vec![each; n],
+        eth: vec![0.0; n],
+        lrt: vec![0.0; n],
+        imbalance: Vec::with_capacity(n),
+        depeg: Vec::with_capacity(n),
+        volatility: Vec::with_capacity(n),
+        calm: spec.calm,
+        attention: spec.attention,
+        vol_decay: spec.vol_decay,
+        last_price: pool.price(),
+        variance: 0.0,
+    };
+    for j in 0..n {
+        let mut rng = stream(seed, entity::lp(spec.pool, j), 0, purpose::INIT_LPS);
+        c.imbalance.push(spec.imbalance.sample(&mut rng));
+        c.depeg.push(spec.depeg.sample(&mut rng));
+        c.volatility.push(spec.volatility.sample(&mut rng));
+    }
+    c
 }
 
 impl World {
@@ -208,7 +237,13 @@ impl World {
                 common_fault_events_per_year: r.common_fault_events_per_year,
                 attack_check_steps: r.attack_check_steps,
             },
-            liquidity: Liquidity { lrts, pools, lrt_pool: r.lrt_pool.clone(), views: vec![LrtView::default(); n_lrts] },
+            liquidity: Liquidity {
+                lps: r.lps.iter().map(|spec| lp_cohort(spec, &pools[spec.pool], seed)).collect(),
+                lrts,
+                pools,
+                lrt_pool: r.lrt_pool.clone(),
+                views: vec![LrtView::default(); n_lrts],
+            },
             lending: Lending { markets },
             agents: Agents { cohorts, pop, liquidators: r.liquidators.clone(), arbitrageurs: r.arbitrageurs.clone() },
             obs: Observation {

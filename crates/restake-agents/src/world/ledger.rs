@@ -45,7 +45,17 @@ impl World {
         let cash: f64 =
             self.lending.markets.iter().map(|m| m.cash_of(Asset::Eth)).sum::<f64>() + self.lender_wallets(Asset::Eth);
         let natives: f64 = re.natives.iter().map(|n| n.rewards_eth).sum();
-        retail + liquidators + arbitrageurs + pools + buffers + staked + cash + natives + self.obs.ledger.external_eth
+        let lps: f64 = liq.lps.iter().flat_map(|c| c.eth.iter()).sum();
+        retail
+            + liquidators
+            + arbitrageurs
+            + pools
+            + buffers
+            + staked
+            + cash
+            + natives
+            + lps
+            + self.obs.ledger.external_eth
     }
 
     /// Physical USD held in the world: pooled USD reserves' cash and lenders' USD wallets.
@@ -79,8 +89,15 @@ impl World {
         let liq: f64 = self.agents.liquidators.iter().map(|x| x.lrt[l]).sum();
         let arb: f64 = self.agents.arbitrageurs.iter().map(|x| x.lrt[l]).sum();
         let markets: f64 = self.lending.markets.iter().map(|m| m.holdings_of(Asset::Lrt(l))).sum();
+        let lps: f64 = self
+            .liquidity
+            .lps
+            .iter()
+            .filter(|c| self.liquidity.pools[c.pool].lrt == l)
+            .flat_map(|c| c.lrt.iter())
+            .sum();
         let lrt = &self.liquidity.lrts[l];
-        lrt.passive_holdings + retail + pools + liq + arb + markets + lrt.queued_tokens
+        lrt.passive_holdings + retail + pools + liq + arb + markets + lps + lrt.queued_tokens
     }
 
     pub(super) fn check_ledger(&self) -> Result<(), String> {

@@ -20,6 +20,7 @@ mod decide;
 mod ledger;
 mod leverage;
 mod liquidation;
+mod lps;
 mod redemption;
 mod settle;
 mod shocks;
@@ -35,6 +36,7 @@ pub use tally::{MarketTally, ROUND_BINS, StepTally, round_bin};
 use crate::beacon::Beacon;
 use crate::eth::EthMarket;
 use crate::events::{Entity, EventLog};
+use crate::lp::LpCohort;
 use crate::lrt::Lrt;
 use crate::market::Market;
 use crate::native::NativeRestaker;
@@ -84,10 +86,12 @@ pub struct Restaking {
     pub attack_check_steps: Option<u64>,
 }
 
-/// LRTs, the pools they trade on, and what agents see of them.
+/// LRTs, the pools they trade on, their liquidity providers, and what agents see of them.
 pub struct Liquidity {
     pub lrts: Vec<Lrt>,
     pub pools: Vec<LrtPool>,
+    /// Liquidity providers who may leave, of the pools that have them.
+    pub lps: Vec<LpCohort>,
     /// Main pool of each LRT (where holders sell).
     pub lrt_pool: Vec<usize>,
     pub views: Vec<LrtView>,
@@ -200,6 +204,9 @@ impl World {
     }
     pub fn pools(&self) -> &[LrtPool] {
         &self.liquidity.pools
+    }
+    pub fn lp_cohorts(&self) -> &[LpCohort] {
+        &self.liquidity.lps
     }
     /// The main pool of LRT `l` (`usize::MAX` if it has none).
     pub fn main_pool(&self, l: usize) -> usize {

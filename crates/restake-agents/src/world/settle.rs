@@ -1,4 +1,5 @@
-//! End of step: outside capital and arbitrage (`arbitrage.rs`), withdrawals and redemption
+//! End of step: outside capital and arbitrage (`arbitrage.rs`), liquidity providers (`lps.rs`),
+//! withdrawals and redemption
 //! queues (`redemption.rs`), the lender run, rewards, interest.
 
 use super::*;
@@ -7,6 +8,7 @@ impl World {
     pub(super) fn settle_step(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
         self.outside_capital(ctx);
         self.arbitrage(ctx)?;
+        self.liquidity_providers(ctx)?;
         self.process_withdrawals(ctx);
         self.collect_claims(ctx)?;
         // Lenders run on utilisation or bad debt (`suppliers.rs`).

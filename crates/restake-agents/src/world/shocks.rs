@@ -24,6 +24,7 @@ impl World {
         self.random_faults(ctx);
         self.execute_pending_slashes(ctx);
         self.operator_attacks(ctx);
+        self.update_pool_rates()?;
         self.update_oracles(ctx)?;
         self.refresh_views(ctx.dt_seconds);
         Ok(())
@@ -134,6 +135,18 @@ impl World {
         let p = self.liquidity.lrt_pool[l];
         if dump && minted > 0.0 && p != usize::MAX {
             self.outside_sale(p, minted, ex_id)?;
+        }
+        Ok(())
+    }
+
+    /// Rate-oracle pools read their LRT's NAV (after slashes and exploits moved it).
+    fn update_pool_rates(&mut self) -> Result<(), WorldError> {
+        for p in 0..self.liquidity.pools.len() {
+            if self.liquidity.pools[p].nav_rate {
+                let nav = self.nav(self.liquidity.pools[p].lrt);
+                let pool = &mut self.liquidity.pools[p];
+                pool.set_rate(nav).map_err(|source| WorldError::Pool { pool: pool.id.clone(), source })?;
+            }
         }
         Ok(())
     }

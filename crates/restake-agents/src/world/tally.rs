@@ -34,11 +34,20 @@ pub struct LrtTally {
     pub discount_cost_eth: f64,
 }
 
+#[derive(Clone, Debug, Default)]
+pub struct PoolTally {
+    /// Liquidity withdrawn and deposited back by providers, ETH at the pool price.
+    pub lp_withdrawn_eth: f64,
+    pub lp_returned_eth: f64,
+}
+
 /// Flows within one step (reset at the start of each step).
 #[derive(Clone, Debug, Default)]
 pub struct StepTally {
     pub market: Vec<MarketTally>,
     pub lrt: Vec<LrtTally>,
+    /// Per pool (grown on first use: most steps touch none).
+    pub pool: Vec<PoolTally>,
     /// Liquidation rounds that did something in this step.
     pub rounds: u32,
     /// Longest liquidation chain ending in this step.
@@ -62,6 +71,7 @@ impl StepTally {
         self.market.resize(markets, MarketTally::default());
         self.lrt.clear();
         self.lrt.resize(lrts, LrtTally::default());
+        self.pool.clear();
         self.rounds = 0;
         self.max_depth = 0;
         self.slashed_eth = 0.0;
@@ -71,6 +81,19 @@ impl StepTally {
         self.pool_min_price.clear();
         self.attacks = 0;
         self.profit_from_corruption = 0.0;
+    }
+
+    /// Pool `p`'s tally.
+    pub fn pool_mut(&mut self, p: usize) -> &mut PoolTally {
+        if self.pool.len() <= p {
+            self.pool.resize(p + 1, PoolTally::default());
+        }
+        &mut self.pool[p]
+    }
+
+    /// Pool `p`'s tally, zero if nothing happened there.
+    pub fn pool(&self, p: usize) -> PoolTally {
+        self.pool.get(p).cloned().unwrap_or_default()
     }
 
     /// Notes a pool price seen during the step.

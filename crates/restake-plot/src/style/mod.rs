@@ -5,7 +5,8 @@
 //! - `axis`: ranges, tick placement and tick formatting, and the one table of round time steps
 //!   (ticks and bins);
 //! - `format`: numbers written for people (hours, significant digits, quantile levels);
-//! - `text`: measuring, shortening and wrapping text; the title strip and "no data";
+//! - `text`: measuring, shortening and wrapping text; the title strip, the notes strip and
+//!   "no data";
 //! - `lines`: dash patterns and dashed pixel polylines;
 //! - `legend`: the legend strip beside a plot;
 //! - `labels`: shock labels placed in the lane above stacked panels.
@@ -37,9 +38,10 @@ pub(crate) use lines::{Dash, pixel_line};
 pub(crate) use palette::{
     ColorMap, GRID_BOLD, GRID_LIGHT, INK, INK_SOFT, MUTED, SHOCK, entity_key, is_dark, palette, round_shade, viridis,
 };
-pub(crate) use text::{fit_text, no_data, text_width, title_strip, wrap_text};
+pub(crate) use text::{fit_text, no_data, notes_height, notes_strip, text_width, title_strip, wrap_text};
 
-/// Canvas size of every chart, in pixels.
+/// Canvas size of every chart, in pixels (a liquidity-crisis chart with more than four panels or
+/// with notes is taller).
 pub const SIZE: (u32, u32) = (1600, 1000);
 
 /// Width of the legend strip at the right of a panel.

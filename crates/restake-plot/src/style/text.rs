@@ -1,10 +1,10 @@
-//! Text: measuring, shortening with an ellipsis and wrapping to a width, and the two texts every
-//! chart may draw on its own (the title strip and "no data").
+//! Text: measuring, shortening with an ellipsis and wrapping to a width, and the texts a chart
+//! may draw on its own (the title strip, the notes strip under it, and "no data").
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{GRID_BOLD, HPos, MUTED, Pos, TITLE_H, VPos, title_font};
+use super::{GRID_BOLD, HPos, MUTED, Pos, TITLE_H, VPos, note_font, title_font};
 use crate::PlotError;
 
 pub(crate) fn text_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, style: &TextStyle) -> u32 {
@@ -76,6 +76,53 @@ pub(crate) fn title_strip<DB: DrawingBackend>(
     let style = title_font().pos(Pos::new(HPos::Center, VPos::Center));
     let t = fit_text(&top, title, &style, w.saturating_sub(40));
     top.draw(&Text::new(t, ((w / 2) as i32, (h / 2) as i32 + 4), style))?;
+    Ok(body)
+}
+
+/// Height of one line of the notes strip.
+const NOTE_LINE_H: u32 = 22;
+/// At most this many lines of notes; past it the last line counts the notes left out, so that
+/// a long list cannot push the plots off the canvas.
+const MAX_NOTE_LINES: usize = 6;
+
+/// The notes worth a line (blank ones are skipped).
+fn note_lines(notes: &[String]) -> Vec<&str> {
+    notes.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect()
+}
+
+/// Height of the strip [`notes_strip`] draws for `notes` (0 when none is worth a line).
+pub(crate) fn notes_height(notes: &[String]) -> u32 {
+    match note_lines(notes).len() {
+        0 => 0,
+        n => n.min(MAX_NOTE_LINES) as u32 * NOTE_LINE_H + 8,
+    }
+}
+
+/// Writes `notes` one a line, in the note font and `left` pixels in (where the plots start), in
+/// a strip at the top of `area`; returns the area below it (all of `area` without notes).
+pub(crate) fn notes_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    notes: &[String],
+    left: i32,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    let h = notes_height(notes);
+    if h == 0 {
+        return Ok(area.clone());
+    }
+    let (strip, body) = area.split_vertically(h);
+    let (w, _) = strip.dim_in_pixel();
+    let style = note_font().pos(Pos::new(HPos::Left, VPos::Center));
+    let max_w = w.saturating_sub(left.max(0) as u32 + 20);
+    let mut lines: Vec<String> = note_lines(notes).into_iter().map(String::from).collect();
+    if lines.len() > MAX_NOTE_LINES {
+        let more = lines.len() - (MAX_NOTE_LINES - 1);
+        lines.truncate(MAX_NOTE_LINES - 1);
+        lines.push(format!("+{more} more"));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let y = 4 + i as i32 * NOTE_LINE_H as i32 + NOTE_LINE_H as i32 / 2;
+        strip.draw(&Text::new(fit_text(&strip, l, &style, max_w), (left, y), style.clone()))?;
+    }
     Ok(body)
 }
 
