@@ -43,6 +43,7 @@ idle_supply = 1000.0
 }
 
 
+#[allow(dead_code)] // (not every including test uses it)
 fn liquidator(capital: f64) -> String {
     format!("\n[[liquidators]]\nid = \"bot\"\ncount = 1\ncapital = {capital}\ngas_eth = 0.0\n")
 }
