@@ -25,11 +25,21 @@ pub struct EthMarket {
     shock_factor: f64,
     /// Log price without shocks (GBM and bridge evolve this).
     log_base: f64,
+    /// A crash under way: the log shock factor walks a Brownian bridge to its target.
+    crash: Option<Crash>,
+}
+
+/// A crash spread over steps: `ln(shock_factor)` moves to `target` in `steps_left` steps.
+#[derive(Clone, Copy, Debug)]
+struct Crash {
+    target: f64,
+    steps_left: u64,
+    volatility: f64,
 }
 
 impl EthMarket {
     pub fn new(usd0: f64, path: EthProcess) -> Self {
-        EthMarket { usd: usd0, usd0, path, shock_factor: 1.0, log_base: usd0.ln() }
+        EthMarket { usd: usd0, usd0, path, shock_factor: 1.0, log_base: usd0.ln(), crash: None }
     }
 
     /// Advances from time `t` (seconds) by `dt` seconds using `rng` for this step's draws.
@@ -59,7 +69,31 @@ impl EthMarket {
                 }
             }
         }
+        if let Some(c) = &mut self.crash {
+            // A Brownian bridge in the log shock factor, pinned to the target at the end:
+            // x <- x + (target - x) / n + sigma sqrt(dt (n - 1) / n) Z.
+            let n = c.steps_left as f64;
+            let x = self.shock_factor.ln();
+            let z: f64 = if c.volatility > 0.0 { StandardNormal.sample(rng) } else { 0.0 };
+            let sd = c.volatility * (dt_y * (n - 1.0) / n).sqrt();
+            self.shock_factor = (x + (c.target - x) / n + sd * z).exp();
+            c.steps_left -= 1;
+            if c.steps_left == 0 {
+                self.crash = None;
+            }
+        }
         self.usd = self.log_base.exp() * self.shock_factor;
+    }
+
+    /// A crash spread over the next `steps` steps, along a Brownian bridge of annual
+    /// `volatility` (0: a straight line in log price) that ends `fraction` lower.
+    pub fn crash_over(&mut self, fraction: f64, steps: u64, volatility: f64) {
+        if steps == 0 {
+            self.crash(fraction);
+            return;
+        }
+        let target = self.shock_factor.ln() + (1.0 - fraction).ln();
+        self.crash = Some(Crash { target, steps_left: steps, volatility });
     }
 
     /// A crash shock: the price falls by `fraction` on top of its path from now on.

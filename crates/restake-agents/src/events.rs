@@ -50,6 +50,10 @@ pub enum EventKind {
     PoolSell,
     /// Arbitrage against the redemption queue or mint.
     Arbitrage,
+    /// Value an exploit took came back (the attacker returned it, or a bail-out): `amount_eth`.
+    Recovery,
+    /// Liquidity left a pool (a delisting, an exploit): `amount_eth` at the pool price.
+    LiquidityRemoved,
 }
 
 impl EventKind {
@@ -75,6 +79,8 @@ impl EventKind {
             EventKind::SupplierWithdrawal => "supplier_withdrawal",
             EventKind::PoolSell => "pool_sell",
             EventKind::Arbitrage => "arbitrage",
+            EventKind::Recovery => "recovery",
+            EventKind::LiquidityRemoved => "liquidity_removed",
         }
     }
 }

@@ -116,6 +116,8 @@ pub struct Lrt {
     pub redemptions_open: bool,
     /// Withdrawals paused (a shock): no new requests, no payments, no instant withdrawals.
     pub paused: bool,
+    /// Deposits paused: nobody can mint.
+    pub deposits_paused: bool,
     pub cooldown_steps: u64,
     pub claim: ClaimRule,
     pub backing: Backing,
@@ -421,6 +423,7 @@ mod tests {
             buffer_fraction: 0.0,
             redemptions_open: true,
             paused: false,
+            deposits_paused: false,
             cooldown_steps,
             claim,
             backing: Backing::Native,

@@ -119,6 +119,9 @@ pub struct Population {
     pub slippage_tolerance: Vec<f64>,
     /// Net wealth in ETH at the start (equity for loopers).
     pub initial_wealth: Vec<f64>,
+    /// The step from which the agent must leave, whatever the price (an exit wave: farmers after
+    /// an incentive, holders under a regulatory deadline); `u32::MAX` if none.
+    pub exit_at: Vec<u32>,
 }
 
 /// A retail cohort's parameters, from the resolved scenario.
@@ -218,6 +221,7 @@ impl Population {
         self.slot.push(u32::MAX);
         self.queued.push(0.0);
         self.queued_cap.push(0.0);
+        self.exit_at.push(u32::MAX);
     }
 }
 

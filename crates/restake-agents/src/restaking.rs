@@ -96,6 +96,33 @@ impl Operator {
         }
     }
 
+    /// An exploit takes `fraction` of the stake: every share loses that share of its value and
+    /// every allocation shrinks with it (what is left is allocated in the same proportions).
+    pub fn lose(&mut self, fraction: f64) -> SlashResult {
+        let keep = 1.0 - fraction.clamp(0.0, 1.0);
+        let before = self.share_value();
+        self.max_magnitude *= keep;
+        for a in &mut self.allocations {
+            a.magnitude *= keep;
+        }
+        SlashResult {
+            eth_slashed: self.shares * (before - self.share_value()),
+            share_value_before: before,
+            share_value_after: self.share_value(),
+        }
+    }
+
+    /// Share value grows by `factor` (a recovery of stolen stake), allocations with it. Returns
+    /// the ETH added.
+    pub fn grow(&mut self, factor: f64) -> f64 {
+        let before = self.share_value();
+        self.max_magnitude *= 1.0 + factor.max(0.0);
+        for a in &mut self.allocations {
+            a.magnitude *= 1.0 + factor.max(0.0);
+        }
+        self.shares * (self.share_value() - before)
+    }
+
     /// Slashes `fraction` of the stake allocated to `avs`. Returns the ETH slashed and the
     /// fall in share value (what every share lost), or `None` if not allocated.
     pub fn slash(&mut self, avs: usize, fraction: f64) -> Option<SlashResult> {

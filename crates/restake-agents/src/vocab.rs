@@ -39,6 +39,11 @@ pub mod purpose {
     pub const OPERATOR_FAULT: Purpose = Purpose(8);
     pub const SUPPLIER_ATTENTION: Purpose = Purpose(20);
     pub const LP_ATTENTION: Purpose = Purpose(21);
+    pub const EXIT_WAVE: Purpose = Purpose(22);
+    pub const LENDER_RUN: Purpose = Purpose(23);
+    /// A hazard group's draw in a step, and the loss of each hazard that fires.
+    pub const HAZARD: Purpose = Purpose(24);
+    pub const HAZARD_LOSS: Purpose = Purpose(25);
     /// Drawn once, at step 0, while the world is built.
     pub const INIT_WEALTH: Purpose = Purpose(100);
     pub const INIT_PARAMS: Purpose = Purpose(101);
@@ -63,6 +68,8 @@ pub mod entity {
     pub const LENDER: u64 = 3 << 40;
     /// Liquidity provider `j` of pool `p`: `LP + (p << 24) + j`.
     pub const LP: u64 = 4 << 40;
+    /// Hazard group `g` (its draw) and hazard `h` (its loss): `HAZARD + g`, `HAZARD + (1 << 32) + h`.
+    pub const HAZARD: u64 = 5 << 40;
 
     pub fn retail(i: usize) -> u64 {
         RETAIL + i as u64

@@ -169,22 +169,14 @@ fn scenario(k: &Knobs) -> Scenario {
     }
     let at = Span::from_seconds(((k.hours as f64 * k.shock_hour).floor() as u64 * 3600).min(k.hours * 3600 - 3600));
     for sh in &mut s.shocks {
+        sh.set_at(at);
         match sh {
-            ShockConfig::Slash { at: t, fraction, .. }
-            | ShockConfig::CorrelatedSlash { at: t, fraction, .. }
-            | ShockConfig::EthCrash { at: t, fraction } => {
-                *t = at;
-                *fraction = k.shock_size;
-            }
-            ShockConfig::PoolSell { at: t, lrt_amount, .. } => {
-                *t = at;
-                *lrt_amount *= k.shock_size * 2.0;
-            }
-            ShockConfig::Exploit { at: t, stolen_fraction, .. } => {
-                *t = at;
-                *stolen_fraction = k.shock_size;
-            }
-            ShockConfig::Redemptions { at: t, .. } | ShockConfig::BeaconSlash { at: t, .. } => *t = at,
+            ShockConfig::Slash { fraction, .. }
+            | ShockConfig::CorrelatedSlash { fraction, .. }
+            | ShockConfig::EthCrash { fraction, .. } => *fraction = k.shock_size,
+            ShockConfig::PoolSell { lrt_amount, .. } => *lrt_amount *= k.shock_size * 2.0,
+            ShockConfig::Exploit { stolen_fraction, .. } => *stolen_fraction = k.shock_size,
+            _ => {}
         }
     }
     s

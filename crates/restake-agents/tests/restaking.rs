@@ -265,6 +265,8 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
         stolen_fraction: 0.1,
         minted: 0.0,
         dump: true,
+        freeze: false,
+        recovery: None,
     }];
     let nav_around = |s: &Scenario| {
         let r = resolved(s);
@@ -301,6 +303,8 @@ fn an_exploit_cuts_nav_by_what_was_taken_and_dilutes_by_what_was_minted() {
         stolen_fraction: 0.0,
         minted: 0.1 * supply0,
         dump: true,
+        freeze: false,
+        recovery: None,
     }];
     let (before, after, supply_after, events) = nav_around(&s);
     // Same assets over S + m tokens: NAV x S / (S + m), S the supply just before (redemptions

@@ -153,6 +153,31 @@ impl ConstantProduct {
         self.lp_supply -= lp_amount;
         Ok(amounts)
     }
+    /// Takes `fraction` of every balance without burning LP shares (see [`crate::Amm::drain`]).
+    pub fn drain(&mut self, fraction: f64) -> Result<Vec<f64>> {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(AmmError::InvalidParameter {
+                name: "fraction",
+                value: fraction.to_string(),
+                allowed: "in [0, 1)",
+            });
+        }
+        let shares = self.lp_supply;
+        let taken = self.remove_liquidity_balanced(shares * fraction)?;
+        self.lp_supply = shares;
+        Ok(taken)
+    }
+
+    /// Adds `fraction` of every balance without minting LP shares (see [`crate::Amm::donate`]).
+    pub fn donate(&mut self, fraction: f64) -> Result<Vec<f64>> {
+        if !(fraction >= 0.0 && fraction.is_finite()) {
+            return Err(AmmError::InvalidParameter { name: "fraction", value: fraction.to_string(), allowed: ">= 0" });
+        }
+        let shares = self.lp_supply;
+        let added = self.add_liquidity_balanced(shares * fraction)?;
+        self.lp_supply = shares;
+        Ok(added)
+    }
 }
 
 forward_amm!(ConstantProduct);

@@ -54,6 +54,13 @@ pub trait Amm {
     /// Burns `lp_amount` shares for a pro-rata share of every balance; returns the amounts
     /// withdrawn, by coin. Burning the whole supply is refused (the pool would be empty).
     fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>>;
+    /// Takes `fraction` (in [0, 1)) of every balance out of the pool without burning LP shares:
+    /// an exploit that drains the reserves, so every LP share is worth less. Returns the amounts
+    /// taken, by coin.
+    fn drain(&mut self, fraction: f64) -> Result<Vec<f64>>;
+    /// Adds `fraction` of every balance to the pool without minting LP shares (funds returned to
+    /// the LPs after a drain); returns the amounts added, by coin.
+    fn donate(&mut self, fraction: f64) -> Result<Vec<f64>>;
 }
 
 /// A pool of either kind, dispatched by `match` (cheap and inlinable in hot loops).
@@ -124,6 +131,12 @@ impl Amm for Pool {
     fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> Result<Vec<f64>> {
         dispatch!(self, p => Amm::remove_liquidity_balanced(p, lp_amount))
     }
+    fn drain(&mut self, fraction: f64) -> Result<Vec<f64>> {
+        dispatch!(self, p => Amm::drain(p, fraction))
+    }
+    fn donate(&mut self, fraction: f64) -> Result<Vec<f64>> {
+        dispatch!(self, p => Amm::donate(p, fraction))
+    }
 }
 
 /// Implements [`Amm`] for a concrete pool by forwarding to its inherent methods of the same
@@ -167,6 +180,12 @@ macro_rules! forward_amm {
             fn remove_liquidity_balanced(&mut self, lp_amount: f64) -> $crate::Result<Vec<f64>> {
                 <$ty>::remove_liquidity_balanced(self, lp_amount)
             }
+            fn drain(&mut self, fraction: f64) -> $crate::Result<Vec<f64>> {
+                <$ty>::drain(self, fraction)
+            }
+            fn donate(&mut self, fraction: f64) -> $crate::Result<Vec<f64>> {
+                <$ty>::donate(self, fraction)
+            }
         }
     };
 }
@@ -191,5 +210,25 @@ mod tests {
             assert!(p.spot_price_after_fee(0, 1).unwrap() < p.spot_price(0, 1).unwrap());
             assert_eq!(p.n(), 2);
         }
+    }
+
+    #[test]
+    fn a_drain_takes_a_share_of_every_coin_and_burns_no_shares() {
+        // D is homogeneous of degree one in the balances, so draining 25% of each coin leaves
+        // D, and with the same LP supply the virtual price, at exactly 75%; spot prices stay.
+        let mut ss = StableSwap::new(100.0, 0.0004, vec![1000.0, 1200.0]).unwrap();
+        let (d, lp, spot) = (ss.invariant_d(), ss.lp_supply(), ss.spot_price(1, 0).unwrap());
+        let taken = ss.drain(0.25).unwrap();
+        assert_eq!(taken, vec![250.0, 300.0]);
+        assert_eq!(ss.balances(), &[750.0, 900.0]);
+        assert_eq!(ss.lp_supply(), lp);
+        assert!((ss.invariant_d() / d - 0.75).abs() < 1e-12);
+        assert!((ss.spot_price(1, 0).unwrap() / spot - 1.0).abs() < 1e-12);
+        let mut cp: Pool = ConstantProduct::new(0.003, [1000.0, 1200.0]).unwrap().into();
+        assert_eq!(cp.drain(0.5).unwrap(), vec![500.0, 600.0]);
+        assert!(cp.drain(1.0).is_err(), "a pool cannot be emptied");
+        // A donation is the reverse: a third back to the 750/900 pool, no new shares.
+        assert_eq!(ss.donate(1.0 / 3.0).unwrap(), vec![250.0, 300.0]);
+        assert_eq!((ss.balances(), ss.lp_supply()), (&[1000.0, 1200.0][..], lp));
     }
 }

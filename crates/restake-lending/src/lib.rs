@@ -85,6 +85,8 @@ pub enum LendingError {
     BorrowCapExceeded { reserve: usize, would_be: f64, cap: f64 },
     #[error("borrowing is not enabled on reserve {reserve}")]
     BorrowingNotEnabled { reserve: usize },
+    #[error("reserve {reserve} is frozen: no new supply or borrowing")]
+    ReserveFrozen { reserve: usize },
     #[error("reserve {reserve} is not borrowable in the account's e-mode category {emode}")]
     NotBorrowableInEMode { reserve: usize, emode: usize },
     /// Aave: the collateral reserve has LT 0 or the account holds none of it.

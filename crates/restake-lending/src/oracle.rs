@@ -244,6 +244,23 @@ impl OracleState {
         self.frozen
     }
 
+    /// Sets a growth-capped exchange-rate oracle's snapshot (Aave CAPO `setCapParameters`): the
+    /// cap becomes `ratio x (1 + max_growth_per_year x years)`, `years` after the snapshot now,
+    /// growing from there. An error for any other kind.
+    pub fn set_snapshot(&mut self, ratio: f64, years_since: f64) -> Result<(), LendingError> {
+        if !matches!(self.params.kind, OracleKind::ExchangeRate { max_growth_per_year: Some(_) }) {
+            return Err(LendingError::InvalidConfig {
+                field: "oracle.kind".into(),
+                message: "only a growth-capped exchange-rate oracle has a snapshot".into(),
+            });
+        }
+        check_price("snapshot ratio", ratio)?;
+        check_dt(years_since)?;
+        self.snapshot = Some(ratio);
+        self.years_since_snapshot = years_since;
+        Ok(())
+    }
+
     /// Force the reported price (an "oracle misconfiguration" shock), or clear with `None`.
     pub fn set_override(&mut self, price: Option<f64>) -> Result<(), LendingError> {
         if let Some(p) = price {
@@ -361,5 +378,25 @@ mod tests {
         assert_eq!(fields, ["oracle.kind.fixed", "oracle.delay_steps"]);
         assert_eq!(p.validate().unwrap_err(), p.issues()[0]);
         assert!(OracleParams::new(OracleKind::PoolSpot).issues().is_empty());
+    }
+
+    #[test]
+    fn a_capo_snapshot_update_sets_the_cap_from_then_on() {
+        // Aave's wstETH CAPO on 10 March 2026 (bgd-labs/aave-capo, PriceCapAdapterBase): snapshot
+        // ratio 1.157209899 x 1.03 = 1.191926 written with a timestamp 7 days old and 9.68%/yr:
+        // cap = 1.1919262 x (1 + 0.0968 x 7/365) = 1.1941389, below the live rate 1.2282.
+        let p = OracleParams::new(OracleKind::ExchangeRate { max_growth_per_year: Some(0.0968) });
+        let mut o = OracleState::new(p).unwrap();
+        assert_eq!(o.update(1.0, 1.2282, 0, 0.0).unwrap(), 1.2282, "the first snapshot is the live rate");
+        let ratio = 1.157209899495068 * 1.03;
+        o.set_snapshot(ratio, 7.0 / 365.0).unwrap();
+        let capped = o.update(1.0, 1.2282, 1, 0.0).unwrap();
+        assert!((capped - ratio * (1.0 + 0.0968 * 7.0 / 365.0)).abs() < 1e-15);
+        assert!((capped - 1.1941389).abs() < 1e-7, "capped {capped}");
+        // The cap grows linearly: a year later it has grown by 9.68% of the snapshot ratio.
+        let later = o.update(1.0, 1.5, 2, 1.0).unwrap();
+        assert!((later - ratio * (1.0 + 0.0968 * (1.0 + 7.0 / 365.0))).abs() < 1e-12);
+        let mut spot = OracleState::new(OracleParams::new(OracleKind::PoolSpot)).unwrap();
+        assert!(spot.set_snapshot(1.0, 0.0).is_err());
     }
 }

@@ -24,13 +24,15 @@ pub struct PriceFeed {
     pub price: f64,
     /// Step from which the feed is dead (from `stale_after`).
     stale_from: Option<u64>,
+    /// A misreporting feed reports `1 + offset` times what it should (an oracle shock).
+    offset: f64,
 }
 
 impl PriceFeed {
     /// A feed of `asset` from its validated oracle; `pool` is the pool a market-price oracle
     /// reads, `stale_from` the step from which the feed is dead.
     pub fn new(asset: Asset, pool: Option<usize>, oracle: OracleState, stale_from: Option<u64>) -> PriceFeed {
-        PriceFeed { asset, pool, oracle, price: f64::NAN, stale_from }
+        PriceFeed { asset, pool, oracle, price: f64::NAN, stale_from, offset: 0.0 }
     }
 
     fn spot(&self, inp: &FeedInputs) -> f64 {
@@ -52,8 +54,22 @@ impl PriceFeed {
 
     /// Advances the feed by one step.
     pub fn update(&mut self, inp: &FeedInputs, step: u64, dt_years: f64) -> Result<(), LendingError> {
-        self.price = self.oracle.update(self.spot(inp), self.nav(inp), step, dt_years)?;
+        self.price = self.oracle.update(self.spot(inp), self.nav(inp), step, dt_years)? * (1.0 + self.offset);
         Ok(())
+    }
+
+    /// An oracle failure: stale (frozen at its last report), misreporting by `offset`, or
+    /// restored to normal.
+    pub fn fail(&mut self, fault: crate::shock::OracleFault) {
+        use crate::shock::OracleFault;
+        match fault {
+            OracleFault::Freeze => self.oracle.set_frozen(true),
+            OracleFault::Offset(o) => self.offset = o,
+            OracleFault::Restore => {
+                self.oracle.set_frozen(false);
+                self.offset = 0.0;
+            }
+        }
     }
 
     /// Whether the feed reports the pool's price as it is right now (pool spot, no delay, alive):
@@ -64,6 +80,7 @@ impl PriceFeed {
             && p.kind == OracleKind::PoolSpot
             && p.delay_steps == 0
             && !self.oracle.is_frozen()
+            && self.offset == 0.0
             && self.stale_from.is_none_or(|s| step < s)
     }
 

@@ -61,6 +61,7 @@ pub struct Resolved {
     pub(crate) liquidators: Vec<Liquidator>,
     pub(crate) arbitrageurs: Vec<Arbitrageur>,
     pub(crate) shocks: Vec<ScheduledShock>,
+    pub(crate) hazards: Vec<crate::shock::Hazard>,
     pub(crate) common_fault_events_per_year: f64,
     /// Steps between operators' checks for a profitable attack (None: attacks off).
     pub(crate) attack_check_steps: Option<u64>,
@@ -347,7 +348,9 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
     let liquidity = liquidity::resolve(&mut c, s, dt, &restaking);
     let markets = markets::resolve(&mut c, s, dt, &liquidity);
     let agents = agents::resolve(&mut c, s, dt, &liquidity, &markets);
-    let shocks = shocks::resolve(&mut c, s, dt, &restaking, &liquidity);
+    let names = shocks::Names { r: &restaking, l: &liquidity, m: &markets };
+    let shocks = shocks::resolve(&mut c, s, dt, &names);
+    let hazards = shocks::hazards(&mut c, s, dt, &names);
     if s.security.check_every.seconds() < s.time.step.seconds() {
         c.push("security.check_every", format!("must be at least one step ({})", s.time.step));
     }
@@ -388,6 +391,7 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
         liquidators: agents.liquidators,
         arbitrageurs: agents.arbitrageurs,
         shocks,
+        hazards,
         common_fault_events_per_year: s.faults.common_events_per_year,
         attack_check_steps: s.security.operator_attacks.then(|| (steps_of(s.security.check_every, dt) as u64).max(1)),
     })

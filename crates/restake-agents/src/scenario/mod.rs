@@ -8,10 +8,12 @@
 mod dist;
 mod duration;
 mod lending;
+mod shocks;
 
 pub use dist::Dist;
 pub use duration::Span;
 pub use lending::*;
+pub use shocks::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,6 +62,9 @@ pub struct Scenario {
     pub arbitrageurs: Vec<ArbitrageurConfig>,
     #[serde(default)]
     pub shocks: Vec<ShockConfig>,
+    /// Random hazards: layers that fail at random in Monte Carlo runs.
+    #[serde(default)]
+    pub hazards: Vec<HazardConfig>,
     /// Stakers who restake natively (no LRT): delegated stake that can be slashed.
     #[serde(default)]
     pub native_restakers: Vec<NativeRestakerConfig>,
@@ -562,49 +567,4 @@ fn default_recovery() -> Span {
 }
 fn default_take_profit() -> f64 {
     0.01
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum ShockConfig {
-    /// An AVS fault: `fraction` of the stake allocated to the AVS is slashed.
-    Slash { at: Span, avs: String, fraction: f64 },
-    /// ETH/USD falls by `fraction` at `at`, on top of its path.
-    EthCrash { at: Span, fraction: f64 },
-    /// Someone outside the population sells `lrt_amount` of the LRT into a pool (a DEX-only depeg).
-    PoolSell { at: Span, pool: String, lrt_amount: f64 },
-    /// Redemptions of an LRT are switched off (or on) at `at`.
-    Redemptions { at: Span, lrt: String, enabled: bool },
-    /// One correlated fault: every listed AVS slashes `fraction` of its allocated stake.
-    CorrelatedSlash { at: Span, avss: Vec<String>, fraction: f64 },
-    /// Beacon-chain slashing of `validators` (fraction) of an operator's validators, with the
-    /// initial and correlation penalties of the consensus specs.
-    BeaconSlash { at: Span, operator: String, validators: f64 },
-    /// A smart-contract exploit of an LRT: `stolen_fraction` of its assets (buffer and restaked
-    /// stake alike) is taken, and/or `minted` tokens are minted without backing and, if `dump`,
-    /// sold into the LRT's pool at once.
-    Exploit {
-        at: Span,
-        lrt: String,
-        #[serde(default)]
-        stolen_fraction: f64,
-        #[serde(default)]
-        minted: f64,
-        #[serde(default = "yes")]
-        dump: bool,
-    },
-}
-
-impl ShockConfig {
-    pub fn at(&self) -> Span {
-        match self {
-            ShockConfig::Slash { at, .. }
-            | ShockConfig::EthCrash { at, .. }
-            | ShockConfig::PoolSell { at, .. }
-            | ShockConfig::Redemptions { at, .. }
-            | ShockConfig::CorrelatedSlash { at, .. }
-            | ShockConfig::BeaconSlash { at, .. }
-            | ShockConfig::Exploit { at, .. } => *at,
-        }
-    }
 }

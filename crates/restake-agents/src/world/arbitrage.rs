@@ -204,7 +204,7 @@ impl World {
         // Premium: mint at NAV and sell down to NAV / (1 - fee).
         let ceiling = nav / (1.0 - fee);
         let arb = &self.agents.arbitrageurs[a];
-        if price > ceiling && arb.eth > 0.0 && arb.mint {
+        if price > ceiling && arb.eth > 0.0 && arb.mint && !self.liquidity.lrts[l].deposits_paused {
             let tokens = self.liquidity.pools[p].tokens_to_lower_price(ceiling).min(arb.eth / nav);
             if tokens > 1e-9 {
                 let eth_cost = tokens * nav;

@@ -183,6 +183,7 @@ impl World {
                 buffer_fraction: l.buffer_fraction,
                 redemptions_open: l.redemptions_open,
                 paused: false,
+                deposits_paused: false,
                 cooldown_steps: l.cooldown_steps,
                 claim: l.claim,
                 backing: l.backing,
@@ -227,6 +228,7 @@ impl World {
             dt_seconds: r.dt_seconds,
             eth: EthMarket::new(r.eth_usd, r.eth.clone()),
             shocks: r.shocks.clone(),
+            hazards: r.hazards.clone(),
             restaking: Restaking {
                 beacon: r.beacon.clone(),
                 protocols: r.protocols.clone(),
@@ -243,6 +245,7 @@ impl World {
                 pools,
                 lrt_pool: r.lrt_pool.clone(),
                 views: vec![LrtView::default(); n_lrts],
+                buy_backs: Vec::new(),
             },
             lending: Lending { markets },
             agents: Agents { cohorts, pop, liquidators: r.liquidators.clone(), arbitrageurs: r.arbitrageurs.clone() },

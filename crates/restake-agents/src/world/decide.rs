@@ -41,11 +41,24 @@ impl World {
             return (Intent::Hold, 0.0);
         }
         let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
+        // An exit wave: this agent leaves now, whatever the price (its best route; loopers unwind).
+        let forced = ctx.step >= pop.exit_at[i] as u64;
         // Agents look at their position now and then, not every minute.
-        if ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
+        if !forced && ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);
         }
         match pop.strategy[i] {
+            Strategy::Holder if forced => {
+                let v = &self.liquidity.views[cohort.lrt];
+                if pop.lrt[i] <= 0.0 {
+                    return (Intent::Hold, 0.0);
+                }
+                (best_exit(v, pop.queue_discount_rate[i]), 0.0)
+            }
+            Strategy::Looper | Strategy::Borrower if forced => match self.position(i) {
+                Some(p) if p.collateral > 0.0 => (Intent::Unwind, p.collateral),
+                _ => (Intent::Hold, 0.0),
+            },
             Strategy::Holder => {
                 let v = &self.liquidity.views[cohort.lrt];
                 // Herding: the more others have exited lately, the less loss it takes to follow them.

@@ -18,7 +18,7 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
-use crate::market::{Next, NoQuote, Quote, Target};
+use crate::market::{Next, NoQuote, OUTSIDE, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
@@ -151,7 +151,9 @@ impl World {
             liq.liquidations += 1;
             liq.profit_eth += eth_back - cost - gas;
             if out.no_collateral_left {
-                self.agents.pop.status[agent as usize] = Status::Liquidated;
+                if let Some(s) = self.agents.pop.status.get_mut(agent as usize) {
+                    *s = Status::Liquidated;
+                }
             }
             let done =
                 Done { repaid_eth: cost, seized: out.seized, bad_debt: out.bad_debt_eth, price: out.oracle_price };
@@ -299,7 +301,7 @@ impl World {
         let depth = cause.depth + 1;
         let mut e = Event::new(EventKind::Liquidation, Entity::Market(m as u32));
         e.round = round;
-        e.agent = Some(agent);
+        e.agent = (agent != OUTSIDE).then_some(agent);
         e.label = label;
         e.amount_eth = done.repaid_eth;
         e.amount_token = done.seized;
@@ -332,7 +334,7 @@ impl World {
     fn push_bad_debt(&mut self, m: usize, round: u32, agent: u32, bad_debt: f64, price: f64, cause: Option<u64>) {
         let mut e = Event::new(EventKind::BadDebt, Entity::Market(m as u32));
         e.round = round;
-        e.agent = Some(agent);
+        e.agent = (agent != OUTSIDE).then_some(agent);
         e.bad_debt = bad_debt;
         e.price_oracle = price;
         e.cause = cause;

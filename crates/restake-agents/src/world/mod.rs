@@ -17,6 +17,7 @@ pub mod batch;
 mod build;
 mod claims;
 mod decide;
+mod hazards;
 mod ledger;
 mod leverage;
 mod liquidation;
@@ -95,6 +96,8 @@ pub struct Liquidity {
     /// Main pool of each LRT (where holders sell).
     pub lrt_pool: Vec<usize>,
     pub views: Vec<LrtView>,
+    /// Manipulators' buy-backs due at the end of this step: (pool, ETH).
+    pub buy_backs: Vec<(usize, f64)>,
 }
 
 /// Lending markets (each owns its positions).
@@ -129,6 +132,7 @@ pub struct World {
     pub(crate) dt_seconds: f64,
     pub(crate) eth: EthMarket,
     pub(crate) shocks: Vec<ScheduledShock>,
+    pub(crate) hazards: Vec<crate::shock::Hazard>,
     pub(crate) restaking: Restaking,
     pub(crate) liquidity: Liquidity,
     pub(crate) lending: Lending,

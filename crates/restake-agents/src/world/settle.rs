@@ -6,6 +6,7 @@ use super::*;
 
 impl World {
     pub(super) fn settle_step(&mut self, ctx: &StepContext) -> Result<(), WorldError> {
+        self.buy_backs()?;
         self.outside_capital(ctx);
         self.arbitrage(ctx)?;
         self.liquidity_providers(ctx)?;

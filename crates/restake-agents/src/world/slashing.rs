@@ -75,13 +75,18 @@ impl World {
         oe.amount_eth = r.eth_slashed;
         oe.cause = Some(cause);
         let op_event = self.obs.events.push(oe);
-        self.propagate(o, r, op_event);
+        self.propagate_loss(o, r, op_event, true);
         r.eth_slashed
     }
 
-    /// Books a fall in operator `o`'s share value and tells every delegator.
-    fn propagate(&mut self, o: usize, r: SlashResult, op_event: u64) {
-        self.book_slashed(r.eth_slashed);
+    /// Books a fall in operator `o`'s share value and tells every delegator: slashed stake
+    /// (burned) or, with `slashed` false, stolen stake (it leaves to the attacker).
+    pub(super) fn propagate_loss(&mut self, o: usize, r: SlashResult, op_event: u64, slashed: bool) {
+        if slashed {
+            self.book_slashed(r.eth_slashed);
+        } else {
+            self.book_stolen(r.eth_slashed);
+        }
         let loss_per_share = r.share_value_before - r.share_value_after;
         for l in 0..self.liquidity.lrts.len() {
             let shares = self.liquidity.lrts[l].shares[o] + self.liquidity.lrts[l].withdrawing[o];
@@ -95,7 +100,9 @@ impl World {
             ne.cause = Some(op_event);
             let id = self.obs.events.push(ne);
             self.obs.nav_cause[l] = CauseRef { event: Some(id), depth: 0 };
-            self.liquidity.lrts[l].slashed_eth += shares * loss_per_share;
+            if slashed {
+                self.liquidity.lrts[l].slashed_eth += shares * loss_per_share;
+            }
         }
         for n in 0..self.restaking.natives.len() {
             let shares = self.restaking.natives[n].shares[o];
@@ -106,7 +113,9 @@ impl World {
             ne.amount_eth = shares * loss_per_share;
             ne.cause = Some(op_event);
             self.obs.events.push(ne);
-            self.restaking.natives[n].slashed_eth += shares * loss_per_share;
+            if slashed {
+                self.restaking.natives[n].slashed_eth += shares * loss_per_share;
+            }
         }
     }
 
@@ -151,7 +160,7 @@ impl World {
         e.amount_eth = r.eth_slashed;
         e.cause = Some(cause);
         let id = self.obs.events.push(e);
-        self.propagate(o, r, id);
+        self.propagate_loss(o, r, id, true);
     }
 
     /// Random faults: each AVS and operator has a Poisson hazard; common fault events hit
@@ -276,7 +285,7 @@ impl World {
                 be.amount_eth = r.eth_slashed;
                 be.cause = Some(id);
                 let bid = self.obs.events.push(be);
-                self.propagate(o, r, bid);
+                self.propagate_loss(o, r, bid, true);
             }
         }
         self.obs.tally.attacks += 1;

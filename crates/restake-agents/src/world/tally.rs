@@ -60,6 +60,10 @@ pub struct StepTally {
     pub by_round: Vec<(u32, u32, f64, u32)>,
     /// Lowest price each pool reached during the step (sales inside the step included).
     pub pool_min_price: Vec<f64>,
+    /// Exploits (scheduled or from hazards) in this step.
+    pub exploits: u32,
+    /// Hazards that fired in this step.
+    pub hazards: u32,
     /// Attacks operators carried out in this step, and the profit from corruption they took.
     pub attacks: u32,
     pub profit_from_corruption: f64,
@@ -79,6 +83,8 @@ impl StepTally {
         self.reverted_deleverages = 0;
         self.by_round.clear();
         self.pool_min_price.clear();
+        self.exploits = 0;
+        self.hazards = 0;
         self.attacks = 0;
         self.profit_from_corruption = 0.0;
     }

@@ -414,6 +414,31 @@ impl IsolatedMarket {
         amount
     }
 
+    /// Takes a position's collateral and books its whole debt as bad debt (Morpho's bad-debt
+    /// realisation, for a position whose collateral turned out worthless). Returns (collateral
+    /// taken, bad debt).
+    pub fn forfeit(&mut self, collateral: &mut f64, borrow_shares: &mut f64) -> (f64, f64) {
+        let taken = self.release_collateral(collateral, f64::INFINITY);
+        let bad = self.debt_of(*borrow_shares);
+        if *borrow_shares > 0.0 {
+            self.move_borrow_shares(*borrow_shares, 0.0);
+            *borrow_shares = 0.0;
+            self.total_supply_assets = (self.total_supply_assets - bad).max(0.0);
+            self.bad_debt_realised += bad;
+        }
+        (taken, bad)
+    }
+
+    /// `assets` given to the suppliers (a bail-out or funds an attacker returned): supply assets
+    /// grow, shares do not, so every supplier's claim is worth more. Returns what was taken in.
+    pub fn donate(&mut self, assets: f64) -> f64 {
+        if !(assets > 0.0 && assets.is_finite()) {
+            return 0.0;
+        }
+        self.total_supply_assets += assets;
+        assets
+    }
+
     /// Borrow `assets`; returns the borrow shares minted. Fails if the position would be unhealthy
     /// or the market lacks liquidity (Morpho reverts in both cases).
     pub fn borrow(

@@ -260,3 +260,17 @@ fn issues_report_every_bad_field() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_forfeited_position_is_bad_debt_of_the_suppliers() {
+    // Morpho socialises bad debt: total supply assets fall by the debt written off.
+    let (mut m, _, mut coll, mut shares) = setup();
+    let debt = m.debt_of(shares);
+    let supply = m.total_supply_assets();
+    let c0 = coll;
+    let (taken, bad) = m.forfeit(&mut coll, &mut shares);
+    assert_eq!((taken, coll, shares), (c0, 0.0, 0.0));
+    assert!((bad - debt).abs() < 1e-12);
+    assert!((m.total_supply_assets() - (supply - debt)).abs() < 1e-9);
+    assert!((m.bad_debt_realised() - debt).abs() < 1e-12);
+}

@@ -81,6 +81,9 @@ pub struct PooledMarket {
     /// `emode_collateral[e * n + r]`: reserve r is collateral of category e.
     emode_collateral: Vec<bool>,
     emode_borrowable: Vec<bool>,
+    /// Reserves frozen by governance (`PoolConfigurator.setReserveFreeze`): no new supply or
+    /// borrowing; withdrawals, repayments and liquidations go on.
+    frozen: Vec<bool>,
 }
 
 impl PooledMarket {
@@ -102,6 +105,7 @@ impl PooledMarket {
             params,
             emode_collateral,
             emode_borrowable,
+            frozen: vec![false; n],
         })
     }
 

@@ -12,6 +12,9 @@ impl PooledMarket {
         self.check_reserve(r)?;
         self.check_account(acct)?;
         check_amount("supply amount", amount)?;
+        if self.frozen[r] {
+            return Err(LendingError::ReserveFrozen { reserve: r });
+        }
         let st = &self.reserves[r];
         if let Some(cap) = self.params.reserves[r].supply_cap {
             let would_be = st.total_supply() + amount;
@@ -149,6 +152,9 @@ impl PooledMarket {
         if !p.borrowing_enabled {
             return Err(LendingError::BorrowingNotEnabled { reserve: r });
         }
+        if self.frozen[r] {
+            return Err(LendingError::ReserveFrozen { reserve: r });
+        }
         if let Some(e) = acct.emode
             && !self.borrowable_in_emode(Some(e), r)
         {
@@ -232,5 +238,64 @@ impl PooledMarket {
             }
         }
         Ok(())
+    }
+
+    /// Freezes reserve `r` as Aave's risk admins do with a collateral in trouble: no new supply or
+    /// borrowing of it, and its LTV set to 0 so that it backs no new borrowing either (its
+    /// liquidation threshold still counts, so nobody becomes liquidatable by the freeze).
+    pub fn freeze_reserve(&mut self, r: usize) -> Result<(), LendingError> {
+        self.check_reserve(r)?;
+        self.frozen[r] = true;
+        self.params.reserves[r].ltv = 0.0;
+        Ok(())
+    }
+
+    pub fn is_frozen(&self, r: usize) -> bool {
+        self.frozen.get(r).copied().unwrap_or(false)
+    }
+
+    /// Takes everything an account supplied out of the reserves (as far as their cash allows) and
+    /// books all its debt as deficits: a position whose collateral turned out worthless (tokens
+    /// released without backing and ring-fenced by their issuer). Returns the collateral taken per
+    /// reserve and the deficit booked per reserve.
+    pub fn forfeit(&mut self, acct: &mut Account) -> Result<(Vec<f64>, Vec<f64>), LendingError> {
+        self.check_account(acct)?;
+        let n = self.reserves.len();
+        let mut taken = vec![0.0; n];
+        for (r, t) in taken.iter_mut().enumerate() {
+            let balance = acct.supplied_scaled[r] * self.reserves[r].liquidity_index;
+            if balance > 0.0 {
+                let out = balance.min(self.reserves[r].cash.max(0.0));
+                self.take_supply(acct, r, out, balance);
+                *t = out;
+            }
+        }
+        let mut deficits = vec![0.0; n];
+        for (r, d) in deficits.iter_mut().enumerate() {
+            let st = &mut self.reserves[r];
+            let debt = acct.debt_scaled[r] * st.borrow_index;
+            if debt > 0.0 {
+                st.move_debt(acct.debt_scaled[r], 0.0);
+                acct.debt_scaled[r] = 0.0;
+                st.deficit += debt;
+                *d = debt;
+            }
+        }
+        Ok((taken, deficits))
+    }
+
+    /// `amount` of reserve `r`'s asset paid in to cover its deficit (a bail-out or funds an
+    /// attacker returned); what exceeds the deficit goes to the treasury as aTokens, so cash +
+    /// debt + deficit = supply still holds. Returns what was taken in.
+    pub fn cover_deficit(&mut self, r: usize, amount: f64) -> f64 {
+        if self.check_reserve(r).is_err() || !(amount > 0.0 && amount.is_finite()) {
+            return 0.0;
+        }
+        let st = &mut self.reserves[r];
+        let covered = amount.min(st.deficit);
+        st.deficit -= covered;
+        st.cash += amount;
+        st.treasury_scaled += (amount - covered) / st.liquidity_index;
+        amount
     }
 }

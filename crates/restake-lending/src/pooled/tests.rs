@@ -423,3 +423,47 @@ fn a_liquidator_takes_atokens_when_the_collateral_reserve_has_no_cash() {
     assert_eq!(after.cash, before.cash, "no cash left the reserve");
     assert!((after.total_supply() - before.total_supply()).abs() < 1e-9, "total supply unchanged");
 }
+
+#[test]
+fn a_frozen_collateral_backs_no_new_borrowing_and_takes_no_supply() {
+    // 100 wstETH at 2 ETH, LTV 75%: 150 ETH may be borrowed before the freeze, none after; the
+    // liquidation threshold still counts (HF unchanged: nobody is liquidated by a freeze).
+    let (mut m, _, mut b) = setup(100.0, 0.0);
+    let p = prices(2.0);
+    assert!((m.max_borrow(&b, WETH, &p).unwrap() - 150.0).abs() < 1e-9);
+    m.borrow(&mut b, WETH, 50.0, &p).unwrap();
+    let hf = m.health_factor(&b, &p).unwrap();
+    m.freeze_reserve(WSTETH).unwrap();
+    assert_eq!(m.max_borrow(&b, WETH, &p).unwrap(), 0.0);
+    assert!(matches!(m.borrow(&mut b, WETH, 1.0, &p), Err(LendingError::InsufficientCollateral { .. })));
+    assert!(matches!(m.supply(&mut b, WSTETH, 1.0), Err(LendingError::ReserveFrozen { .. })));
+    assert_eq!(m.health_factor(&b, &p).unwrap(), hf);
+    // Repaying still works.
+    assert_eq!(m.repay(&mut b, WETH, 10.0).unwrap(), 10.0);
+}
+
+#[test]
+fn a_forfeited_account_books_its_whole_debt_as_deficit() {
+    let (mut m, _, mut b) = setup(100.0, 120.0);
+    let before = m.reserves()[WETH].deficit;
+    let (taken, deficits) = m.forfeit(&mut b).unwrap();
+    assert!((taken[WSTETH] - 100.0).abs() < 1e-9, "the collateral is taken out of the reserve");
+    assert!((deficits[WETH] - 120.0).abs() < 1e-9);
+    assert!((m.reserves()[WETH].deficit - before - 120.0).abs() < 1e-9);
+    assert!(!b.has_debt() && m.supplied(&b, WSTETH) == 0.0);
+    // cash + debt + deficit = supply still holds for the loan reserve.
+    let st = &m.reserves()[WETH];
+    assert!((st.cash + st.total_debt() + st.deficit - st.total_supply()).abs() < 1e-9);
+}
+
+#[test]
+fn a_bail_out_covers_the_deficit_first() {
+    let (mut m, _, mut b) = setup(100.0, 120.0);
+    m.forfeit(&mut b).unwrap();
+    assert!((m.cover_deficit(WETH, 50.0) - 50.0).abs() < 1e-12);
+    assert!((m.reserves()[WETH].deficit - 70.0).abs() < 1e-9, "120 - 50");
+    m.cover_deficit(WETH, 100.0);
+    let st = &m.reserves()[WETH];
+    assert_eq!(st.deficit, 0.0);
+    assert!((st.cash + st.total_debt() + st.deficit - st.total_supply()).abs() < 1e-9, "the excess is the treasury's");
+}
