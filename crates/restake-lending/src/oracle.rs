@@ -149,6 +149,8 @@ pub struct OracleState {
     /// CAPO snapshot ratio and the years elapsed since it.
     snapshot: Option<f64>,
     years_since_snapshot: f64,
+    /// A snapshot was just set: the next update reads it as set (its age does not grow yet).
+    snapshot_fresh: bool,
     reported: Option<f64>,
     frozen: bool,
     override_price: Option<f64>,
@@ -167,6 +169,7 @@ impl OracleState {
             fresh: Ring::new(params.delay_steps + 1),
             snapshot: None,
             years_since_snapshot: 0.0,
+            snapshot_fresh: false,
             reported: None,
             frozen: false,
             override_price: None,
@@ -199,7 +202,9 @@ impl OracleState {
                     Some(g) => {
                         let snap = match self.snapshot {
                             Some(s) => {
-                                self.years_since_snapshot += dt_years;
+                                if !std::mem::take(&mut self.snapshot_fresh) {
+                                    self.years_since_snapshot += dt_years;
+                                }
                                 s
                             }
                             None => {
@@ -245,8 +250,8 @@ impl OracleState {
     }
 
     /// Sets a growth-capped exchange-rate oracle's snapshot (Aave CAPO `setCapParameters`): the
-    /// cap becomes `ratio x (1 + max_growth_per_year x years)`, `years` after the snapshot now,
-    /// growing from there. An error for any other kind.
+    /// cap becomes `ratio x (1 + max_growth_per_year x years)`, `years` after the snapshot now
+    /// (the next update reports it so), growing from there. An error for any other kind.
     pub fn set_snapshot(&mut self, ratio: f64, years_since: f64) -> Result<(), LendingError> {
         if !matches!(self.params.kind, OracleKind::ExchangeRate { max_growth_per_year: Some(_) }) {
             return Err(LendingError::InvalidConfig {
@@ -258,6 +263,7 @@ impl OracleState {
         check_dt(years_since)?;
         self.snapshot = Some(ratio);
         self.years_since_snapshot = years_since;
+        self.snapshot_fresh = true;
         Ok(())
     }
 

@@ -194,7 +194,7 @@ fn resolve_one(
                 && n.m.complete
                 && !accepts_collateral(&n.m.specs[m].book, k)
             {
-                c.push(p("market"), format!("market `{}` does not take {lrt} as collateral", n.m.specs[m].id));
+                c.push(p("market"), format!("market `{}` does not take {lrt} as collateral", s.markets[m].id));
             }
             let market = match m {
                 Some(None) => return None,
@@ -205,7 +205,7 @@ fn resolve_one(
                 let ring_fenced = *allocation == Allocation::RingFenced;
                 let label = format!(
                     "bridge exploit: {minted} unbacked {lrt} released{}{}",
-                    market.map_or(String::new(), |m| format!(", borrowed against on {}", n.m.specs[m].id)),
+                    market.map_or(String::new(), |m| format!(", borrowed against on {}", s.markets[m].id)),
                     if ring_fenced { " (ring-fenced)" } else { " (loss shared by all holders)" }
                 );
                 (
