@@ -1,8 +1,8 @@
 //! Random scenarios around the shipped ones, as a new user would try them: pool depths and
 //! imbalance, wealth and its dispersion, looper shares, market parameters, liquidator and
 //! arbitrage and outside capital, buffers, exits (cooldown, claim rule, backing, instant route,
-//! redemptions open or not), rate-oracle pools, liquidity providers who leave, and shock sizes,
-//! all drawn at random; small populations and short
+//! redemptions open or not), rate-oracle pools, liquidity providers who leave, shock sizes and
+//! one more shock of the catalogue, all drawn at random; small populations and short
 //! horizons so that a thousand of them run in seconds. Each one is either refused by the resolve
 //! pass with a message that names a field, or runs with the accounting invariants checked after
 //! every step and no error. Never a panic.
@@ -12,7 +12,8 @@ use common::config;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use restake_agents::scenario::{
-    BackingConfig, ClaimConfig, Dist, InstantConfig, LpConfig, PoolRate, RedemptionMode, Scenario, ShockConfig, Span,
+    Allocation, BackingConfig, ClaimConfig, Dist, InstantConfig, LpConfig, OracleFailure, PoolRate, RecoveryConfig,
+    RedemptionMode, Scenario, ShockConfig, Span,
 };
 use restake_agents::{resolve, run_once};
 use restake_engine::NullRecorder;
@@ -51,6 +52,8 @@ struct Knobs {
     outside_capital: f64,
     nav_rate: bool,
     lp_share: f64,
+    /// A shock of the catalogue added to the scenario's own (0: none).
+    extra_shock: usize,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
@@ -60,12 +63,13 @@ fn knobs() -> impl Strategy<Value = Knobs> {
     let instant = prop::option::of((0.0f64..0.01, 0.0f64..0.05, 0.0f64..1.0));
     let d =
         (0u64..240, 0usize..3, any::<bool>(), instant, any::<bool>(), 0.0f64..100_000.0, any::<bool>(), 0.0f64..0.95);
-    (a, b, c, d).prop_map(
+    (a, b, c, d, 0usize..=EXTRA_SHOCKS).prop_map(
         |(
             (base, seed, hours, agents, pool_eth, pool_lrt, amp),
             (pool_fee, wealth, sigma, looper_share, lltv, idle, buffer),
             (liquidator_capital, liquidators, arb_capital, shock_size, shock_hour, borrower_wealth),
             (cooldown_hours, claim, liquid_backing, instant, redemptions_open, outside_capital, nav_rate, lp_share),
+            extra_shock,
         )| Knobs {
             base,
             seed,
@@ -95,8 +99,79 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             outside_capital,
             nav_rate,
             lp_share,
+            extra_shock,
         },
     )
+}
+
+/// How many catalogue shocks `extra_shock` chooses from.
+const EXTRA_SHOCKS: usize = 14;
+
+/// Catalogue shock `k` (1-based) on the scenario's first entities, of size `size` in [0, 1).
+fn extra_shock(s: &Scenario, k: usize, at: Span, size: f64) -> Option<ShockConfig> {
+    let lrt = s.lrts.first()?.id.clone();
+    let pool = s.pools.iter().find(|p| p.lrt == lrt).map(|p| p.id.clone());
+    let market = s.markets.first().map(|m| m.id.clone());
+    let pooled = s.markets.iter().find(|m| !m.reserves.is_empty()).map(|m| m.id.clone());
+    let size = size.clamp(0.01, 0.95);
+    Some(match k {
+        1 => ShockConfig::EthCrash { at, fraction: size * 0.8, over: Some(Span::hours(3)), volatility: 0.8 },
+        2 => ShockConfig::VaultExploit {
+            at,
+            protocol: s.restaking_protocols.first()?.id.clone(),
+            fraction: size,
+            recovery: Some(RecoveryConfig { after: Span::hours(2), fraction: 0.5 }),
+        },
+        3 => ShockConfig::BridgeExploit {
+            at,
+            lrt,
+            minted: size * 10_000.0,
+            market,
+            allocation: if size > 0.5 { Allocation::RingFenced } else { Allocation::Shared },
+            freeze: size > 0.3,
+            recovery: None,
+        },
+        4 => ShockConfig::MarketExploit {
+            at,
+            market: market?,
+            fraction: size,
+            recovery: Some(RecoveryConfig { after: Span::hours(1), fraction: 0.3 }),
+        },
+        5 => ShockConfig::PoolExploit {
+            at,
+            pool: pool?,
+            fraction: size * 0.9,
+            recovery: Some(RecoveryConfig { after: Span::hours(1), fraction: 0.5 }),
+        },
+        6 => ShockConfig::Oracle {
+            at,
+            market: market?,
+            asset: None,
+            failure: OracleFailure::Offset,
+            offset: -size * 0.2,
+        },
+        7 => ShockConfig::Oracle { at, market: market?, asset: None, failure: OracleFailure::Freeze, offset: 0.0 },
+        8 => ShockConfig::OracleManipulation {
+            at,
+            pool: pool?,
+            lrt_amount: (size * 20_000.0).min(s.lrts[0].passive_supply),
+        },
+        9 => ShockConfig::ExitWave { at, lrt: Some(lrt), cohort: None, share: size, over: Span::hours(2) },
+        10 => ShockConfig::LenderRun { at, market: market?, share: size },
+        11 => ShockConfig::Delist { at, pool: pool?, share: size * 0.9 },
+        12 => ShockConfig::FreezeCollateral { at, market: pooled?, asset: Some(lrt) },
+        13 => ShockConfig::Pause { at, lrt, deposits: Some(true), withdrawals: Some(size > 0.5) },
+        14 => ShockConfig::Exploit {
+            at,
+            lrt,
+            stolen_fraction: size,
+            minted: size * 1000.0,
+            dump: true,
+            freeze: true,
+            recovery: Some(RecoveryConfig { after: Span::hours(1), fraction: 0.5 }),
+        },
+        _ => return None,
+    })
 }
 
 /// The shipped scenario `k.base` with every knob applied.
@@ -178,6 +253,9 @@ fn scenario(k: &Knobs) -> Scenario {
             ShockConfig::Exploit { stolen_fraction, .. } => *stolen_fraction = k.shock_size,
             _ => {}
         }
+    }
+    if let Some(extra) = extra_shock(&s, k.extra_shock, at, k.shock_size) {
+        s.shocks.push(extra);
     }
     s
 }
@@ -285,6 +363,7 @@ fn a_usd_reserve_that_starts_empty_keeps_its_books() {
         outside_capital: 0.0,
         nav_rate: false,
         lp_share: 0.0,
+        extra_shock: 0,
     };
     assert_eq!(one(&k), Ok(true));
 }

@@ -43,15 +43,31 @@ pub fn load(path: Option<&Path>, sets: &[String]) -> Result<LoadedScenario, Inpu
         }
         None => BASELINE.to_string(),
     };
-    let text = apply_overrides(&name, &text, sets)?;
+    let mut loaded = load_text(&name, &text, sets)?;
+    loaded.path = path.map(Path::to_path_buf);
+    Ok(loaded)
+}
+
+/// The text of the scenario at `path` (the built-in baseline without one).
+pub fn read_text(path: Option<&Path>) -> Result<String, InputError> {
+    match path {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| InputError(format!("{}: cannot read the scenario file: {e}", p.display()))),
+        None => Ok(BASELINE.to_string()),
+    }
+}
+
+/// Overrides, parses and resolves scenario `text` (errors name `name`, the line and the field).
+pub fn load_text(name: &str, text: &str, sets: &[String]) -> Result<LoadedScenario, InputError> {
+    let text = apply_overrides(name, text, sets)?;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| {
         let at = e.span().map(|s| line_col(&text, s.start));
         let loc = at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
         let hint = if sets.is_empty() { String::new() } else { format!(" (after --set {})", sets.join(", ")) };
         InputError(format!("{name}{loc}: {}{hint}", e.message().trim_end()))
     })?;
-    let resolved = resolve(&scenario).map_err(|issues| describe_issues(&name, &text, &issues))?;
-    Ok(LoadedScenario { scenario, resolved, path: path.map(Path::to_path_buf), overrides: sets.to_vec() })
+    let resolved = resolve(&scenario).map_err(|issues| describe_issues(name, &text, &issues))?;
+    Ok(LoadedScenario { scenario, resolved, path: None, overrides: sets.to_vec() })
 }
 
 /// One paragraph listing every issue with its file and line.

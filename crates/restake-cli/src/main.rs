@@ -14,6 +14,7 @@ mod output;
 mod run_cmd;
 mod runner;
 mod security_cmd;
+mod stress;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,9 @@ enum Command {
     Merge(sweep::merge::MergeArgs),
     /// Write sbatch scripts that run a sweep as a Slurm job array plus a dependent merge job.
     Slurm(sweep::slurm::SlurmArgs),
+    /// Run a scenario under every stress of the library (and your own): one report, a row per
+    /// stress with intervals across replications, the worst case drawn.
+    Stress(stress::StressArgs),
 }
 
 /// Input problems (bad scenario, bad arguments) exit with 2; failures while running with 1.
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge::merge_cmd(args),
         Command::Slurm(args) => sweep::slurm::slurm(args),
+        Command::Stress(args) => stress::stress(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

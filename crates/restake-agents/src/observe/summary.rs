@@ -111,7 +111,7 @@ fn start_acc(r: &Reduce, w: &World) -> Acc {
             Acc::Drawdown { start: v, min: v }
         }
         Reduce::Ratio(a, b, _) => Acc::Ratio(Box::new(start_acc(a, w)), Box::new(start_acc(b, w))),
-        Reduce::Rounds { .. } | Reduce::RetailLoss(_) | Reduce::LiquidatedAgents => Acc::End,
+        Reduce::Rounds { .. } | Reduce::RetailLoss(_) | Reduce::ClassLoss(_) | Reduce::LiquidatedAgents => Acc::End,
     }
 }
 
@@ -193,6 +193,18 @@ impl SummaryRecorder {
                     LossStat::Quantile(_) if l.is_empty() => return None,
                     LossStat::Quantile(q) => quantile_sorted(l, *q),
                 }
+            }
+            (Acc::End, Reduce::ClassLoss(class)) => {
+                let pop = &w.agents.pop;
+                let (mut sum, mut n) = (0.0, 0usize);
+                for i in (0..pop.len()).filter(|&i| pop.strategy[i] == *class) {
+                    sum += 1.0 - w.wealth_of(i) / pop.initial_wealth[i];
+                    n += 1;
+                }
+                if n == 0 {
+                    return None;
+                }
+                sum / n as f64
             }
             (Acc::End, Reduce::LiquidatedAgents) => {
                 w.agents.pop.status.iter().filter(|&&x| x == Status::Liquidated).count() as f64

@@ -99,6 +99,9 @@ pub enum Reduce {
     Rounds { market: Option<u32>, bin: usize, count: bool },
     /// A statistic of retail agents' losses (1 - wealth / initial wealth) at the end.
     RetailLoss(LossStat),
+    /// Mean loss (1 - wealth / initial wealth) of the agents following one strategy, at the end
+    /// (undefined if there are none).
+    ClassLoss(crate::population::Strategy),
     /// Agents whose position was liquidated to nothing, at the end.
     LiquidatedAgents,
 }
@@ -171,6 +174,9 @@ pub mod names {
     pub const CASCADE_DEPTH: &str = "cascade_depth";
     pub const RETAIL_EXITS: &str = "retail_exits";
     pub const RETAIL_LOSS_MEAN: &str = "retail_loss_mean";
+    pub const LOSS_HOLDERS: &str = "loss_holders_mean";
+    pub const LOSS_LOOPERS: &str = "loss_loopers_mean";
+    pub const LOSS_BORROWERS: &str = "loss_borrowers_mean";
     pub const RETAIL_LOSS_P95: &str = "retail_loss_p95";
     pub const MAX_DEPEG: &str = "max_depeg";
     pub const HOURS_DEPEGGED_1PCT: &str = "hours_depegged_1pct";

@@ -1,6 +1,7 @@
 //! What a run cost: liquidations, bad debt, slashing, the cascade, TVL, exits and retail losses.
 
 use super::*;
+use crate::population::Strategy;
 use MetricKind::{F64, I64};
 use Scope::*;
 use Tail::Upper;
@@ -65,6 +66,18 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         };
         let doc = "quantile of retail losses across agents (type 7)";
         out.push(d(Run, &name, Upper, F64, "fraction", doc, move |_, _| Reduce::RetailLoss(LossStat::Quantile(q))));
+    }
+    for (name, class, who) in [
+        (LOSS_HOLDERS, Strategy::Holder, "holders"),
+        (LOSS_LOOPERS, Strategy::Looper, "loopers"),
+        (LOSS_BORROWERS, Strategy::Borrower, "ETH-collateral borrowers"),
+    ] {
+        let doc = match who {
+            "holders" => "mean loss of holders (no borrowing)",
+            "loopers" => "mean loss of loopers (LRT collateral, ETH debt)",
+            _ => "mean loss of ETH-collateral USD borrowers",
+        };
+        out.push(d(Run, name, Upper, F64, "fraction", doc, move |_, _| Reduce::ClassLoss(class)));
     }
     out
 }
