@@ -71,6 +71,8 @@ pub enum Shock {
         lrt: usize,
         minted: f64,
         market: Option<usize>,
+        /// Tokens deposited on `market` (the rest the attacker keeps, or dumps when shared).
+        deposited: f64,
         ring_fenced: bool,
         freeze: bool,
         recovery: Option<Recovery>,

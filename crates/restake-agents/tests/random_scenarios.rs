@@ -127,6 +127,7 @@ fn extra_shock(s: &Scenario, k: usize, at: Span, size: f64) -> Option<ShockConfi
             lrt,
             minted: size * 10_000.0,
             market,
+            deposited: if size > 0.7 { Some(size * 5_000.0) } else { None },
             allocation: if size > 0.5 { Allocation::RingFenced } else { Allocation::Shared },
             freeze: size > 0.3,
             recovery: None,

@@ -140,6 +140,7 @@ fn bridge(allocation: Allocation) -> ShockConfig {
         lrt: "L".into(),
         minted: 500.0,
         market: Some("m".into()),
+        deposited: None,
         allocation,
         freeze: false,
         recovery: None,

@@ -43,6 +43,9 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
         let herd = c.dist(&p("herd_sensitivity"), &r.herd_sensitivity, 0.0, 10.0);
         let disc = c.dist(&p("queue_discount_rate"), &r.queue_discount_rate, 0.0, 100.0);
         let slip = c.dist(&p("slippage_tolerance"), &r.slippage_tolerance, 0.0, 1.0);
+        if let Some(e) = r.entry_price {
+            c.range(p("entry_price"), e, 0.0, 100.0, true, false);
+        }
         c.range(p("attention_per_day"), r.attention_per_day, 0.0, 1440.0, true, false);
         let weights = wealth_weights(c, p("wealth_sigma"), r.wealth_sigma.clamp(0.0, 5.0));
         let pool = lrt.and_then(|x| l.lrt_pool.get(x).copied()).filter(|&k| k != usize::MAX);
@@ -63,7 +66,7 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
         };
         let spec = market.and_then(|k| m.specs.get(k).filter(|_| m.complete));
         let leg = match (spec, lrt) {
-            (Some(spec), Some(lrt)) => looper_leg(c, i, r.emode.as_deref(), spec, lrt, &r.lrt),
+            (Some(spec), Some(lrt)) => looper_leg(c, i, r.emode.as_deref(), r.debt.as_deref(), spec, lrt, &r.lrt),
             _ => None,
         };
         let (
@@ -86,6 +89,7 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
         }
         retail.push(RetailCohortSpec {
             id: r.id.clone(),
+            entry_price: r.entry_price,
             lrt,
             pool,
             market,
@@ -181,6 +185,7 @@ fn looper_leg(
     c: &mut Checker,
     i: usize,
     emode: Option<&str>,
+    debt: Option<&str>,
     spec: &MarketSpec,
     lrt: usize,
     lrt_id: &str,
@@ -188,24 +193,34 @@ fn looper_leg(
     let p = |f: &str| format!("retail[{i}].{f}");
     let id = &spec.id;
     let collateral = Asset::Lrt(lrt);
+    let debt_asset = match debt {
+        None | Some("ETH") => Asset::Eth,
+        Some("USD") => Asset::Usd,
+        Some(other) => {
+            c.push(p("debt"), format!("loopers borrow \"ETH\" or \"USD\", got \"{other}\""));
+            return None;
+        }
+    };
     let emode = match emode {
         None => None,
-        Some(label) => match spec.emode_labels().iter().position(|x| x == label) {
-            None => {
-                let known = spec.emode_labels().join(", ");
-                c.push(p("emode"), format!("market `{id}` has no e-mode `{label}`; defined: [{known}]"));
-                return None;
-            }
-            Some(e) => {
-                if !spec.emode_allows(e, collateral, Asset::Eth) {
-                    c.push(
-                        p("emode"),
-                        format!("e-mode `{label}` must list `{lrt_id}` as collateral and ETH as borrowable"),
-                    );
+        Some(label) => {
+            match spec.emode_labels().iter().position(|x| x == label) {
+                None => {
+                    let known = spec.emode_labels().join(", ");
+                    c.push(p("emode"), format!("market `{id}` has no e-mode `{label}`; defined: [{known}]"));
+                    return None;
                 }
-                Some(e)
+                Some(e) => {
+                    if !spec.emode_allows(e, collateral, debt_asset) {
+                        c.push(
+                        p("emode"),
+                        format!("e-mode `{label}` must list `{lrt_id}` as collateral and the cohort's debt as borrowable"),
+                    );
+                    }
+                    Some(e)
+                }
             }
-        },
+        }
     };
     let (weight, _) = spec.collateral_weights(collateral, emode);
     let (Some(coll_reserve), true) = (spec.reserve_of(collateral), weight > 0.0) else {
@@ -215,14 +230,15 @@ fn looper_leg(
         );
         return None;
     };
-    let Some(debt_reserve) = spec.reserve_of(Asset::Eth).filter(|_| spec.lends(Asset::Eth)) else {
+    let name = if debt_asset == Asset::Usd { "USD" } else { "ETH" };
+    let Some(debt_reserve) = spec.reserve_of(debt_asset).filter(|_| spec.lends(debt_asset)) else {
         c.push(
             p("market"),
-            format!("market `{id}` has no ETH reserve with borrowing_enabled = true for loopers to borrow"),
+            format!("market `{id}` has no {name} reserve with borrowing_enabled = true for loopers to borrow"),
         );
         return None;
     };
-    Some(Leg { collateral, debt: Asset::Eth, coll_reserve, debt_reserve, emode })
+    Some(Leg { collateral, debt: debt_asset, coll_reserve, debt_reserve, emode })
 }
 
 /// Loopers borrow to their target health factor at the start: C (p - P_o w / h) = W. A target

@@ -135,6 +135,8 @@ pub(crate) struct LpSpec {
 #[derive(Clone, Debug)]
 pub(crate) struct RetailCohortSpec {
     pub id: String,
+    /// What the cohort paid per token (None: the pool price at the start).
+    pub entry_price: Option<f64>,
     pub lrt: usize,
     pub pool: usize,
     pub market: Option<usize>,

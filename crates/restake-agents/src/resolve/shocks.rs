@@ -185,8 +185,12 @@ fn resolve_one(
                 (Shock::VaultExploit { protocol: k, fraction: *fraction, recovery }, label)
             })
         }
-        ShockConfig::BridgeExploit { lrt, minted, market, allocation, freeze, recovery: rec, .. } => {
+        ShockConfig::BridgeExploit { lrt, minted, market, deposited, allocation, freeze, recovery: rec, .. } => {
             c.range(p("minted"), *minted, 0.0, f64::INFINITY, true, true);
+            if let Some(d) = deposited {
+                c.range(p("deposited"), *d, 0.0, *minted, false, false);
+            }
+            let deposited = deposited.unwrap_or(*minted);
             let recovery = recovery(c, &p("recovery"), rec, dt);
             let m = market.as_ref().map(|id| lookup(c, p("market"), id, &n.m.ids));
             let lrt_k = lookup(c, p("lrt"), lrt, &l.lrt_ids);
@@ -209,7 +213,15 @@ fn resolve_one(
                     if ring_fenced { " (ring-fenced)" } else { " (loss shared by all holders)" }
                 );
                 (
-                    Shock::BridgeExploit { lrt: k, minted: *minted, market, ring_fenced, freeze: *freeze, recovery },
+                    Shock::BridgeExploit {
+                        lrt: k,
+                        minted: *minted,
+                        market,
+                        deposited,
+                        ring_fenced,
+                        freeze: *freeze,
+                        recovery,
+                    },
                     label,
                 )
             })

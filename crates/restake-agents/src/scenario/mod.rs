@@ -469,6 +469,15 @@ pub struct RetailCohortConfig {
     /// E-mode category (by label) loopers enter on a pooled market.
     #[serde(default)]
     pub emode: Option<String>,
+    /// What the cohort paid per token, the reference of its losses (default: the pool price at
+    /// the start; a replay that starts mid-crisis sets what holders paid before it).
+    #[serde(default)]
+    pub entry_price: Option<f64>,
+    /// What loopers borrow: `ETH` (default: a leveraged staking loop) or `USD` on a pooled
+    /// market (a stablecoin loan against the LRT, as Celsius held against stETH in 2022: its
+    /// health falls with ETH/USD as well as with the LRT's price).
+    #[serde(default)]
+    pub debt: Option<String>,
     /// Total wealth of the cohort in ETH, split across agents by `wealth_sigma`.
     pub wealth_total: f64,
     /// Dispersion of log wealth (lognormal weights).

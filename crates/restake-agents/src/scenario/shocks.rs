@@ -84,6 +84,9 @@ pub enum ShockConfig {
         minted: f64,
         #[serde(default)]
         market: Option<String>,
+        /// How many of the tokens the attacker deposits on `market` (default: all of them).
+        #[serde(default)]
+        deposited: Option<f64>,
         #[serde(default)]
         allocation: Allocation,
         #[serde(default)]

@@ -83,7 +83,8 @@ impl World {
                         let (po, weight, ltv) = markets[m].collateral_terms(leg.coll_reserve, leg.emode);
                         let h = clamp_target(&mut pop, i, weight, ltv);
                         let collateral = w / (p0 - po * weight / h);
-                        let debt = collateral * po * weight / h;
+                        // Debt worth C P_o w / h ETH, in the debt asset's units (USD at its oracle).
+                        let debt = collateral * po * weight / h / markets[m].debt_price(leg.debt_reserve);
                         if !markets[m].holds_collateral_as_cash() {
                             held_as_collateral[i] = collateral;
                         }
@@ -107,7 +108,7 @@ impl World {
                 leg: c.leg,
                 attention: c.attention,
                 range,
-                entry_price: p0,
+                entry_price: c.entry_price.unwrap_or(p0),
             });
         }
         for b in &r.borrowers {

@@ -45,6 +45,7 @@ impl World {
                     lrt,
                     minted: loss.max(0.0) * self.liquidity.lrts[lrt].supply,
                     market,
+                    deposited: loss.max(0.0) * self.liquidity.lrts[lrt].supply,
                     ring_fenced: false,
                     freeze: false,
                     recovery: None,

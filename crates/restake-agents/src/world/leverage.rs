@@ -127,7 +127,10 @@ impl World {
     /// short revert.
     pub(super) fn sale_repays(&self, i: usize, sold: f64, proceeds: f64) -> bool {
         let Some(p) = self.position(i) else { return false };
-        let repaid = proceeds.min(p.debt);
+        let leg = self.agents.cohorts[self.agents.pop.cohort[i] as usize].leg;
+        // Proceeds in ETH buy the debt asset at its market price.
+        let per_eth = leg.map_or(1.0, |g| 1.0 / self.market_price(g.debt));
+        let repaid = (proceeds * per_eth).min(p.debt);
         let debt_left = (p.debt - repaid) * p.debt_price;
         let limit_left = p.limit - sold.min(p.collateral) * p.coll_price * p.weight;
         debt_left <= 1e-12 * p.debt_value.max(1.0) || limit_left >= debt_left
@@ -141,6 +144,15 @@ impl World {
         let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
         let (Some(m), Some(leg)) = (cohort.market, cohort.leg) else { return 0.0 };
         let slot = pop.slot[i] as usize;
+        if leg.debt == Asset::Usd {
+            // USD debt: the proceeds buy the USD it repays on the ETH/USD market.
+            let owed = self.lending.markets[m].debt(slot, leg.debt_reserve);
+            let usd = (eth * self.eth.usd).min(owed);
+            let market = &mut self.lending.markets[m];
+            let repaid = market.repay(slot, leg.debt_reserve, usd);
+            market.release(slot, leg.coll_reserve, sold);
+            return self.buy_usd(repaid);
+        }
         let market = &mut self.lending.markets[m];
         let used = market.repay(slot, leg.debt_reserve, eth);
         market.release(slot, leg.coll_reserve, sold);
@@ -163,7 +175,7 @@ impl World {
         let debt = market.debt(slot, leg.debt_reserve);
         let out = want.min(market.supplied(slot, leg.coll_reserve)).min(market.cash_of(Asset::Eth));
         let usd = out.min(debt / eth_usd) * eth_usd;
-        if out <= 0.0 || !self.sale_repays(i, out, usd) {
+        if out <= 0.0 || !self.sale_repays(i, out, usd / eth_usd) {
             self.obs.tally.reverted_deleverages += 1;
             return 0.0;
         }

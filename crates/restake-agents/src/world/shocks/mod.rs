@@ -97,8 +97,8 @@ impl World {
                 let stolen = self.vault_exploit(*protocol, *fraction, id);
                 self.schedule_recovery(ctx, *recovery, RecoveryTo::Protocol(*protocol), stolen);
             }
-            BridgeExploit { lrt, minted, market, ring_fenced, freeze, recovery } => {
-                let unbacked = self.bridge_exploit(*lrt, *minted, *market, *ring_fenced, id)?;
+            BridgeExploit { lrt, minted, market, deposited, ring_fenced, freeze, recovery } => {
+                let unbacked = self.bridge_exploit(*lrt, *minted, *market, *deposited, *ring_fenced, id)?;
                 if *freeze {
                     self.pause(*lrt, Some(true), Some(true));
                 }
