@@ -75,8 +75,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", manifest_path.display()))?;
     let out = staging.publish()?;
 
-    let lrts: Vec<String> = s.lrts.iter().map(|l| l.id.clone()).collect();
-    say!("{}", report::summary_text(&s.name, seed, &lrts, &result.summary).trim_end());
+    let ids = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>();
+    let (lrts, markets, pools) = (
+        ids(s.lrts.iter().map(|l| &l.id).collect()),
+        ids(s.markets.iter().map(|m| &m.id).collect()),
+        ids(s.pools.iter().map(|p| &p.id).collect()),
+    );
+    let entities = report::Entities { lrts: &lrts, markets: &markets, pools: &pools };
+    say!("{}", report::summary_text(&s.name, seed, &entities, &result.summary).trim_end());
     if result.outcome.steps_hitting_round_limit > 0 {
         say!(
             "  note: {} step(s) reached engine.max_liquidation_rounds ({}); the rest waited for the next step",

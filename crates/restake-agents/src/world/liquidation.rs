@@ -155,6 +155,13 @@ impl World {
                     *s = Status::Liquidated;
                 }
             }
+            // The oracle prices collateral in debt units; `unit_cost` turns debt units into ETH.
+            let seized_eth = out.seized * out.oracle_price * unit_cost;
+            let mt = &mut self.obs.tally.market[m];
+            mt.collateral_seized_eth += seized_eth;
+            if let Asset::Lrt(_) = t.collateral {
+                mt.lrt_seized += out.seized;
+            }
             let done =
                 Done { repaid_eth: cost, seized: out.seized, bad_debt: out.bad_debt_eth, price: out.oracle_price };
             self.record_liquidation(round, m, agent, done, sale_pool, nav, cause, out.label, movers);

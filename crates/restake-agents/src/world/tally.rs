@@ -6,6 +6,10 @@ pub struct MarketTally {
     pub liquidations: u32,
     /// Debt repaid by liquidators, valued in ETH (USD debt at the step's ETH/USD).
     pub liquidated_debt: f64,
+    /// Collateral liquidators seized (protocol fee included): its value in ETH at the oracle,
+    /// and the LRT tokens among it.
+    pub collateral_seized_eth: f64,
+    pub lrt_seized: f64,
     /// Bad debt booked, in ETH (pooled deficits valued at the oracle).
     pub bad_debt: f64,
     /// Lenders' withdrawals, in ETH.

@@ -15,6 +15,18 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         d(Market, LIQUIDATED_DEBT, Upper, F64, "ETH", "debt repaid by liquidators on the market", |_, m| {
             Reduce::Sum(probe(move |w| w.obs.tally.market[m].liquidated_debt))
         }),
+        d(
+            Market,
+            COLLATERAL_SEIZED,
+            Upper,
+            F64,
+            "ETH",
+            "collateral seized by liquidators (protocol fee included), at the oracle",
+            |_, m| Reduce::Sum(probe(move |w| w.obs.tally.market[m].collateral_seized_eth)),
+        ),
+        d(Market, LRT_SEIZED, Upper, F64, "tokens", "LRT tokens seized by liquidators", |_, m| {
+            Reduce::Sum(probe(move |w| w.obs.tally.market[m].lrt_seized))
+        }),
         d(Market, BAD_DEBT, Upper, F64, "ETH", "bad debt booked on the market", |_, m| {
             Reduce::Sum(probe(move |w| w.obs.tally.market[m].bad_debt))
         }),
@@ -33,7 +45,7 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
                 )
             },
         ),
-        d(Market, "peak_utilisation", Upper, F64, "fraction", "highest utilisation of a loan reserve", |_, m| {
+        d(Market, PEAK_UTILISATION, Upper, F64, "fraction", "highest utilisation of a loan reserve", |_, m| {
             Reduce::Max(probe(move |w| w.lending.markets[m].utilisation()), Start::Probe)
         }),
         d(Market, "supplier_withdrawn_eth", Upper, F64, "ETH", "lenders' withdrawals", |_, m| {
@@ -59,7 +71,7 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         ),
         d(
             Market,
-            "final_net_insolvent_debt_eth",
+            FINAL_NET_INSOLVENT,
             Upper,
             F64,
             "ETH",

@@ -38,7 +38,7 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
                 Reduce::HoursAbove(probe(move |w| 1.0 - w.liquidity.views[l].price / w.liquidity.views[l].nav), 0.01)
             },
         ),
-        d(Lrt, "min_price", Lower, F64, "ETH", "lowest pool price, inside steps included", |_, l| {
+        d(Lrt, MIN_PRICE, Lower, F64, "ETH", "lowest pool price, inside steps included", |_, l| {
             Reduce::Min(probe(move |w| step_low(w, l)), Start::Probe)
         }),
         d(Lrt, MIN_NAV, Lower, F64, "ETH", "lowest NAV per token", |_, l| {
@@ -141,6 +141,12 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
             "liquidity withdrawn by providers who may leave (at the pool price)",
             |_, p| Reduce::Sum(probe(move |w| w.obs.tally.pool(p).lp_withdrawn_eth)),
         ),
+        d(Pool, MIN_ETH_RESERVE, Lower, F64, "ETH", "smallest ETH side of the pool at the end of a step", |_, p| {
+            Reduce::Min(probe(move |w| w.liquidity.pools[p].eth_reserve()), Start::Probe)
+        }),
+        d(Pool, MAX_LRT_RESERVE, Upper, F64, "tokens", "largest LRT side of the pool at the end of a step", |_, p| {
+            Reduce::Max(probe(move |w| w.liquidity.pools[p].lrt_reserve()), Start::Probe)
+        }),
         d(Pool, "lp_returned_eth", Lower, F64, "ETH", "liquidity those providers deposited back", |_, p| {
             Reduce::Sum(probe(move |w| w.obs.tally.pool(p).lp_returned_eth))
         }),

@@ -169,6 +169,13 @@ pub mod names {
     pub const LIQUIDATIONS: &str = "liquidations";
     pub const LIQUIDATED_DEBT: &str = "liquidated_debt_eth";
     pub const BAD_DEBT: &str = "bad_debt_eth";
+    pub const COLLATERAL_SEIZED: &str = "collateral_seized_eth";
+    pub const LRT_SEIZED: &str = "lrt_seized";
+    pub const PEAK_UTILISATION: &str = "peak_utilisation";
+    pub const FINAL_NET_INSOLVENT: &str = "final_net_insolvent_debt_eth";
+    pub const MIN_PRICE: &str = "min_price";
+    pub const MIN_ETH_RESERVE: &str = "min_eth_reserve";
+    pub const MAX_LRT_RESERVE: &str = "max_lrt_reserve";
     pub const SLASHED: &str = "slashed_eth";
     pub const CASCADE_ROUNDS: &str = "cascade_rounds";
     pub const CASCADE_DEPTH: &str = "cascade_depth";
