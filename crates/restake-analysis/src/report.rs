@@ -40,7 +40,7 @@ pub fn summary_text(name: &str, seed: u64, e: &Entities, s: &Summary) -> String 
         let _ = writeln!(
             t,
             "  market {id}: {} liquidations repaid {:.1} ETH, seized {:.1} ETH ({:.1} LRT); bad debt {:.1} ETH, \
-             net insolvent peak {:.1} / final {:.1} ETH; peak utilisation {:.1}%",
+             net insolvent peak {:.1} / final {:.1} ETH (at NAV {:.1}); peak utilisation {:.1}%",
             mk(LIQUIDATIONS),
             z(mk(LIQUIDATED_DEBT)),
             z(mk(COLLATERAL_SEIZED)),
@@ -48,6 +48,7 @@ pub fn summary_text(name: &str, seed: u64, e: &Entities, s: &Summary) -> String 
             z(mk(BAD_DEBT)),
             z(mk(PEAK_NET_INSOLVENT)),
             z(mk(FINAL_NET_INSOLVENT)),
+            z(mk(FINAL_NET_INSOLVENT_NAV)),
             z(100.0 * mk(PEAK_UTILISATION)),
         );
     }

@@ -77,7 +77,8 @@ pub enum ShockConfig {
     /// collateral in `market` (if given) and borrows as much ETH as it allows, then leaves.
     /// `allocation` decides who bears the unbacked tokens: every holder (`shared`: a haircut of
     /// NAV) or only the bridged tokens (`ring-fenced`: they are worthless, the market that took
-    /// them books the attacker's debt as bad debt). `freeze` pauses the LRT afterwards.
+    /// them books the attacker's debt as bad debt). `freeze` pauses the LRT afterwards. While the
+    /// LRT is fully paused (deposits and withdrawals) the release reverts.
     BridgeExploit {
         at: Span,
         lrt: String,

@@ -1,7 +1,7 @@
 //! Arbitrage between pools and NAV, and the outside capital that joins it.
 //!
 //! Between pools of one LRT, an arbitrageur buys where it is cheapest and sells where it is
-//! dearest, with its own ETH, while that pays after both fees.
+//! dearest, while that pays after both fees: atomically, so its capital does not bound the size.
 //!
 //! Below NAV, with redemptions open, an arbitrageur buys and redeems while the discount beats the
 //! carry of the wait its own request will see (the queue ahead of it, the buffer, the
@@ -109,7 +109,9 @@ impl World {
             }
             let mid = (pl.price() * ph.price()).sqrt();
             let tokens = pl.quote_buy(pl.eth_to_lift_price(mid)).min(ph.tokens_to_lower_price(mid));
-            let cost = pl.eth_to_buy(tokens).min(self.agents.arbitrageurs[a].eth);
+            // Atomic: the sale in the dear pool repays the purchase in the same transaction (a
+            // flash loan, fee-free from Balancer's vault), so the size is not bound by capital.
+            let cost = pl.eth_to_buy(tokens);
             if !(cost > 1e-9) {
                 break;
             }

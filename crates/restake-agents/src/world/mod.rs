@@ -183,6 +183,14 @@ impl World {
         }
     }
 
+    /// The ETH value of one unit of `asset` at its backing: an LRT at its NAV.
+    pub fn nav_price(&self, asset: Asset) -> f64 {
+        match asset {
+            Asset::Lrt(l) => self.liquidity.views[l].nav,
+            other => self.market_price(other),
+        }
+    }
+
     /// Total value locked across LRTs, in ETH.
     pub fn tvl(&self) -> f64 {
         self.liquidity.lrts.iter().map(|l| l.total_assets(&self.restaking.operators)).sum()

@@ -18,6 +18,9 @@ pub struct MarketTally {
     /// pool (see `Market::net_insolvent`).
     pub insolvent_at_oracle: f64,
     pub insolvent_at_pool: f64,
+    /// The same with LRT collateral at its NAV: what lenders lose if the positions are closed at
+    /// the backing (the loss a haircut of NAV books, whatever the oracle or the pool says).
+    pub insolvent_at_nav: f64,
 }
 
 #[derive(Clone, Debug, Default)]

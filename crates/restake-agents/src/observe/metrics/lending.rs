@@ -80,6 +80,15 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         ),
         d(
             Market,
+            FINAL_NET_INSOLVENT_NAV,
+            Upper,
+            F64,
+            "ETH",
+            "net insolvent debt at the end with LRT collateral at its NAV: what lenders lose when the positions close at the backing",
+            |_, m| Reduce::Last(probe(move |w| w.obs.tally.market[m].insolvent_at_nav)),
+        ),
+        d(
+            Market,
             "peak_withdrawal_queue_eth",
             Upper,
             F64,

@@ -173,6 +173,7 @@ pub mod names {
     pub const LRT_SEIZED: &str = "lrt_seized";
     pub const PEAK_UTILISATION: &str = "peak_utilisation";
     pub const FINAL_NET_INSOLVENT: &str = "final_net_insolvent_debt_eth";
+    pub const FINAL_NET_INSOLVENT_NAV: &str = "final_net_insolvent_debt_nav_eth";
     pub const MIN_PRICE: &str = "min_price";
     pub const MIN_ETH_RESERVE: &str = "min_eth_reserve";
     pub const MAX_LRT_RESERVE: &str = "max_lrt_reserve";
