@@ -47,13 +47,26 @@ enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
-    /// Redraw the plots of a results directory.
+    /// Redraw the plots of a run's folder, or draw a sweep's (heatmap, response, distribution).
     Plot {
-        /// A directory written by `restake run`.
+        /// A directory written by `restake run`, `restake sweep` or `restake merge`.
         dir: PathBuf,
-        /// Which run to draw.
+        /// Which run to draw (a run's folder).
         #[arg(long, default_value_t = 0)]
         run: u32,
+        /// Sweep figures to draw (default: a heatmap with two parameters or more, the response to
+        /// the first parameter, the distribution per value).
+        #[arg(long, value_enum)]
+        kind: Vec<SweepKind>,
+        /// The run metric to draw (a column of runs.parquet; default bad_debt_eth).
+        #[arg(long)]
+        metric: Option<String>,
+        /// The parameter on the x axis (default: the first swept).
+        #[arg(long)]
+        x: Option<String>,
+        /// The parameter on the heatmap's y axis (default: the next swept).
+        #[arg(long)]
+        y: Option<String>,
     },
     /// Robustness of a restaking graph to cascading attacks (Durvasula & Roughgarden 2024).
     Security(security_cmd::SecurityArgs),
@@ -94,7 +107,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate { scenario } => validate(scenario),
-        Command::Plot { dir, run } => plot(dir, run),
+        Command::Plot { dir, run, kind, metric, x, y } => plot(dir, run, kind, metric, x, y),
         Command::Bench(args) => bench::bench(args),
         Command::Security(args) => security_cmd::security(args),
         Command::Sweep(args) => sweep::sweep(args),
@@ -135,9 +148,43 @@ fn validate(args: ScenarioArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn plot(dir: PathBuf, run: u32) -> Result<(), Failure> {
-    let title = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let files = restake_analysis::plots::plot_run(&dir, run, &title).map_err(|e| Failure::Run(e.into()))?;
+/// A sweep figure, as `--kind` names it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SweepKind {
+    Heatmap,
+    Response,
+    Distribution,
+}
+
+fn plot(
+    dir: PathBuf,
+    run: u32,
+    kind: Vec<SweepKind>,
+    metric: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+) -> Result<(), Failure> {
+    use restake_analysis::sweep_plots::{SweepFigure, SweepPlot, is_sweep, plot_sweep};
+    let files = if is_sweep(&dir) {
+        let figures = kind
+            .iter()
+            .map(|k| match k {
+                SweepKind::Heatmap => SweepFigure::Heatmap,
+                SweepKind::Response => SweepFigure::Response,
+                SweepKind::Distribution => SweepFigure::Distribution,
+            })
+            .collect();
+        plot_sweep(&dir, &SweepPlot { figures, metric, x, y }).map_err(|e| Failure::Run(e.into()))?
+    } else {
+        if !kind.is_empty() || metric.is_some() || x.is_some() || y.is_some() {
+            return Err(Failure::Input(format!(
+                "{}: --kind, --metric, --x and --y draw a sweep's folder (one with sweep.json); this is a run's",
+                dir.display()
+            )));
+        }
+        let title = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        restake_analysis::plots::plot_run(&dir, run, &title).map_err(|e| Failure::Run(e.into()))?
+    };
     for f in files {
         say!("wrote {}", f.display());
     }

@@ -256,6 +256,8 @@ fn heat() -> Heatmap {
         y,
         z,
         z_label: "mean bad debt (ETH)".to_string(),
+        x_ticks: vec![],
+        y_ticks: vec![],
     }
 }
 
@@ -271,6 +273,7 @@ fn fan(n: &mut Noise) -> FanChart {
     };
     let bands = vec![band(0.5, 0.35), band(0.9, 1.0)];
     FanChart {
+        x_is_value: false,
         title: "ezETH pool price across 500 replications".to_string(),
         time_label: "time since start".to_string(),
         y_label: "price (ETH)".to_string(),
@@ -376,6 +379,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         y: ys,
         z,
         z_label: "metric".into(),
+        x_ticks: vec![],
+        y_ticks: vec![],
     };
     let (a, b) = p("heatmap_dense");
     heatmap(&h, &a, &b)?;

@@ -50,7 +50,7 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &FanChart, root: &DrawingArea<DB, Shif
     let (Some(t_ext), Some(v_ext)) = (t_ext, v_ext) else {
         return no_data(&body, "", true);
     };
-    let x = Axis::time(t_ext.0, t_ext.1);
+    let x = if c.x_is_value { Axis::value(t_ext.0, t_ext.1, 0.02, false, false) } else { Axis::time(t_ext.0, t_ext.1) };
     let y = Axis::value(v_ext.0, v_ext.1, 0.06, false, false);
 
     let (bw, _) = body.dim_in_pixel();

@@ -41,8 +41,11 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Heatmap, root: &DrawingArea<DB, Shift
     let (plot_area, bar_area) = body.split_horizontally(bw.saturating_sub(BAR_STRIP_W));
 
     // Tick labels: the parameter values, thinned when cells are narrower than the labels.
-    let xl: Vec<String> = c.x.iter().map(|v| fmt_sig(*v, 4)).collect();
-    let yl: Vec<String> = c.y.iter().map(|v| fmt_sig(*v, 4)).collect();
+    let ticks = |given: &[String], v: &[f64]| -> Vec<String> {
+        if given.len() == v.len() { given.to_vec() } else { v.iter().map(|v| fmt_sig(*v, 4)).collect() }
+    };
+    let xl = ticks(&c.x_ticks, &c.x);
+    let yl = ticks(&c.y_ticks, &c.y);
     let tf = tick_font();
     let max_yw = yl.iter().map(|s| text_width(&body, s, &tf)).max().unwrap_or(0);
     let max_xw = xl.iter().map(|s| text_width(&body, s, &tf)).max().unwrap_or(0);

@@ -164,6 +164,10 @@ pub struct Heatmap {
     pub y: Vec<f64>,
     pub z: Vec<Vec<f64>>,
     pub z_label: String,
+    /// Tick labels for the columns and rows (categorical parameters: `pool-spot`); empty = the
+    /// values of `x` and `y`.
+    pub x_ticks: Vec<String>,
+    pub y_ticks: Vec<String>,
 }
 
 /// Quantiles across replications over time: a median line and shaded central bands.
@@ -172,8 +176,10 @@ pub struct FanChart {
     pub title: String,
     pub time_label: String,
     pub y_label: String,
-    /// Times in hours.
+    /// Times in hours (or, with `x_is_value`, the values of a swept parameter).
     pub t: Vec<f64>,
+    /// The x axis is a plain value axis (a parameter), not time.
+    pub x_is_value: bool,
     pub median: Vec<f64>,
     /// (coverage, e.g. 0.9, lower, upper), each as long as `t`.
     pub bands: Vec<(f64, Vec<f64>, Vec<f64>)>,

@@ -230,6 +230,8 @@ fn heatmap_data() -> Heatmap {
         y: vec![0.8, 0.9],
         z: vec![vec![1.0, 2.0, 3.0], vec![4.0, f64::NAN, 6000.0]],
         z_label: "bad debt (ETH)".into(),
+        x_ticks: vec![],
+        y_ticks: vec![],
     }
 }
 
@@ -241,6 +243,7 @@ fn fan_data() -> FanChart {
     let lo50 = median.iter().map(|m| m - 0.01).collect();
     let hi50 = median.iter().map(|m| m + 0.01).collect();
     FanChart {
+        x_is_value: false,
         title: "Fan test chart".into(),
         time_label: "time since start".into(),
         y_label: "price (ETH)".into(),
