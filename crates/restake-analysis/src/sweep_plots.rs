@@ -64,8 +64,19 @@ pub fn short_label(value: &str) -> String {
     if v.chars().count() > 24 { format!("{}…", v.chars().take(23).collect::<String>()) } else { v.to_string() }
 }
 
+/// A parameter value from a table cell as a short label: numbers by [`number`], text by
+/// [`short_label`].
+pub fn value_label(v: &AnyValue) -> String {
+    match v {
+        AnyValue::String(s) => short_label(s),
+        AnyValue::StringOwned(s) => short_label(s),
+        AnyValue::Null => "-".into(),
+        other => other.extract::<f64>().map(number).unwrap_or_else(|| short_label(&other.to_string())),
+    }
+}
+
 /// A number as its shortest exact text (`0.86`, `100000`), never `-0`.
-fn number(v: f64) -> String {
+pub fn number(v: f64) -> String {
     if v == 0.0 { "0".into() } else { format!("{v}") }
 }
 

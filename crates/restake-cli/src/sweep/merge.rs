@@ -193,15 +193,29 @@ impl Merged {
         let Ok(metric) = self.summary.column("metric").and_then(|c| c.str().cloned()) else { return };
         let get = |name: &str, i: usize| -> Option<f64> { self.summary.column(name).ok()?.f64().ok()?.get(i) };
         let point = self.summary.column("point").ok().and_then(|c| c.u64().ok().cloned());
-        let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}"));
+        // One decimal, and no "-0.0" for a value that rounds to zero.
+        let fmt =
+            |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { v }));
+        // Each point's parameter values, in short labels (`pool-spot`, not the inline table).
+        let label = |i: usize| -> String {
+            self.params
+                .iter()
+                .map(|p| match self.summary.column(p).ok().and_then(|c| c.get(i).ok()) {
+                    Some(v) => restake_analysis::sweep_plots::value_label(&v),
+                    None => "-".into(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         say!(
-            "  {:>6}  {:>28}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "  {:>6}  {:>28}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
             "point",
             "bad debt ETH: mean [95% CI]",
             "VaR95",
             "CVaR95",
             "LaR95",
-            "LaR99"
+            "LaR99",
+            self.params.join(", ")
         );
         let mut shown = 0;
         for i in 0..self.summary.height() {
@@ -215,20 +229,18 @@ impl Merged {
             let ci =
                 format!("{} [{}, {}]", fmt(get("mean", i)), fmt(get("mean_ci_low", i)), fmt(get("mean_ci_high", i)));
             say!(
-                "  {p:>6}  {ci:>28}  {:>9}  {:>9}  {:>9}  {:>9}",
+                "  {p:>6}  {ci:>28}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
                 fmt(get("var95", i)),
                 fmt(get("cvar95", i)),
                 fmt(liq.and_then(|j| get("var95", j))),
-                fmt(liq.and_then(|j| get("var99", j)))
+                fmt(liq.and_then(|j| get("var99", j))),
+                label(i)
             );
             shown += 1;
             if shown == 12 {
                 say!("  ... (every point and metric in {SUMMARY})");
                 break;
             }
-        }
-        if !self.params.is_empty() {
-            say!("  points are combinations of: {}", self.params.join(", "));
         }
     }
 }
