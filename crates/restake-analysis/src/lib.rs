@@ -10,6 +10,7 @@ pub mod recorder;
 pub mod report;
 pub mod risk;
 pub mod runs;
+pub mod schema;
 pub mod sweep_plots;
 pub mod table;
 

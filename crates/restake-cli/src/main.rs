@@ -42,6 +42,13 @@ pub struct ScenarioArgs {
 enum Command {
     /// Run one scenario and write runs/steps/events Parquet, a manifest and plots.
     Run(run_cmd::RunArgs),
+    /// Print the output schema (every file, column, type and unit) as Markdown, generated from
+    /// the declarations; the scenarios (after the built-in baseline) decide which entity kinds
+    /// appear. `docs/SCHEMA.md` is its output for the shipped scenarios it names.
+    Schema {
+        /// Scenario files whose entities add column patterns.
+        scenarios: Vec<PathBuf>,
+    },
     /// Check a scenario file without running it.
     Validate {
         #[command(flatten)]
@@ -107,6 +114,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate { scenario } => validate(scenario),
+        Command::Schema { scenarios } => schema(scenarios),
         Command::Plot { dir, run, kind, metric, x, y } => plot(dir, run, kind, metric, x, y),
         Command::Bench(args) => bench::bench(args),
         Command::Security(args) => security_cmd::security(args),
@@ -154,6 +162,31 @@ enum SweepKind {
     Heatmap,
     Response,
     Distribution,
+}
+
+fn schema(paths: Vec<PathBuf>) -> Result<(), Failure> {
+    let mut loaded = vec![input::load(None, &[]).map_err(|e| Failure::Input(e.0))?];
+    for p in &paths {
+        loaded.push(input::load(Some(p), &[]).map_err(|e| Failure::Input(e.0))?);
+    }
+    let worlds: Vec<restake_agents::World> =
+        loaded.iter().map(|l| restake_agents::World::new(&l.resolved, l.scenario.engine.seed)).collect();
+    let names: Vec<String> = std::iter::once("baseline (built in)".to_string())
+        .chain(paths.iter().map(|p| p.display().to_string()))
+        .collect();
+    let pairs: Vec<(&str, &restake_agents::World)> = names.iter().map(String::as_str).zip(worlds.iter()).collect();
+    let command = std::iter::once("restake schema".to_string())
+        .chain(paths.iter().map(|p| p.display().to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = restake_analysis::schema::schema_markdown(&pairs, &command).map_err(|missing| {
+        Failure::Run(anyhow::anyhow!(
+            "step columns without a unit and meaning in observe::columns::describe: {}",
+            missing.join(", ")
+        ))
+    })?;
+    print!("{text}");
+    Ok(())
 }
 
 fn plot(

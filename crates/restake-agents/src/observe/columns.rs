@@ -151,3 +151,72 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
     }
     c
 }
+
+/// Unit and meaning of a step column, by its metric (the part after `<kind>.<id>.`, or after
+/// `market.<id>.<asset>.` for a reserve): declared here, beside the columns, for the schema
+/// document (`restake schema`). `None` for a name nobody described: the schema test fails then.
+pub fn describe(metric: &str, reserve: bool) -> Option<(&'static str, &'static str)> {
+    use names::*;
+    if reserve {
+        return Some(match metric {
+            "oracle_price" => ("ETH per token", "the reserve's oracle price (LRT reserves)"),
+            "utilisation" => ("fraction", "debt / supply of the loan reserve"),
+            "borrow_rate" => ("per year", "the reserve's borrow rate from its IRM"),
+            "total_supply" => ("reserve asset", "supplied, in the reserve's own units"),
+            "total_debt" => ("reserve asset", "borrowed, in the reserve's own units"),
+            "deficit" => ("reserve asset", "unbacked debt booked against the reserve (bad debt)"),
+            _ => return None,
+        });
+    }
+    Some(match metric {
+        "eth_usd" => ("USD per ETH", "ETH/USD after the step's path update"),
+        "tvl_eth" => ("ETH", "total value locked across LRTs"),
+        "beacon_exit_queue_eth" => ("ETH", "ETH waiting in the beacon chain's exit queue"),
+        "slashed_eth" => ("ETH", "stake slashed in the step (an AVS's own for `avs.<id>`)"),
+        "liquidation_rounds" => ("count", "liquidation rounds run in the step"),
+        "cascade_depth" => ("count", "longest causal chain of liquidations in the step"),
+        "retail_sold_lrt" => ("LRT tokens", "LRT retail agents sold into pools in the step"),
+        "liquidator_eth" => ("ETH", "liquidators' ETH at the end of the step"),
+        "reverted_deleverages" => ("count", "deleverage sales that reverted on slippage"),
+        OUTSIDE_CAPITAL => ("ETH", "outside capital held by arbitrageurs"),
+        "incentive_apr" => ("per year", "an AVS's token incentive rate at the step"),
+        "stake_eth" => ("ETH", "an operator's delegated stake"),
+        LRT_PRICE => ("ETH per token", "price in the LRT's main pool (market price for a market)"),
+        LRT_NAV => ("ETH per token", "net asset value: assets / supply"),
+        LRT_DEPEG => ("fraction", "1 - price / NAV"),
+        "supply" => ("LRT tokens", "LRT tokens outstanding"),
+        LRT_BUFFER => ("ETH", "the LRT's liquid buffer"),
+        LRT_QUEUE => ("ETH", "redemption requests waiting, at NAV"),
+        LRT_WAIT => ("days", "expected wait of a request made now (null while redemptions are closed)"),
+        "withdrawing_eth" => ("ETH", "stake the LRT is withdrawing from the protocol"),
+        "exits" => ("count", "retail exits in the step"),
+        "exit_pressure" => ("fraction", "recent exits as a share of holders (herding input)"),
+        "requested_eth" => ("ETH", "redemptions requested in the step, at NAV"),
+        "redeemed_eth" => ("ETH", "redemptions paid out of the queue in the step"),
+        "instant_eth" => ("ETH", "instant withdrawals paid from the buffer in the step"),
+        "instant_fee" => ("fraction", "the instant-withdrawal fee at the step"),
+        "sold_below_nav" => ("LRT tokens", "LRT sold into pools below NAV in the step"),
+        LRT_DISCOUNT_COST => ("ETH", "what those sales lost against NAV"),
+        "realised_wait_days" => ("days", "longest wait of a request paid in full in the step (null if none)"),
+        "step_low_price" => ("ETH per token", "lowest pool price within the step, between rounds"),
+        "eth_reserve" => ("ETH", "the pool's ETH side"),
+        "lrt_reserve" => ("LRT tokens", "the pool's LRT side"),
+        POOL_LRT_SHARE => ("fraction", "LRT share of the pool's reserves at the rate"),
+        POOL_LP_WITHDRAWN => ("ETH", "liquidity LPs withdrew in the step"),
+        "lp_returned_eth" => ("ETH", "liquidity LPs put back in the step"),
+        "lp_out_share" => ("fraction", "share of leaving LPs whose liquidity is out"),
+        MARKET_ORACLE => ("ETH per token", "the market's oracle price of its LRT collateral"),
+        "borrow_rate" => ("per year", "the market's ETH borrow rate"),
+        MARKET_UTILISATION => ("fraction", "highest utilisation over the loan reserves"),
+        "total_borrow_eth" => ("ETH", "debt, valued at the oracle"),
+        "total_supply_eth" => ("ETH", "supply, valued at the oracle"),
+        "liquidations" => ("count", "liquidations in the step"),
+        "liquidated_debt_eth" => ("ETH", "debt repaid by liquidations in the step"),
+        MARKET_BAD_DEBT => ("ETH", "bad debt booked in the step"),
+        "supplier_withdrawn_eth" => ("ETH", "lenders' withdrawals paid in the step"),
+        MARKET_WITHDRAWAL_QUEUE => ("ETH", "lenders' withdrawals waiting for cash"),
+        MARKET_INSOLVENT => ("ETH", "debt less collateral of positions under water, at the oracle"),
+        MARKET_INSOLVENT_POOL => ("ETH", "the same with LRT collateral at the pool price"),
+        _ => return None,
+    })
+}
