@@ -11,6 +11,7 @@ pub mod report;
 pub mod risk;
 pub mod runs;
 pub mod schema;
+pub mod sensitivity;
 pub mod sweep_plots;
 pub mod table;
 

@@ -75,9 +75,16 @@ pub fn value_label(v: &AnyValue) -> String {
     }
 }
 
-/// A number as its shortest exact text (`0.86`, `100000`), never `-0`.
+/// A number in at most six significant digits, trailing zeros dropped (`0.86`, `100000`,
+/// `0.80286` for a sampled 0.8028602...), never `-0`.
 pub fn number(v: f64) -> String {
-    if v == 0.0 { "0".into() } else { format!("{v}") }
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { format!("{v}") };
+    }
+    let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    if s == "-0" { "0".into() } else { s }
 }
 
 fn read_runs(dir: &Path, metric: Option<&str>) -> Result<Runs, AnalysisError> {
@@ -326,5 +333,10 @@ mod tests {
         assert_eq!(short_label("\"shared\""), "shared");
         assert_eq!(short_label("0.86"), "0.86");
         assert_eq!(short_label(&"x".repeat(30)).chars().count(), 24);
+        assert_eq!(super::number(0.8028602236509323), "0.80286");
+        assert_eq!(super::number(48887.85362243652), "48887.9");
+        assert_eq!(super::number(100000.0), "100000");
+        assert_eq!(super::number(-0.125), "-0.125");
+        assert_eq!(super::number(-1e-12), "-0.000000000001");
     }
 }

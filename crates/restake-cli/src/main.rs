@@ -49,6 +49,21 @@ enum Command {
         /// Scenario files whose entities add column patterns.
         scenarios: Vec<PathBuf>,
     },
+    /// First-order and total Sobol indices of a run metric, from a sweep on Saltelli's design
+    /// (`[design] sampling = "sobol"`), with bootstrap intervals; Parquet and a chart.
+    Sensitivity {
+        /// A sweep's folder.
+        dir: PathBuf,
+        /// The run metric (a column of runs.parquet).
+        #[arg(long, default_value = "bad_debt_eth")]
+        metric: String,
+        /// Bootstrap resamples for the intervals.
+        #[arg(long, default_value_t = 1000)]
+        resamples: usize,
+        /// Confidence level of the intervals.
+        #[arg(long, default_value_t = 0.95)]
+        conf: f64,
+    },
     /// Check a scenario file without running it.
     Validate {
         #[command(flatten)]
@@ -115,6 +130,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate { scenario } => validate(scenario),
         Command::Schema { scenarios } => schema(scenarios),
+        Command::Sensitivity { dir, metric, resamples, conf } => sensitivity(dir, metric, resamples, conf),
         Command::Plot { dir, run, kind, metric, x, y } => plot(dir, run, kind, metric, x, y),
         Command::Bench(args) => bench::bench(args),
         Command::Security(args) => security_cmd::security(args),
@@ -162,6 +178,21 @@ enum SweepKind {
     Heatmap,
     Response,
     Distribution,
+}
+
+fn sensitivity(dir: PathBuf, metric: String, resamples: usize, conf: f64) -> Result<(), Failure> {
+    if !(conf > 0.0 && conf < 1.0) || resamples < 2 {
+        return Err(Failure::Input(format!(
+            "--conf must be in (0, 1) and --resamples at least 2; got {conf} and {resamples}"
+        )));
+    }
+    let (table, files) = restake_analysis::sensitivity::sweep_sensitivity(&dir, &metric, resamples, conf)
+        .map_err(|e| Failure::Run(e.into()))?;
+    print!("{table}");
+    for f in files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
 }
 
 fn schema(paths: Vec<PathBuf>) -> Result<(), Failure> {

@@ -36,7 +36,16 @@ pub enum Sampling {
     Random,
     /// A Latin hypercube: in every dimension each of the `n` equal strata holds one point.
     Lhs,
+    /// Saltelli's design for Sobol indices: `n` base samples of two matrices A and B from an
+    /// Owen-scrambled Sobol sequence, each followed by the `k` matrices AB_i (A with column i
+    /// taken from B); `n (k + 2)` draws, see [`saltelli`].
+    Saltelli,
 }
+
+/// Most ranged parameters a Saltelli design takes (A and B use 2k of the sequence's 256
+/// dimensions) and most base samples (the sequence's index range).
+pub const SALTELLI_MAX_DIMS: usize = 128;
+pub const SALTELLI_MAX_SAMPLES: usize = 1 << 16;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Scale {
@@ -124,6 +133,7 @@ impl<V> Design<V> {
                 .map(|s| (0..dims).map(|d| uniform(seed, s as u64, d as u64, SAMPLE_DRAW)).collect())
                 .collect(),
             Sampling::Lhs => latin_hypercube(seed, samples as usize, dims),
+            Sampling::Saltelli => saltelli(seed, samples as usize, dims),
         };
         self.ranges = ranges;
         self
@@ -225,9 +235,49 @@ pub fn latin_hypercube(seed: u64, n: usize, dims: usize) -> Vec<Vec<f64>> {
     out
 }
 
+/// Saltelli's design (Saltelli et al. 2010, "Variance based sensitivity analysis of model
+/// output", as SALib's `saltelli.sample` without second order): for base sample `j`, rows
+/// `j (k + 2) + 0` = A_j, `+ i + 1` = AB_j^i (A_j with column i of B_j), `+ k + 1` = B_j. A is
+/// dimensions 0..k and B dimensions k..2k of an Owen-scrambled Sobol sequence (sobol_burley),
+/// scrambled by the master seed. Needs `dims <= SALTELLI_MAX_DIMS`, `n <= SALTELLI_MAX_SAMPLES`.
+pub fn saltelli(seed: u64, n: usize, dims: usize) -> Vec<Vec<f64>> {
+    assert!(dims <= SALTELLI_MAX_DIMS && n <= SALTELLI_MAX_SAMPLES, "checked when the experiment is loaded");
+    let scramble = (seed ^ (seed >> 32)) as u32;
+    let mut out = Vec::with_capacity(n * (dims + 2));
+    for j in 0..n {
+        let draw = |d: usize| sobol_burley::sample(j as u32, d as u32, scramble) as f64;
+        let a: Vec<f64> = (0..dims).map(draw).collect();
+        let b: Vec<f64> = (0..dims).map(|d| draw(dims + d)).collect();
+        out.push(a.clone());
+        for i in 0..dims {
+            let mut ab = a.clone();
+            ab[i] = b[i];
+            out.push(ab);
+        }
+        out.push(b);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saltelli_rows_take_one_column_from_b() {
+        let d = saltelli(9, 4, 3);
+        assert_eq!(d.len(), 4 * 5);
+        for j in 0..4 {
+            let (a, b) = (&d[j * 5], &d[j * 5 + 4]);
+            for i in 0..3 {
+                let ab = &d[j * 5 + 1 + i];
+                for c in 0..3 {
+                    assert_eq!(ab[c], if c == i { b[c] } else { a[c] });
+                }
+            }
+            assert!(a.iter().chain(b).all(|&u| (0.0..1.0).contains(&u)));
+        }
+    }
 
     fn grid() -> Design<&'static str> {
         Design::new(3, 7, SeedScheme::PerRun).with_grid("a", vec!["a0", "a1"]).with_grid("b", vec!["b0", "b1", "b2"])

@@ -94,6 +94,8 @@ struct DesignFile {
 pub enum Sampling {
     Random,
     Lhs,
+    /// Saltelli's design for Sobol indices (`restake sensitivity`).
+    Sobol,
 }
 
 #[derive(Deserialize)]
@@ -376,7 +378,7 @@ impl Experiment {
                     if file.design.sampling.is_none() {
                         return Err(err(
                             &field("range"),
-                            "needs `design.sampling` (\"random\" or \"lhs\") and `design.samples`".into(),
+                            "needs `design.sampling` (\"random\", \"lhs\" or \"sobol\") and `design.samples`".into(),
                         ));
                     }
                     columns.push(ParamColumn {
@@ -414,6 +416,25 @@ impl Experiment {
             (Some(_), Some(_)) if sampled.is_empty() => {
                 return Err(err("design.sampling", "is set but no parameter has a `range` to sample".into()));
             }
+            (Some(Sampling::Sobol), Some(_)) if !grid.is_empty() || !table.is_empty() => {
+                return Err(err(
+                    "design.sampling",
+                    "\"sobol\" needs every parameter as a `range` (no `values` lists, no `design.table`)".into(),
+                ));
+            }
+            (Some(Sampling::Sobol), Some(n))
+                if n as usize > design::SALTELLI_MAX_SAMPLES || sampled.len() > design::SALTELLI_MAX_DIMS =>
+            {
+                return Err(err(
+                    "design.samples",
+                    format!(
+                        "\"sobol\" takes at most {} base samples and {} parameters; got {n} and {}",
+                        design::SALTELLI_MAX_SAMPLES,
+                        design::SALTELLI_MAX_DIMS,
+                        sampled.len()
+                    ),
+                ));
+            }
             (Some(_), Some(n)) => n,
             (None, None) => 1,
         };
@@ -431,6 +452,7 @@ impl Experiment {
             let method = match sampling {
                 Sampling::Random => design::Sampling::Random,
                 Sampling::Lhs => design::Sampling::Lhs,
+                Sampling::Sobol => design::Sampling::Saltelli,
             };
             design = design.with_sampled(sampled, samples, method);
         }

@@ -109,7 +109,11 @@ fn print_design(exp: &Experiment) {
     if let Some(s) = exp.sampling {
         say!(
             "  sampling       {} over the `range` parameters",
-            if s == experiment::Sampling::Lhs { "latin hypercube" } else { "independent uniform draws" }
+            match s {
+                experiment::Sampling::Lhs => "latin hypercube",
+                experiment::Sampling::Random => "independent uniform draws",
+                experiment::Sampling::Sobol => "Saltelli's design (Sobol sequence, samples x (k + 2) points)",
+            }
         );
     }
     for c in &exp.columns {

@@ -261,6 +261,11 @@ fn sweep_record(exp: &Experiment) -> serde_json::Value {
         "master_seed": exp.master_seed.to_string(),
         "seeds": exp.seeds.as_str(),
         "parameters": exp.columns.iter().map(|c| c.path.clone()).collect::<Vec<_>>(),
+        "sampling": exp.sampling.map(|s| match s {
+            super::experiment::Sampling::Random => "random",
+            super::experiment::Sampling::Lhs => "lhs",
+            super::experiment::Sampling::Sobol => "sobol",
+        }),
         "outputs": { "steps": exp.record.steps, "steps_every": exp.record.every, "events": exp.record.events },
     })
 }
