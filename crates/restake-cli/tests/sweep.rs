@@ -198,7 +198,7 @@ fn bad_experiment_files_name_file_line_and_field_and_write_nothing() {
         repo_root().join("configs/baseline.toml").display()
     );
     rejects(&format!("{base}replicates = 3\n"), 4, "replicates");
-    rejects(&format!("{base}[design]\nsampling = \"sobol\"\nsamples = 4\n"), 5, "`random`");
+    rejects(&format!("{base}[design]\nsampling = \"halton\"\nsamples = 4\n"), 5, "`sobol`");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[0].lltv\"\nrange = [0.8, 0.9]\n"), 6, "design.sampling");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[0].lltvv\"\nvalues = [0.9]\n"), 6, "lltvv");
     rejects(&format!("{base}[[parameter]]\npath = \"markets[7].lltv\"\nvalues = [0.9]\n"), 6, "out of range");
