@@ -17,6 +17,8 @@ pub enum SweepFigure {
     Heatmap,
     Response,
     Distribution,
+    /// A step series' quantiles over time across the replications of one point.
+    Fan,
 }
 
 /// What to draw: the figures (none = the defaults for the design), the run metric (default: bad
@@ -27,6 +29,9 @@ pub struct SweepPlot {
     pub metric: Option<String>,
     pub x: Option<String>,
     pub y: Option<String>,
+    /// The step column of a fan chart (default: the first LRT's price) and the point (default 0).
+    pub series: Option<String>,
+    pub point: u32,
 }
 
 /// The runs of a sweep, as the figures need them.
@@ -40,6 +45,8 @@ struct Runs {
     /// The metric, per run.
     values: Vec<f64>,
     metric: String,
+    /// Each run's point.
+    points: Vec<u32>,
 }
 
 /// True if `dir` holds a sweep (its `sweep.json`).
@@ -145,7 +152,9 @@ fn read_runs(dir: &Path, metric: Option<&str>) -> Result<Runs, AnalysisError> {
         labels.insert(p.clone(), text);
         numbers.insert(p.clone(), nums);
     }
-    Ok(Runs { name, params, labels, numbers, values, metric })
+    let points: Vec<u32> =
+        runs.column("point")?.cast(&DataType::UInt32)?.u32()?.iter().map(|p| p.unwrap_or(u32::MAX)).collect();
+    Ok(Runs { name, params, labels, numbers, values, metric, points })
 }
 
 /// The distinct values of parameter `p` in run order of first appearance, sorted numerically when
@@ -278,9 +287,115 @@ fn distribution(r: &Runs, x: &str, dir: &Path) -> Result<PathBuf, AnalysisError>
     Ok(png)
 }
 
+/// Every part file of a sweep's hive-style dataset `dir/<kind>/shard=K/part-N.parquet`.
+fn dataset_parts(dir: &Path, kind: &str) -> Vec<PathBuf> {
+    let mut parts = vec![];
+    for shard in std::fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "parquet") {
+                parts.push(p);
+            }
+        }
+    }
+    parts.sort();
+    parts
+}
+
+/// The step series `column` of every run of `point`: median and 50%/90% bands at each time.
+fn fan(r: &Runs, dir: &Path, column: Option<&str>, point: u32, out: &Path) -> Result<PathBuf, AnalysisError> {
+    let parts = dataset_parts(dir, "steps");
+    if parts.is_empty() {
+        return Err(AnalysisError::Data(format!(
+            "{}: no step series (the sweep kept none: `[outputs] steps = true` keeps them)",
+            dir.display()
+        )));
+    }
+    let runs = read_parquet(&dir.join("runs.parquet"))?;
+    let ids: Vec<i64> = runs
+        .filter(&runs.column("point")?.cast(&DataType::UInt32)?.u32()?.equal(point))?
+        .column("run_id")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .flatten()
+        .collect();
+    if ids.is_empty() {
+        return Err(AnalysisError::Data(format!("{}: no runs at point {point}", dir.display())));
+    }
+    let mut by_time: BTreeMap<i64, (f64, Vec<f64>)> = BTreeMap::new();
+    let mut name = column.map(str::to_string);
+    for p in parts {
+        let df = read_parquet(&p)?;
+        let col = match &name {
+            Some(c) => c.clone(),
+            None => {
+                let first = df
+                    .get_column_names()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .find(|c| c.starts_with("lrt.") && c.ends_with(".price"));
+                let Some(c) = first else {
+                    return Err(AnalysisError::Data("no LRT price column; pass --metric".into()));
+                };
+                name = Some(c.clone());
+                c
+            }
+        };
+        let Ok(values) = df.column(&col) else {
+            let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+            return Err(AnalysisError::Data(format!("no step column `{col}`; there are: {}", cols.join(", "))));
+        };
+        let values: Vec<f64> = values.cast(&DataType::Float64)?.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        let run: Vec<i64> =
+            df.column("run_id")?.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(-1)).collect();
+        let step: Vec<i64> = df.column("step")?.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+        let hours: Vec<f64> =
+            df.column("hours")?.cast(&DataType::Float64)?.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        for i in 0..df.height() {
+            if ids.contains(&run[i]) && values[i].is_finite() {
+                by_time.entry(step[i]).or_insert((hours[i], vec![])).1.push(values[i]);
+            }
+        }
+    }
+    let name = name.unwrap_or_default();
+    let (mut t, mut median, mut b50, mut b90) = (vec![], vec![], (vec![], vec![]), (vec![], vec![]));
+    for (_, (h, mut v)) in by_time {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| quantile(&v, p).unwrap_or(f64::NAN);
+        t.push(h);
+        median.push(q(0.5));
+        b50.0.push(q(0.25));
+        b50.1.push(q(0.75));
+        b90.0.push(q(0.05));
+        b90.1.push(q(0.95));
+    }
+    let at: Vec<String> = r
+        .params
+        .iter()
+        .filter_map(|p| {
+            let i = (0..r.values.len()).find(|&i| r.points[i] == point)?;
+            Some(r.labels[p][i].clone())
+        })
+        .collect();
+    let c = FanChart {
+        title: format!("{}: {name} across {} replications at point {point} ({})", r.name, ids.len(), at.join(", ")),
+        time_label: "time since start".into(),
+        y_label: name.clone(),
+        t,
+        x_is_value: false,
+        median,
+        bands: vec![(0.9, b90.0, b90.1), (0.5, b50.0, b50.1)],
+    };
+    let png = out.join(format!("fan-{name}-point{point}.png"));
+    restake_plot::fan_chart(&c, &png, &png.with_extension("svg")).map_err(plot_err)?;
+    Ok(png)
+}
+
 /// Draws the sweep figures of `dir` into `dir/plots/`; returns the PNGs written. Defaults: a
 /// heatmap over the first two parameters when there are two or more, the response to the first
-/// parameter, and the distribution per value of the first parameter.
+/// parameter, the distribution per value of the first parameter, and when the sweep kept step
+/// series a fan chart of the first LRT's price at point 0.
 pub fn plot_sweep(dir: &Path, opts: &SweepPlot) -> Result<Vec<PathBuf>, AnalysisError> {
     let r = read_runs(dir, opts.metric.as_deref())?;
     if r.params.is_empty() {
@@ -300,6 +415,9 @@ pub fn plot_sweep(dir: &Path, opts: &SweepPlot) -> Result<Vec<PathBuf>, Analysis
         if y.is_some() {
             f.insert(0, SweepFigure::Heatmap);
         }
+        if !dataset_parts(dir, "steps").is_empty() {
+            f.push(SweepFigure::Fan);
+        }
         f
     } else {
         opts.figures.clone()
@@ -317,6 +435,7 @@ pub fn plot_sweep(dir: &Path, opts: &SweepPlot) -> Result<Vec<PathBuf>, Analysis
             }
             SweepFigure::Response => response(&r, &x, &out)?,
             SweepFigure::Distribution => distribution(&r, &x, &out)?,
+            SweepFigure::Fan => fan(&r, dir, opts.series.as_deref(), opts.point, &out)?,
         });
     }
     Ok(written)

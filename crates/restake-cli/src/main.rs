@@ -77,7 +77,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         run: u32,
         /// Sweep figures to draw (default: a heatmap with two parameters or more, the response to
-        /// the first parameter, the distribution per value).
+        /// the first parameter, the distribution per value, a fan chart when steps were kept).
         #[arg(long, value_enum)]
         kind: Vec<SweepKind>,
         /// The run metric to draw (a column of runs.parquet; default bad_debt_eth).
@@ -89,6 +89,12 @@ enum Command {
         /// The parameter on the heatmap's y axis (default: the next swept).
         #[arg(long)]
         y: Option<String>,
+        /// The step column of a fan chart (default: the first LRT's price).
+        #[arg(long)]
+        series: Option<String>,
+        /// The sweep point of a fan chart.
+        #[arg(long, default_value_t = 0)]
+        point: u32,
     },
     /// Robustness of a restaking graph to cascading attacks (Durvasula & Roughgarden 2024).
     Security(security_cmd::SecurityArgs),
@@ -131,7 +137,9 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => validate(scenario),
         Command::Schema { scenarios } => schema(scenarios),
         Command::Sensitivity { dir, metric, resamples, conf } => sensitivity(dir, metric, resamples, conf),
-        Command::Plot { dir, run, kind, metric, x, y } => plot(dir, run, kind, metric, x, y),
+        Command::Plot { dir, run, kind, metric, x, y, series, point } => {
+            plot(dir, run, kind, metric, (x, y), (series, point))
+        }
         Command::Bench(args) => bench::bench(args),
         Command::Security(args) => security_cmd::security(args),
         Command::Sweep(args) => sweep::sweep(args),
@@ -178,6 +186,7 @@ enum SweepKind {
     Heatmap,
     Response,
     Distribution,
+    Fan,
 }
 
 fn sensitivity(dir: PathBuf, metric: String, resamples: usize, conf: f64) -> Result<(), Failure> {
@@ -225,8 +234,8 @@ fn plot(
     run: u32,
     kind: Vec<SweepKind>,
     metric: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
+    (x, y): (Option<String>, Option<String>),
+    (series, point): (Option<String>, u32),
 ) -> Result<(), Failure> {
     use restake_analysis::sweep_plots::{SweepFigure, SweepPlot, is_sweep, plot_sweep};
     let files = if is_sweep(&dir) {
@@ -236,11 +245,12 @@ fn plot(
                 SweepKind::Heatmap => SweepFigure::Heatmap,
                 SweepKind::Response => SweepFigure::Response,
                 SweepKind::Distribution => SweepFigure::Distribution,
+                SweepKind::Fan => SweepFigure::Fan,
             })
             .collect();
-        plot_sweep(&dir, &SweepPlot { figures, metric, x, y }).map_err(|e| Failure::Run(e.into()))?
+        plot_sweep(&dir, &SweepPlot { figures, metric, x, y, series, point }).map_err(|e| Failure::Run(e.into()))?
     } else {
-        if !kind.is_empty() || metric.is_some() || x.is_some() || y.is_some() {
+        if !kind.is_empty() || metric.is_some() || x.is_some() || y.is_some() || series.is_some() {
             return Err(Failure::Input(format!(
                 "{}: --kind, --metric, --x and --y draw a sweep's folder (one with sweep.json); this is a run's",
                 dir.display()

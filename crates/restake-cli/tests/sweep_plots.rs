@@ -15,7 +15,10 @@ fn plot_draws_a_sweeps_heatmap_response_and_distribution() {
     let out = restake(&["plot", "sw"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let plots = dir.path().join("sw/plots");
-    for f in ["heatmap-bad_debt_eth", "response-bad_debt_eth", "distribution-bad_debt_eth"] {
+    // tiny keeps its step series: the default adds a fan chart of the LRT price at point 0.
+    for f in
+        ["heatmap-bad_debt_eth", "response-bad_debt_eth", "distribution-bad_debt_eth", "fan-lrt.rstETH.price-point0"]
+    {
         for ext in ["png", "svg"] {
             assert!(plots.join(format!("{f}.{ext}")).is_file(), "{f}.{ext} drawn");
         }
@@ -43,6 +46,16 @@ fn plot_draws_a_sweeps_heatmap_response_and_distribution() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(plots.join("heatmap-liquidations.png").is_file());
+
+    let out = restake(
+        &["plot", "sw", "--kind", "fan", "--series", "market.morpho-rstETH-ETH.utilisation", "--point", "3"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = std::fs::read_to_string(plots.join("fan-market.morpho-rstETH-ETH.utilisation-point3.svg")).unwrap();
+    assert!(svg.contains("across 3 replications at point 3 (exchange-rate"), "the title says which point");
+    let out = restake(&["plot", "sw", "--kind", "fan", "--series", "nope"], dir.path());
+    assert!(!out.status.success() && stderr(&out).contains("no step column `nope`"), "{}", stderr(&out));
 
     // Errors name what exists.
     let out = restake(&["plot", "sw", "--metric", "nope"], dir.path());
