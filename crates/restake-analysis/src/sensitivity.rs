@@ -74,6 +74,71 @@ pub fn sobol_indices(y: &[f64], k: usize, resamples: usize, z: f64, seed: u64) -
         .collect()
 }
 
+/// One parameter's Morris elementary effects (metric units per full range of the parameter):
+/// mu* = mean |EE| with the half-width of its bootstrap interval, mu = mean EE, sigma = sd EE.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effects {
+    pub mu_star: f64,
+    pub mu_star_conf: f64,
+    pub mu: f64,
+    pub sigma: f64,
+}
+
+/// Elementary effects from `n` Morris trajectories of `k + 1` points: `u[p]` the point's
+/// coordinates scaled to [0, 1], `y[p]` the output. Each move changes one coordinate; its effect
+/// is the change in `y` over the change in that coordinate (Morris 1991; mu* of Campolongo et al.
+/// 2007).
+pub fn morris_effects(y: &[f64], u: &[Vec<f64>], k: usize, resamples: usize, z: f64, seed: u64) -> Vec<Effects> {
+    let n = y.len() / (k + 1);
+    // ee[i][j]: the effect of parameter i in trajectory j.
+    let mut ee = vec![vec![f64::NAN; n]; k];
+    for j in 0..n {
+        for s in 0..k {
+            let (a, b) = (j * (k + 1) + s, j * (k + 1) + s + 1);
+            let moved = (0..k).max_by(|&c, &d| (u[a][c] - u[b][c]).abs().total_cmp(&(u[a][d] - u[b][d]).abs()));
+            if let Some(i) = moved {
+                let du = u[b][i] - u[a][i];
+                if du.abs() > 1e-12 {
+                    ee[i][j] = (y[b] - y[a]) / du;
+                }
+            }
+        }
+    }
+    let stats = |e: &[f64], rows: &[usize]| -> (f64, f64, f64) {
+        let v: Vec<f64> = rows.iter().map(|&j| e[j]).filter(|x| x.is_finite()).collect();
+        let m = v.len().max(1) as f64;
+        let mu = v.iter().sum::<f64>() / m;
+        let mu_star = v.iter().map(|x| x.abs()).sum::<f64>() / m;
+        let sigma = if v.len() > 1 {
+            (v.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        (mu_star, mu, sigma)
+    };
+    let rows: Vec<usize> = (0..n).collect();
+    (0..k)
+        .map(|i| {
+            let (mu_star, mu, sigma) = stats(&ee[i], &rows);
+            let boot: Vec<f64> = (0..resamples)
+                .map(|r| {
+                    let pick: Vec<usize> = (0..n)
+                        .map(|t| ((uniform(seed, r as u64, t as u64, BOOTSTRAP) * n as f64) as usize).min(n - 1))
+                        .collect();
+                    stats(&ee[i], &pick).0
+                })
+                .collect();
+            let bm = boot.iter().sum::<f64>() / boot.len().max(1) as f64;
+            let bsd = if boot.len() > 1 {
+                (boot.iter().map(|x| (x - bm).powi(2)).sum::<f64>() / (boot.len() - 1) as f64).sqrt()
+            } else {
+                f64::NAN
+            };
+            Effects { mu_star, mu_star_conf: z * bsd, mu, sigma }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +172,22 @@ mod tests {
     }
 
     #[test]
+    fn morris_effects_of_a_known_function() {
+        use restake_engine::design::morris;
+        // f = 3 u1 - 2 u2 + u3^2 (u4 unused): EE1 = 3 and EE2 = -2 on every move (linear), EE3 =
+        // ((x + D)^2 - x^2) / D = 2x + D with D = 2/3 from x in {0, 1/3}: 2/3 or 4/3 (so sigma > 0),
+        // EE4 = 0.
+        let k = 4;
+        let u = morris(3, 50, k);
+        let y: Vec<f64> = u.iter().map(|x| 3.0 * x[0] - 2.0 * x[1] + x[2].powi(2)).collect();
+        let e = morris_effects(&y, &u, k, 100, 1.959964, 1);
+        assert!((e[0].mu_star - 3.0).abs() < 1e-9 && (e[0].mu - 3.0).abs() < 1e-9 && e[0].sigma < 1e-9, "{:?}", e[0]);
+        assert!((e[1].mu_star - 2.0).abs() < 1e-9 && (e[1].mu + 2.0).abs() < 1e-9, "{:?}", e[1]);
+        assert!(e[2].mu_star > 2.0 / 3.0 - 1e-9 && e[2].mu_star < 4.0 / 3.0 + 1e-9 && e[2].sigma > 0.1, "{:?}", e[2]);
+        assert_eq!((e[3].mu_star, e[3].sigma), (0.0, 0.0));
+    }
+
+    #[test]
     fn a_parameter_the_output_ignores_has_zero_indices() {
         // f = x1 + 2 x2 (x3 unused): S1 = ST = 1/5, 4/5, 0 (variances 1/12 and 4/12).
         let draws = saltelli(1, 1024, 3);
@@ -136,13 +217,18 @@ pub fn sweep_sensitivity(
     let text = std::fs::read_to_string(&meta_path).map_err(crate::io_err(&meta_path))?;
     let meta: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| Data(format!("{}: {e}", meta_path.display())))?;
-    if meta["sampling"].as_str() != Some("sobol") {
-        return Err(Data(format!(
-            "{}: Sobol indices need a sweep on Saltelli's design (`[design] sampling = \"sobol\"`); this one is {}",
-            dir.display(),
-            meta["sampling"].as_str().unwrap_or("a grid or a table")
-        )));
-    }
+    let sobol = match meta["sampling"].as_str() {
+        Some("sobol") => true,
+        Some("morris") => false,
+        other => {
+            return Err(Data(format!(
+                "{}: sensitivity needs a sweep on Saltelli's design (`[design] sampling = \"sobol\"`) or Morris \
+                 trajectories (`sampling = \"morris\"`); this one is {}",
+                dir.display(),
+                other.unwrap_or("a grid or a table")
+            )));
+        }
+    };
     let params: Vec<String> =
         meta["parameters"].as_array().into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect();
     let k = params.len();
@@ -165,7 +251,8 @@ pub fn sweep_sensitivity(
         }
     }
     let missing: Vec<usize> = (0..points).filter(|&p| n[p] == 0).collect();
-    if !missing.is_empty() || points % (k + 2) != 0 {
+    let per = if sobol { k + 2 } else { k + 1 };
+    if !missing.is_empty() || points % per != 0 {
         return Err(Data(format!(
             "{}: every point of the design needs a finished run; {} have none (first: {:?})",
             dir.display(),
@@ -175,6 +262,64 @@ pub fn sweep_sensitivity(
     }
     let y: Vec<f64> = (0..points).map(|p| sum[p] / n[p] as f64).collect();
     let z = Normal::new(0.0, 1.0).map_err(|e| Data(e.to_string()))?.inverse_cdf(0.5 + conf / 2.0);
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(crate::io_err(&plots))?;
+    let y_ticks: Vec<String> = params.iter().map(|p| crate::sweep_plots::short_label(p)).collect();
+    if !sobol {
+        // Each point's coordinates, scaled to [0, 1] by the design's own extremes (its grid
+        // reaches both ends of every range; a log-scale range is scaled linearly here).
+        let mut u = vec![vec![0.0; k]; points];
+        for (c, p) in params.iter().enumerate() {
+            let col: Vec<f64> =
+                runs.column(p)?.cast(&DataType::Float64)?.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+            let (lo, hi) = col.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+            for i in 0..runs.height() {
+                let q = point[i] as usize;
+                if q < points && hi > lo {
+                    u[q][c] = (col[i] - lo) / (hi - lo);
+                }
+            }
+        }
+        let e = morris_effects(&y, &u, k, resamples, z, 0x5EED);
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "Morris elementary effects of {metric} per full range ({} trajectories, {} runs; +- at {:.0}%)",
+            points / per,
+            runs.height(),
+            conf * 100.0
+        );
+        let _ = writeln!(t, "  {:<40} {:>18} {:>12} {:>12}", "parameter", "mu*", "mu", "sigma");
+        for (p, x) in params.iter().zip(&e) {
+            let _ =
+                writeln!(t, "  {p:<40} {:>9.3} +- {:<6.3} {:>12.3} {:>12.3}", x.mu_star, x.mu_star_conf, x.mu, x.sigma);
+        }
+        let mut df = df!(
+            "metric" => vec![metric; k],
+            "parameter" => params.clone(),
+            "mu_star" => e.iter().map(|x| x.mu_star).collect::<Vec<_>>(),
+            "mu_star_conf" => e.iter().map(|x| x.mu_star_conf).collect::<Vec<_>>(),
+            "mu" => e.iter().map(|x| x.mu).collect::<Vec<_>>(),
+            "sigma" => e.iter().map(|x| x.sigma).collect::<Vec<_>>(),
+        )?;
+        let parquet = dir.join(format!("morris-{metric}.parquet"));
+        crate::table::write_parquet(&parquet, &mut df)?;
+        let png = plots.join(format!("morris-{metric}.png"));
+        let chart = restake_plot::Heatmap {
+            title: format!("Morris elementary effects of {metric}"),
+            x_label: "statistic".into(),
+            y_label: "parameter".into(),
+            x: vec![0.0, 1.0],
+            y: (0..k).map(|i| i as f64).collect(),
+            z: e.iter().map(|x| vec![x.mu_star, x.sigma]).collect(),
+            z_label: format!("{metric} per full range"),
+            x_ticks: vec!["mu* (mean |effect|)".into(), "sigma (interactions)".into()],
+            y_ticks,
+        };
+        restake_plot::heatmap(&chart, &png, &png.with_extension("svg"))
+            .map_err(|e| crate::AnalysisError::Plot(e.to_string()))?;
+        return Ok((t, vec![parquet, png]));
+    }
     let ix = sobol_indices(&y, k, resamples, z, 0x5EED);
 
     let mut t = String::new();
@@ -199,8 +344,6 @@ pub fn sweep_sensitivity(
     )?;
     let parquet = dir.join(format!("sensitivity-{metric}.parquet"));
     crate::table::write_parquet(&parquet, &mut df)?;
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(crate::io_err(&plots))?;
     let png = plots.join(format!("sensitivity-{metric}.png"));
     let chart = restake_plot::Heatmap {
         title: format!("Sobol indices of {metric}"),
@@ -211,7 +354,7 @@ pub fn sweep_sensitivity(
         z: ix.iter().map(|i| vec![i.s1, i.st]).collect(),
         z_label: "share of variance".into(),
         x_ticks: vec!["first order S1".into(), "total ST".into()],
-        y_ticks: params.iter().map(|p| crate::sweep_plots::short_label(p)).collect(),
+        y_ticks,
     };
     restake_plot::heatmap(&chart, &png, &png.with_extension("svg"))
         .map_err(|e| crate::AnalysisError::Plot(e.to_string()))?;

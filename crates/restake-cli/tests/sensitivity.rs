@@ -50,3 +50,26 @@ fn sensitivity_needs_a_sobol_sweep() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("needs every parameter as a `range`"), "{}", stderr(&out));
 }
+
+#[test]
+fn morris_screens_the_same_parameters_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = repo_root().join("experiments/morris-baseline.toml").display().to_string();
+    let out = restake(&["sweep", &exp, "--out", "m"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = restake(&["sensitivity", "m", "--resamples", "100"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Morris elementary effects of bad_debt_eth"), "{}", stdout(&out));
+    let df = ParquetReader::new(std::fs::File::open(dir.path().join("m/morris-bad_debt_eth.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let get = |p: &str, c: &str| {
+        let rows = df.filter(&df.column("parameter").unwrap().str().unwrap().equal(p)).unwrap();
+        rows.column(c).unwrap().f64().unwrap().get(0).unwrap()
+    };
+    // ETH/USD moves nothing in the all-ETH baseline: every elementary effect is exactly zero.
+    assert_eq!((get("eth.usd", "mu_star"), get("eth.usd", "sigma")), (0.0, 0.0));
+    // The LLTV and the pool depth do move bad debt (the ordering agrees with the Sobol indices).
+    assert!(get("markets[0].lltv", "mu_star") > 10.0 && get("pools[0].eth", "mu_star") > 10.0);
+    assert!(dir.path().join("m/plots/morris-bad_debt_eth.png").is_file());
+}

@@ -17,6 +17,13 @@ use crate::rng::{Purpose, derive_seed, uniform};
 /// they are keyed by the master seed, not a run seed).
 const SAMPLE_DRAW: Purpose = Purpose(0x5EED_D351_0001);
 const LHS_PERMUTATION: Purpose = Purpose(0x5EED_D351_0002);
+const MORRIS_START: Purpose = Purpose(0x5EED_D351_0003);
+const MORRIS_ORDER: Purpose = Purpose(0x5EED_D351_0004);
+
+/// Levels of Morris's grid and the step between a trajectory's points (Morris 1991, p = 4,
+/// Delta = p / (2 (p - 1)) = 2/3, as SALib's default).
+pub const MORRIS_LEVELS: usize = 4;
+pub const MORRIS_DELTA: f64 = 2.0 / 3.0;
 
 /// How run seeds are derived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,6 +47,9 @@ pub enum Sampling {
     /// Owen-scrambled Sobol sequence, each followed by the `k` matrices AB_i (A with column i
     /// taken from B); `n (k + 2)` draws, see [`saltelli`].
     Saltelli,
+    /// Morris's elementary effects: `n` one-at-a-time trajectories of `k + 1` points on a
+    /// four-level grid, see [`morris`].
+    Morris,
 }
 
 /// Most ranged parameters a Saltelli design takes (A and B use 2k of the sequence's 256
@@ -134,6 +144,7 @@ impl<V> Design<V> {
                 .collect(),
             Sampling::Lhs => latin_hypercube(seed, samples as usize, dims),
             Sampling::Saltelli => saltelli(seed, samples as usize, dims),
+            Sampling::Morris => morris(seed, samples as usize, dims),
         };
         self.ranges = ranges;
         self
@@ -259,9 +270,57 @@ pub fn saltelli(seed: u64, n: usize, dims: usize) -> Vec<Vec<f64>> {
     out
 }
 
+/// Morris's one-at-a-time design (Morris 1991; Campolongo et al. 2007): trajectory `j` is `k + 1`
+/// points, rows `j (k + 1) .. j (k + 1) + k`; its start has every coordinate on the grid
+/// {0, 1/3, 2/3, 1} at least Delta from one end, and each next point moves one more coordinate, in
+/// a random order, by Delta up (from 0 or 1/3) or down (from 2/3 or 1). Keyed by the master seed.
+pub fn morris(seed: u64, n: usize, dims: usize) -> Vec<Vec<f64>> {
+    let step = 1.0 / (MORRIS_LEVELS - 1) as f64;
+    let mut out = Vec::with_capacity(n * (dims + 1));
+    for j in 0..n {
+        let mut x: Vec<f64> = (0..dims)
+            .map(|d| {
+                let level = (uniform(seed, j as u64, d as u64, MORRIS_START) * MORRIS_LEVELS as f64) as usize;
+                level.min(MORRIS_LEVELS - 1) as f64 * step
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..dims).collect();
+        for i in (1..dims).rev() {
+            let r = ((uniform(seed, j as u64, i as u64, MORRIS_ORDER) * (i + 1) as f64) as usize).min(i);
+            order.swap(i, r);
+        }
+        out.push(x.clone());
+        for &d in &order {
+            x[d] = if x[d] + MORRIS_DELTA <= 1.0 + 1e-12 { x[d] + MORRIS_DELTA } else { x[d] - MORRIS_DELTA };
+            x[d] = x[d].clamp(0.0, 1.0);
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn morris_trajectories_move_one_coordinate_by_delta() {
+        let d = morris(5, 6, 3);
+        assert_eq!(d.len(), 6 * 4);
+        for j in 0..6 {
+            let mut moved = vec![];
+            for s in 0..3 {
+                let (a, b) = (&d[j * 4 + s], &d[j * 4 + s + 1]);
+                let diff: Vec<usize> = (0..3).filter(|&c| (a[c] - b[c]).abs() > 1e-12).collect();
+                assert_eq!(diff.len(), 1, "one coordinate per move");
+                assert!(((a[diff[0]] - b[diff[0]]).abs() - MORRIS_DELTA).abs() < 1e-12);
+                moved.push(diff[0]);
+            }
+            moved.sort();
+            assert_eq!(moved, [0, 1, 2], "every coordinate moves once");
+            assert!(d[j * 4..j * 4 + 4].iter().flatten().all(|&u| (0.0..=1.0).contains(&u)));
+        }
+    }
 
     #[test]
     fn saltelli_rows_take_one_column_from_b() {

@@ -96,6 +96,8 @@ pub enum Sampling {
     Lhs,
     /// Saltelli's design for Sobol indices (`restake sensitivity`).
     Sobol,
+    /// Morris's trajectories for elementary effects (`restake sensitivity`, a cheap screen).
+    Morris,
 }
 
 #[derive(Deserialize)]
@@ -378,7 +380,7 @@ impl Experiment {
                     if file.design.sampling.is_none() {
                         return Err(err(
                             &field("range"),
-                            "needs `design.sampling` (\"random\", \"lhs\" or \"sobol\") and `design.samples`".into(),
+                            "needs `design.sampling` (\"random\", \"lhs\", \"sobol\" or \"morris\") and `design.samples`".into(),
                         ));
                     }
                     columns.push(ParamColumn {
@@ -416,10 +418,11 @@ impl Experiment {
             (Some(_), Some(_)) if sampled.is_empty() => {
                 return Err(err("design.sampling", "is set but no parameter has a `range` to sample".into()));
             }
-            (Some(Sampling::Sobol), Some(_)) if !grid.is_empty() || !table.is_empty() => {
+            (Some(s @ (Sampling::Sobol | Sampling::Morris)), Some(_)) if !grid.is_empty() || !table.is_empty() => {
+                let name = if s == Sampling::Sobol { "sobol" } else { "morris" };
                 return Err(err(
                     "design.sampling",
-                    "\"sobol\" needs every parameter as a `range` (no `values` lists, no `design.table`)".into(),
+                    format!("\"{name}\" needs every parameter as a `range` (no `values` lists, no `design.table`)"),
                 ));
             }
             (Some(Sampling::Sobol), Some(n))
@@ -453,6 +456,7 @@ impl Experiment {
                 Sampling::Random => design::Sampling::Random,
                 Sampling::Lhs => design::Sampling::Lhs,
                 Sampling::Sobol => design::Sampling::Saltelli,
+                Sampling::Morris => design::Sampling::Morris,
             };
             design = design.with_sampled(sampled, samples, method);
         }

@@ -113,6 +113,7 @@ fn print_design(exp: &Experiment) {
                 experiment::Sampling::Lhs => "latin hypercube",
                 experiment::Sampling::Random => "independent uniform draws",
                 experiment::Sampling::Sobol => "Saltelli's design (Sobol sequence, samples x (k + 2) points)",
+                experiment::Sampling::Morris => "Morris trajectories (samples x (k + 1) points, 4 levels)",
             }
         );
     }

@@ -265,6 +265,7 @@ fn sweep_record(exp: &Experiment) -> serde_json::Value {
             super::experiment::Sampling::Random => "random",
             super::experiment::Sampling::Lhs => "lhs",
             super::experiment::Sampling::Sobol => "sobol",
+            super::experiment::Sampling::Morris => "morris",
         }),
         "outputs": { "steps": exp.record.steps, "steps_every": exp.record.every, "events": exp.record.events },
     })
