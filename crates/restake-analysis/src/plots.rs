@@ -55,6 +55,43 @@ fn utilisation_series(steps: &DataFrame, hours: &[f64]) -> Result<Vec<Series>, A
         .collect()
 }
 
+/// The domino chart cut to the cascade: from three steps before the first liquidation to three
+/// steps after the one by which 95% of the liquidated debt was repaid, so each step's bar (its
+/// rounds stacked) is wide enough to read. None without liquidations, or when the window would
+/// cover most of the run anyway.
+fn cascade_window(c: &DominoChart, step_hours: f64, end: f64) -> Option<DominoChart> {
+    let mut bars: Vec<&LiquidationBar> = c.liquidations.iter().collect();
+    if bars.is_empty() {
+        return None;
+    }
+    bars.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let total: f64 = bars.iter().map(|b| b.debt_repaid).sum();
+    let mut acc = 0.0;
+    let t95 = bars
+        .iter()
+        .find(|b| {
+            acc += b.debt_repaid;
+            acc >= 0.95 * total
+        })
+        .map_or(bars[bars.len() - 1].t, |b| b.t);
+    let lo = (bars[0].t - 3.0 * step_hours).max(0.0);
+    let hi = (t95 + 3.0 * step_hours).min(end);
+    if hi - lo > 0.5 * end {
+        return None;
+    }
+    let inside = |t: f64| t >= lo - 1e-9 && t <= hi + 1e-9;
+    let cut = |s: &Series| Series::new(s.label.clone(), s.points.iter().copied().filter(|p| inside(p.0)).collect());
+    Some(DominoChart {
+        title: format!("{}, the cascade ({:.0} h to {:.0} h)", c.title, lo, hi),
+        time_label: c.time_label.clone(),
+        prices: c.prices.iter().map(cut).collect(),
+        eth_usd: c.eth_usd.as_ref().map(cut),
+        liquidations: c.liquidations.iter().filter(|b| inside(b.t)).cloned().collect(),
+        bad_debt: c.bad_debt.as_ref().map(cut),
+        shocks: c.shocks.iter().filter(|s| inside(s.t)).cloned().collect(),
+    })
+}
+
 /// Draws the domino and liquidity-crisis charts of run `run_id` from the files in `dir`.
 /// Returns the paths written.
 pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, AnalysisError> {
@@ -129,6 +166,13 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     restake_plot::domino_chart(&domino, &png, &dir.join("domino.svg"))
         .map_err(|e| AnalysisError::Plot(e.to_string()))?;
     written.push(png);
+    let step_hours = if hours.len() > 1 { hours[1] - hours[0] } else { 1.0 };
+    if let Some(zoom) = cascade_window(&domino, step_hours, hours.last().copied().unwrap_or(0.0)) {
+        let png = dir.join("domino-cascade.png");
+        restake_plot::domino_chart(&zoom, &png, &dir.join("domino-cascade.svg"))
+            .map_err(|e| AnalysisError::Plot(e.to_string()))?;
+        written.push(png);
+    }
 
     let many = |kind: &str, metric: &str| -> Result<Vec<Series>, AnalysisError> {
         entity_columns(&steps, kind, metric).into_iter().map(|(id, col)| series(&steps, &hours, &col, id)).collect()
@@ -243,4 +287,34 @@ fn thousands(x: f64) -> String {
         out.push(ch);
     }
     if r < 0.0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(t: f64, debt: f64) -> LiquidationBar {
+        LiquidationBar { t, market: "m".into(), round: 1, debt_repaid: debt }
+    }
+
+    #[test]
+    fn the_cascade_window_runs_from_three_steps_before_to_three_after_95_percent() {
+        // 100 + 900 of 1,001 ETH are repaid by t = 11 (99.9% >= 95%): the window is 10 - 3 to
+        // 11 + 3 hours, and the straggler at t = 50 is left out.
+        let c = DominoChart {
+            title: "t".into(),
+            liquidations: vec![bar(10.0, 100.0), bar(11.0, 900.0), bar(50.0, 1.0)],
+            prices: vec![Series::new("p", (0..100).map(|h| (h as f64, 1.0)).collect())],
+            ..Default::default()
+        };
+        let z = cascade_window(&c, 1.0, 100.0).unwrap();
+        assert_eq!(z.liquidations.len(), 2);
+        assert_eq!(z.prices[0].points.first().unwrap().0, 7.0);
+        assert_eq!(z.prices[0].points.last().unwrap().0, 14.0);
+        assert!(z.title.ends_with("the cascade (7 h to 14 h)"), "{}", z.title);
+        // No liquidations, or a cascade as long as the run: no zoom.
+        assert!(cascade_window(&DominoChart::default(), 1.0, 100.0).is_none());
+        let long = DominoChart { liquidations: vec![bar(5.0, 1.0), bar(90.0, 1.0)], ..Default::default() };
+        assert!(cascade_window(&long, 1.0, 100.0).is_none());
+    }
 }

@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         files::STEPS,
         files::EVENTS,
         files::MANIFEST,
-        if plotted.is_empty() { String::new() } else { ", domino.png, liquidity.png".into() }
+        plotted.iter().filter_map(|p| p.file_name().map(|n| format!(", {}", n.to_string_lossy()))).collect::<String>()
     );
     Ok(())
 }
