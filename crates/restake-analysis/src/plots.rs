@@ -4,7 +4,7 @@ use crate::table::read_parquet;
 use crate::{AnalysisError, files};
 use polars::prelude::*;
 use restake_agents::observe::columns::names;
-use restake_plot::{DominoChart, LiquidationBar, LiquidityCrisisChart, Series, ShockMarker};
+use restake_plot::{CascadeChart, CascadeRow, DominoChart, LiquidationBar, LiquidityCrisisChart, Series, ShockMarker};
 use std::path::{Path, PathBuf};
 
 /// The rows of `df` that belong to run `run_id`.
@@ -53,6 +53,62 @@ fn utilisation_series(steps: &DataFrame, hours: &[f64]) -> Result<Vec<Series>, A
         })
         .map(|(id, col)| series(steps, hours, col, id.clone()))
         .collect()
+}
+
+/// Most rows of the cascade chart; deeper links are summed into the last.
+const CASCADE_ROWS: usize = 16;
+
+/// The causal chain of a run's events (those with a cause, and the shocks at their roots),
+/// summed per depth and kind (per round for liquidations), in causal order.
+fn cascade_rows(events: &DataFrame) -> Result<Vec<CascadeRow>, AnalysisError> {
+    let kinds = str_values(events, "kind")?;
+    let entities = str_values(events, "entity")?;
+    let depth: Vec<u32> =
+        events.column("depth")?.cast(&DataType::UInt32)?.u32()?.iter().map(|x| x.unwrap_or(0)).collect();
+    let rounds: Vec<u32> =
+        events.column("round")?.cast(&DataType::UInt32)?.u32()?.iter().map(|x| x.unwrap_or(0)).collect();
+    let caused: Vec<bool> = events.column("cause")?.is_not_null().iter().map(|x| x.unwrap_or(false)).collect();
+    let amount_eth = f64_values(events, "amount_eth")?;
+    let bad_debt = f64_values(events, "bad_debt_eth")?;
+    // (row, index of its first event): rows in the order the chain reached them.
+    let mut rows: Vec<CascadeRow> = Vec::new();
+    let mut first: Vec<usize> = Vec::new();
+    for i in 0..events.height() {
+        let kind = kinds[i].as_deref().unwrap_or("");
+        let amount = if kind == "bad_debt" { bad_debt[i] } else { amount_eth[i] };
+        // The chain's links that moved ETH (requests and the like move none), and its root.
+        if !(caused[i] || kind == "shock") || !amount.is_finite() || (amount == 0.0 && kind != "shock") {
+            continue;
+        }
+        let label = match kind {
+            "liquidation" => format!("liquidation round {}", rounds[i]),
+            "shock" => "shock".to_string(),
+            k => format!("{k} {}", entities[i].as_deref().unwrap_or("")).trim_end().to_string(),
+        };
+        match rows.iter_mut().find(|r| r.depth == depth[i] && r.label == label) {
+            Some(r) => {
+                r.amount_eth += amount.abs();
+                r.events += 1;
+            }
+            None => {
+                rows.push(CascadeRow { depth: depth[i], label, amount_eth: amount.abs(), events: 1 });
+                first.push(i);
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&r| (rows[r].depth, first[r]));
+    let mut rows: Vec<CascadeRow> = order.into_iter().map(|r| rows[r].clone()).collect();
+    if rows.len() > CASCADE_ROWS {
+        let rest = rows.split_off(CASCADE_ROWS - 1);
+        rows.push(CascadeRow {
+            depth: rest[0].depth,
+            label: format!("{} deeper links", rest.len()),
+            amount_eth: rest.iter().map(|r| r.amount_eth).sum(),
+            events: rest.iter().map(|r| r.events).sum(),
+        });
+    }
+    Ok(rows)
 }
 
 /// The domino chart cut to the cascade: from three steps before the first liquidation to three
@@ -166,6 +222,14 @@ pub fn plot_run(dir: &Path, run_id: u32, title: &str) -> Result<Vec<PathBuf>, An
     restake_plot::domino_chart(&domino, &png, &dir.join("domino.svg"))
         .map_err(|e| AnalysisError::Plot(e.to_string()))?;
     written.push(png);
+    let cascade = cascade_rows(&events)?;
+    if !cascade.is_empty() {
+        let png = dir.join("cascade.png");
+        let c = CascadeChart { title: format!("{title}: the causal chain, link by link"), rows: cascade };
+        restake_plot::cascade_chart(&c, &png, &dir.join("cascade.svg"))
+            .map_err(|e| AnalysisError::Plot(e.to_string()))?;
+        written.push(png);
+    }
     let step_hours = if hours.len() > 1 { hours[1] - hours[0] } else { 1.0 };
     if let Some(zoom) = cascade_window(&domino, step_hours, hours.last().copied().unwrap_or(0.0)) {
         let png = dir.join("domino-cascade.png");
@@ -295,6 +359,35 @@ mod tests {
 
     fn bar(t: f64, debt: f64) -> LiquidationBar {
         LiquidationBar { t, market: "m".into(), round: 1, debt_repaid: debt }
+    }
+
+    #[test]
+    fn the_cascade_rows_follow_the_chain_and_sum_its_amounts() {
+        // A shock, its slash, a NAV loss, two round-1 liquidations, one in round 2, a bad debt,
+        // and an unrelated redemption request (no cause, no ETH): left out.
+        let df = df!(
+            "kind" => ["shock", "avs_slash", "nav_loss", "liquidation", "liquidation", "liquidation", "bad_debt", "redemption_request"],
+            "entity" => ["", "avs-a", "rstETH", "m", "m", "m", "m", "rstETH"],
+            "depth" => [0u32, 0, 0, 1, 1, 2, 2, 0],
+            "round" => [0u32, 0, 0, 1, 1, 2, 2, 0],
+            "cause" => [None, Some(0u64), Some(1), Some(2), Some(2), Some(3), Some(5), None],
+            "amount_eth" => [0.0, 100.0, 90.0, 10.0, 20.0, 5.0, 0.0, 0.0],
+            "bad_debt_eth" => [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0],
+        )
+        .unwrap();
+        let rows = cascade_rows(&df).unwrap();
+        let got: Vec<(&str, f64, u32)> = rows.iter().map(|r| (r.label.as_str(), r.amount_eth, r.events)).collect();
+        assert_eq!(
+            got,
+            [
+                ("shock", 0.0, 1),
+                ("avs_slash avs-a", 100.0, 1),
+                ("nav_loss rstETH", 90.0, 1),
+                ("liquidation round 1", 30.0, 2),
+                ("liquidation round 2", 5.0, 1),
+                ("bad_debt m", 1.5, 1),
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //!   ("NAV", "pool", "price", "queue", "wait", "buffer", ...), so "ezETH pool price" and
 //!   "ezETH NAV" share a colour; series whose label contains the word "NAV" (or "rate") are dashed.
 
+mod cascade;
 mod crisp;
 mod domino;
 mod fan;
@@ -197,6 +198,29 @@ pub struct LossDistribution {
     pub var_cvar: Vec<(String, f64, f64)>,
     /// The VaR/CVaR level, e.g. 0.95.
     pub quantile: f64,
+}
+
+/// One link of a causal cascade: the events of one kind at one depth of the chain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CascadeRow {
+    /// Links from the root shock (0 = the shock).
+    pub depth: u32,
+    /// What the events were, e.g. "liquidation round 3" or "nav_loss rstETH".
+    pub label: String,
+    pub amount_eth: f64,
+    pub events: u32,
+}
+
+/// The causal cascade (events.parquet's `cause` chain) as a waterfall, rows in causal order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CascadeChart {
+    pub title: String,
+    pub rows: Vec<CascadeRow>,
+}
+
+/// Renders the cascade waterfall to `png` and `svg`.
+pub fn cascade_chart(c: &CascadeChart, png: &Path, svg: &Path) -> Result<(), PlotError> {
+    render(png, svg, SIZE, |r| cascade::draw(c, r), |r| cascade::draw(c, r))
 }
 
 /// Renders the liquidation domino chart to `png` and `svg`.
