@@ -60,7 +60,7 @@ const CASCADE_ROWS: usize = 16;
 
 /// The causal chain of a run's events (those with a cause, and the shocks at their roots),
 /// summed per depth and kind (per round for liquidations), in causal order.
-fn cascade_rows(events: &DataFrame) -> Result<Vec<CascadeRow>, AnalysisError> {
+pub(crate) fn cascade_rows(events: &DataFrame) -> Result<Vec<CascadeRow>, AnalysisError> {
     let kinds = str_values(events, "kind")?;
     let entities = str_values(events, "entity")?;
     let depth: Vec<u32> =

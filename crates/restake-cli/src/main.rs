@@ -64,6 +64,12 @@ enum Command {
         #[arg(long, default_value_t = 0.95)]
         conf: f64,
     },
+    /// One self-contained HTML page of a results folder (run, sweep or stress report): the
+    /// headline numbers, every chart embedded, the causal chain; written to DIR/report.html.
+    Report {
+        /// A directory written by `restake run`, `sweep`/`merge` or `stress`.
+        dir: PathBuf,
+    },
     /// Check a scenario file without running it.
     Validate {
         #[command(flatten)]
@@ -136,6 +142,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate { scenario } => validate(scenario),
         Command::Schema { scenarios } => schema(scenarios),
+        Command::Report { dir } => restake_analysis::html::write_report(&dir)
+            .map(|p| say!("wrote {}", p.display()))
+            .map_err(|e| Failure::Run(e.into())),
         Command::Sensitivity { dir, metric, resamples, conf } => sensitivity(dir, metric, resamples, conf),
         Command::Plot { dir, run, kind, metric, x, y, series, point } => {
             plot(dir, run, kind, metric, (x, y), (series, point))

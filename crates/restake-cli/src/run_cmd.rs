@@ -73,8 +73,6 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let manifest_path = staging.dir.join(files::MANIFEST);
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).context("manifest")?)
         .with_context(|| format!("cannot write {}", manifest_path.display()))?;
-    let out = staging.publish()?;
-
     let ids = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>();
     let (lrts, markets, pools) = (
         ids(s.lrts.iter().map(|l| &l.id).collect()),
@@ -82,7 +80,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         ids(s.pools.iter().map(|p| &p.id).collect()),
     );
     let entities = report::Entities { lrts: &lrts, markets: &markets, pools: &pools };
-    say!("{}", report::summary_text(&s.name, seed, &entities, &result.summary).trim_end());
+    let summary = report::summary_text(&s.name, seed, &entities, &result.summary);
+    // The headline figures as printed, for `restake report`.
+    let summary_path = staging.dir.join("summary.txt");
+    std::fs::write(&summary_path, &summary).with_context(|| format!("cannot write {}", summary_path.display()))?;
+    let out = staging.publish()?;
+    say!("{}", summary.trim_end());
     if result.outcome.steps_hitting_round_limit > 0 {
         say!(
             "  note: {} step(s) reached engine.max_liquidation_rounds ({}); the rest waited for the next step",
