@@ -133,10 +133,10 @@ pub(crate) trait Positions {
     /// price used); 0 if the mechanism books it only inside a liquidation.
     fn write_off(&mut self, slot: usize) -> (f64, f64);
     /// Net insolvent debt, in ETH: over positions whose collateral is worth less than their debt,
-    /// the debt less the collateral's value — once with collateral and debt at the step's oracle
-    /// prices, once at `market` prices (ETH per unit of an asset: an LRT at its pool). What lenders
-    /// lose if those positions are never liquidated.
-    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64);
+    /// the debt less the collateral's value, in one scan under three valuations: `[at the step's
+    /// oracle prices, at market prices, at backing prices]` (ETH per unit of an asset: an LRT at
+    /// its pool, and at its NAV). What lenders lose if those positions are never liquidated.
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64, backing: &dyn Fn(Asset) -> f64) -> [f64; 3];
     /// Withdraws what the reserves' cash allows of liquidator `liquidator`'s claims, into `out`
     /// as (asset, amount). Mechanisms without claims have none.
     fn withdraw_claims(&mut self, _liquidator: usize, _out: &mut Vec<(Asset, f64)>) {}

@@ -149,13 +149,15 @@ impl Positions for IsolatedBook {
         })
     }
 
-    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
-        let (oracle, pool) = (self.feed.price, market(Asset::Lrt(self.lrt)));
-        let mut out = (0.0, 0.0);
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64, backing: &dyn Fn(Asset) -> f64) -> [f64; 3] {
+        let lrt = Asset::Lrt(self.lrt);
+        let prices = [self.feed.price, market(lrt), backing(lrt)];
+        let mut out = [0.0; 3];
         for (c, &s) in self.collateral.iter().zip(&self.borrow_shares) {
             let debt = self.inner.debt_of(s);
-            out.0 += (debt - c * oracle).max(0.0);
-            out.1 += (debt - c * pool).max(0.0);
+            for (o, p) in out.iter_mut().zip(prices) {
+                *o += (debt - c * p).max(0.0);
+            }
         }
         out
     }

@@ -239,10 +239,10 @@ impl Market {
         positions!(&mut self.book, b => b.liquidate(slot, t, q, liquidator))
     }
 
-    /// Net insolvent debt in ETH (at the oracle, at `market` prices): see
+    /// Net insolvent debt in ETH `[at the oracle, at market prices, at backing prices]`: see
     /// [`book::Positions::net_insolvent`].
-    pub fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
-        positions!(&self.book, b => b.net_insolvent(market))
+    pub fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64, backing: &dyn Fn(Asset) -> f64) -> [f64; 3] {
+        positions!(&self.book, b => b.net_insolvent(market, backing))
     }
 
     /// Withdraws what cash allows of liquidator `liquidator`'s claims on this market, into `out`.

@@ -222,20 +222,24 @@ impl Positions for PooledBook {
         self.claims.get(li).is_some_and(|a| a.supplied_scaled.iter().any(|&s| s > 0.0))
     }
 
-    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64) -> (f64, f64) {
+    fn net_insolvent(&self, market: &dyn Fn(Asset) -> f64, backing: &dyn Fn(Asset) -> f64) -> [f64; 3] {
         let at_market: Vec<f64> = self.assets.iter().map(|&a| market(a)).collect();
-        let mut out = (0.0, 0.0);
+        let at_backing: Vec<f64> = self.assets.iter().map(|&a| backing(a)).collect();
+        let valuations = [self.prices.as_slice(), &at_market, &at_backing];
+        let mut out = [0.0; 3];
         for acct in &self.accounts {
-            let (mut coll, mut debt, mut coll_m, mut debt_m) = (0.0, 0.0, 0.0, 0.0);
+            // The account's (collateral, debt) under each valuation.
+            let mut value = [(0.0, 0.0); 3];
             for r in 0..self.assets.len() {
                 let (c, d) = (self.inner.supplied(acct, r), self.inner.debt(acct, r));
-                coll += c * self.prices[r];
-                debt += d * self.prices[r];
-                coll_m += c * at_market[r];
-                debt_m += d * at_market[r];
+                for ((coll, debt), v) in value.iter_mut().zip(valuations) {
+                    *coll += c * v[r];
+                    *debt += d * v[r];
+                }
             }
-            out.0 += (debt - coll).max(0.0);
-            out.1 += (debt_m - coll_m).max(0.0);
+            for (o, (coll, debt)) in out.iter_mut().zip(value) {
+                *o += (debt - coll).max(0.0);
+            }
         }
         out
     }

@@ -20,9 +20,8 @@ impl World {
         }
         self.refresh_views(0.0);
         for m in 0..self.lending.markets.len() {
-            let market = &self.lending.markets[m];
-            let (oracle, pool) = market.net_insolvent(&|a| self.market_price(a));
-            let (_, nav) = market.net_insolvent(&|a| self.nav_price(a));
+            let [oracle, pool, nav] =
+                self.lending.markets[m].net_insolvent(&|a| self.market_price(a), &|a| self.nav_price(a));
             let t = &mut self.obs.tally.market[m];
             (t.insolvent_at_oracle, t.insolvent_at_pool, t.insolvent_at_nav) = (oracle, pool, nav);
         }
