@@ -64,8 +64,8 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, AnalysisError> {
     let mut body = String::new();
     let mut title = name.clone();
     // What the folder is: a sweep, a stress report, or a run.
-    if let Ok(text) = std::fs::read_to_string(dir.join("sweep.json")) {
-        let meta: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if crate::sweep_plots::is_sweep(dir) {
+        let meta = crate::sweep_plots::read_meta(dir)?;
         title = format!("sweep {}", meta["name"].as_str().unwrap_or(&name));
         let _ = writeln!(
             body,
@@ -74,10 +74,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, AnalysisError> {
             meta["points"],
             meta["replications"],
             meta["runs"],
-            esc(&meta["parameters"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|p| p.as_str()).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default())
+            esc(&crate::sweep_plots::parameters(&meta).join(", "))
         );
         let summary = read_parquet(&dir.join("summary.parquet"))?;
         let bad = summary.filter(&summary.column("metric")?.str()?.equal("bad_debt_eth"))?;

@@ -213,10 +213,7 @@ pub fn sweep_sensitivity(
     use polars::prelude::*;
     use statrs::distribution::{ContinuousCDF, Normal};
     use std::fmt::Write;
-    let meta_path = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&meta_path).map_err(crate::io_err(&meta_path))?;
-    let meta: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Data(format!("{}: {e}", meta_path.display())))?;
+    let meta = crate::sweep_plots::read_meta(dir)?;
     let sobol = match meta["sampling"].as_str() {
         Some("sobol") => true,
         Some("morris") => false,
@@ -229,8 +226,7 @@ pub fn sweep_sensitivity(
             )));
         }
     };
-    let params: Vec<String> =
-        meta["parameters"].as_array().into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect();
+    let params = crate::sweep_plots::parameters(&meta);
     let k = params.len();
     let points = meta["points"].as_u64().unwrap_or(0) as usize;
     let runs = crate::table::read_parquet(&dir.join("runs.parquet"))?;

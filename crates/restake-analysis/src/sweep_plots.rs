@@ -47,6 +47,8 @@ struct Runs {
     metric: String,
     /// Each run's point.
     points: Vec<u32>,
+    /// Each run's id.
+    run_ids: Vec<i64>,
 }
 
 /// True if `dir` holds a sweep (its `sweep.json`).
@@ -94,16 +96,22 @@ pub fn number(v: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
+/// A sweep folder's `sweep.json` (the experiment: name, parameters, design).
+pub(crate) fn read_meta(dir: &Path) -> Result<serde_json::Value, AnalysisError> {
+    let path = dir.join("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    serde_json::from_str(&text).map_err(|e| AnalysisError::Data(format!("{}: {e}", path.display())))
+}
+
+/// The swept parameters named in a sweep's `sweep.json`, in column order.
+pub(crate) fn parameters(meta: &serde_json::Value) -> Vec<String> {
+    meta["parameters"].as_array().into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect()
+}
+
 fn read_runs(dir: &Path, metric: Option<&str>) -> Result<Runs, AnalysisError> {
-    let meta_path = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&meta_path).map_err(io_err(&meta_path))?;
-    let meta: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| AnalysisError::Data(format!("{}: {e}", meta_path.display())))?;
+    let meta = read_meta(dir)?;
     let name = meta["name"].as_str().unwrap_or("sweep").to_string();
-    let params: Vec<String> = meta["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let params = parameters(&meta);
     let runs = read_parquet(&dir.join("runs.parquet"))?;
     let ok = runs.column("status")?.str()?.equal("ok");
     let runs = runs.filter(&ok)?;
@@ -154,7 +162,9 @@ fn read_runs(dir: &Path, metric: Option<&str>) -> Result<Runs, AnalysisError> {
     }
     let points: Vec<u32> =
         runs.column("point")?.cast(&DataType::UInt32)?.u32()?.iter().map(|p| p.unwrap_or(u32::MAX)).collect();
-    Ok(Runs { name, params, labels, numbers, values, metric, points })
+    let run_ids: Vec<i64> =
+        runs.column("run_id")?.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(-1)).collect();
+    Ok(Runs { name, params, labels, numbers, values, metric, points, run_ids })
 }
 
 /// The distinct values of parameter `p` in run order of first appearance, sorted numerically when
@@ -311,15 +321,7 @@ fn fan(r: &Runs, dir: &Path, column: Option<&str>, point: u32, out: &Path) -> Re
             dir.display()
         )));
     }
-    let runs = read_parquet(&dir.join("runs.parquet"))?;
-    let ids: Vec<i64> = runs
-        .filter(&runs.column("point")?.cast(&DataType::UInt32)?.u32()?.equal(point))?
-        .column("run_id")?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .flatten()
-        .collect();
+    let ids: Vec<i64> = r.points.iter().zip(&r.run_ids).filter(|(p, _)| **p == point).map(|(_, &id)| id).collect();
     if ids.is_empty() {
         return Err(AnalysisError::Data(format!("{}: no runs at point {point}", dir.display())));
     }
