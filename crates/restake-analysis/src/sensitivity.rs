@@ -290,31 +290,21 @@ pub fn sweep_sensitivity(
             let _ =
                 writeln!(t, "  {p:<40} {:>9.3} +- {:<6.3} {:>12.3} {:>12.3}", x.mu_star, x.mu_star_conf, x.mu, x.sigma);
         }
-        let mut df = df!(
-            "metric" => vec![metric; k],
-            "parameter" => params.clone(),
-            "mu_star" => e.iter().map(|x| x.mu_star).collect::<Vec<_>>(),
-            "mu_star_conf" => e.iter().map(|x| x.mu_star_conf).collect::<Vec<_>>(),
-            "mu" => e.iter().map(|x| x.mu).collect::<Vec<_>>(),
-            "sigma" => e.iter().map(|x| x.sigma).collect::<Vec<_>>(),
-        )?;
-        let parquet = dir.join(format!("morris-{metric}.parquet"));
-        crate::table::write_parquet(&parquet, &mut df)?;
-        let png = plots.join(format!("morris-{metric}.png"));
-        let chart = restake_plot::Heatmap {
+        let files = IndexTable {
+            stem: "morris",
             title: format!("Morris elementary effects of {metric}"),
-            x_label: "statistic".into(),
-            y_label: "parameter".into(),
-            x: vec![0.0, 1.0],
-            y: (0..k).map(|i| i as f64).collect(),
-            z: e.iter().map(|x| vec![x.mu_star, x.sigma]).collect(),
+            x_label: "statistic",
             z_label: format!("{metric} per full range"),
-            x_ticks: vec!["mu* (mean |effect|)".into(), "sigma (interactions)".into()],
-            y_ticks,
-        };
-        restake_plot::heatmap(&chart, &png, &png.with_extension("svg"))
-            .map_err(|e| crate::AnalysisError::Plot(e.to_string()))?;
-        return Ok((t, vec![parquet, png]));
+            columns: vec![
+                ("mu_star", e.iter().map(|x| x.mu_star).collect()),
+                ("mu_star_conf", e.iter().map(|x| x.mu_star_conf).collect()),
+                ("mu", e.iter().map(|x| x.mu).collect()),
+                ("sigma", e.iter().map(|x| x.sigma).collect()),
+            ],
+            drawn: [(0, "mu* (mean |effect|)"), (3, "sigma (interactions)")],
+        }
+        .write(dir, metric, &params, y_ticks)?;
+        return Ok((t, files));
     }
     let ix = sobol_indices(&y, k, resamples, z, 0x5EED);
 
@@ -330,29 +320,66 @@ pub fn sweep_sensitivity(
     for (p, i) in params.iter().zip(&ix) {
         let _ = writeln!(t, "  {p:<40} {:>7.3} +- {:<5.3} {:>7.3} +- {:<5.3}", i.s1, i.s1_conf, i.st, i.st_conf);
     }
-    let mut df = df!(
-        "metric" => vec![metric; k],
-        "parameter" => params.clone(),
-        "S1" => ix.iter().map(|i| i.s1).collect::<Vec<_>>(),
-        "S1_conf" => ix.iter().map(|i| i.s1_conf).collect::<Vec<_>>(),
-        "ST" => ix.iter().map(|i| i.st).collect::<Vec<_>>(),
-        "ST_conf" => ix.iter().map(|i| i.st_conf).collect::<Vec<_>>(),
-    )?;
-    let parquet = dir.join(format!("sensitivity-{metric}.parquet"));
-    crate::table::write_parquet(&parquet, &mut df)?;
-    let png = plots.join(format!("sensitivity-{metric}.png"));
-    let chart = restake_plot::Heatmap {
+    let files = IndexTable {
+        stem: "sensitivity",
         title: format!("Sobol indices of {metric}"),
-        x_label: "index".into(),
-        y_label: "parameter".into(),
-        x: vec![0.0, 1.0],
-        y: (0..k).map(|i| i as f64).collect(),
-        z: ix.iter().map(|i| vec![i.s1, i.st]).collect(),
+        x_label: "index",
         z_label: "share of variance".into(),
-        x_ticks: vec!["first order S1".into(), "total ST".into()],
-        y_ticks,
-    };
-    restake_plot::heatmap(&chart, &png, &png.with_extension("svg"))
-        .map_err(|e| crate::AnalysisError::Plot(e.to_string()))?;
-    Ok((t, vec![parquet, png]))
+        columns: vec![
+            ("S1", ix.iter().map(|i| i.s1).collect()),
+            ("S1_conf", ix.iter().map(|i| i.s1_conf).collect()),
+            ("ST", ix.iter().map(|i| i.st).collect()),
+            ("ST_conf", ix.iter().map(|i| i.st_conf).collect()),
+        ],
+        drawn: [(0, "first order S1"), (2, "total ST")],
+    }
+    .write(dir, metric, &params, y_ticks)?;
+    Ok((t, files))
+}
+
+/// A sensitivity result per parameter: written as `<stem>-<metric>.parquet` (metric, parameter,
+/// then `columns`) and drawn as an annotated matrix of two of its columns in `plots/`.
+struct IndexTable {
+    stem: &'static str,
+    title: String,
+    x_label: &'static str,
+    z_label: String,
+    columns: Vec<(&'static str, Vec<f64>)>,
+    /// The columns drawn, by index into `columns`, with their tick labels.
+    drawn: [(usize, &'static str); 2],
+}
+
+impl IndexTable {
+    fn write(
+        self,
+        dir: &std::path::Path,
+        metric: &str,
+        params: &[String],
+        y_ticks: Vec<String>,
+    ) -> Result<Vec<std::path::PathBuf>, crate::AnalysisError> {
+        use polars::prelude::*;
+        let k = params.len();
+        let mut cols =
+            vec![Column::new("metric".into(), vec![metric; k]), Column::new("parameter".into(), params.to_vec())];
+        cols.extend(self.columns.iter().map(|(name, v)| Column::new((*name).into(), v.clone())));
+        let mut df = DataFrame::new(k, cols)?;
+        let parquet = dir.join(format!("{}-{metric}.parquet", self.stem));
+        crate::table::write_parquet(&parquet, &mut df)?;
+        let png = dir.join("plots").join(format!("{}-{metric}.png", self.stem));
+        let [(a, ta), (b, tb)] = self.drawn;
+        let chart = restake_plot::Heatmap {
+            title: self.title,
+            x_label: self.x_label.into(),
+            y_label: "parameter".into(),
+            x: vec![0.0, 1.0],
+            y: (0..k).map(|i| i as f64).collect(),
+            z: (0..k).map(|i| vec![self.columns[a].1[i], self.columns[b].1[i]]).collect(),
+            z_label: self.z_label,
+            x_ticks: vec![ta.into(), tb.into()],
+            y_ticks,
+        };
+        restake_plot::heatmap(&chart, &png, &png.with_extension("svg"))
+            .map_err(|e| crate::AnalysisError::Plot(e.to_string()))?;
+        Ok(vec![parquet, png])
+    }
 }
