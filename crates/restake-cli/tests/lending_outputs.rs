@@ -6,22 +6,6 @@
 mod common;
 use common::*;
 use polars::prelude::*;
-use std::path::Path;
-
-fn read(p: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
-}
-
-fn f64_at(df: &DataFrame, col: &str) -> f64 {
-    df.column(col)
-        .unwrap_or_else(|_| panic!("column {col}"))
-        .cast(&DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .get(0)
-        .unwrap()
-}
 
 #[test]
 fn the_lending_configs_validate() {

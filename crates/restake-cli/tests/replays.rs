@@ -8,10 +8,6 @@ use common::*;
 use polars::prelude::*;
 use std::path::Path;
 
-fn read(p: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
-}
-
 /// Runs a replay with `--set` overrides; returns (runs, steps, printed summary).
 fn replay(name: &str, sets: &[&str], dir: &Path) -> (DataFrame, DataFrame, String) {
     let file = repo_root().join(format!("configs/replays/{name}.toml")).display().to_string();
@@ -28,17 +24,6 @@ fn replay(name: &str, sets: &[&str], dir: &Path) -> (DataFrame, DataFrame, Strin
     (read(&res.join("runs.parquet")), read(&res.join("steps.parquet")), stdout(&out))
 }
 
-fn metric(runs: &DataFrame, col: &str) -> f64 {
-    runs.column(col)
-        .unwrap_or_else(|_| panic!("{col}"))
-        .cast(&DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .get(0)
-        .unwrap()
-}
-
 fn series(steps: &DataFrame, col: &str) -> Vec<f64> {
     steps.column(col).unwrap_or_else(|_| panic!("{col}")).f64().unwrap().iter().map(|v| v.unwrap_or(f64::NAN)).collect()
 }
@@ -48,11 +33,11 @@ fn steth_2022_has_no_redemptions_and_prices_the_record_balances_near_the_record_
     let dir = tempfile::tempdir().unwrap();
     let (runs, steps, text) = replay("steth-2022", &[], dir.path());
     // Before Shanghai (April 2023) stETH could not be redeemed: nothing requested, nothing paid.
-    assert_eq!(metric(&runs, "lrt.stETH.redeemed_eth"), 0.0);
+    assert_eq!(f64_at(&runs, "lrt.stETH.redeemed_eth"), 0.0);
     assert!(series(&steps, "lrt.stETH.requested_eth").iter().all(|&r| r == 0.0));
     // The LPs left the pool and the holders sold into it: the ETH side fell, the price with it.
-    assert!(metric(&runs, "pool.curve-stETH-ETH.lp_withdrawn_eth") > 100_000.0);
-    assert!(metric(&runs, "lrt.stETH.min_price") < 0.99);
+    assert!(f64_at(&runs, "pool.curve-stETH-ETH.lp_withdrawn_eth") > 100_000.0);
+    assert!(f64_at(&runs, "lrt.stETH.min_price") < 0.99);
     for needle in ["market aave-v2", "pool curve-stETH-ETH: ETH side low", "peak utilisation"] {
         assert!(text.contains(needle), "summary prints `{needle}`:\n{text}");
     }
@@ -82,15 +67,15 @@ fn ezeth_2024_has_no_redemptions_and_the_exit_drains_the_pools() {
     let dir = tempfile::tempdir().unwrap();
     let (runs, steps, _) = replay("ezeth-2024", &[], dir.path());
     // ezETH withdrawals opened only in June 2024: the pools were the only exit.
-    assert_eq!(metric(&runs, "lrt.ezETH.redeemed_eth"), 0.0);
+    assert_eq!(f64_at(&runs, "lrt.ezETH.redeemed_eth"), 0.0);
     assert!(series(&steps, "lrt.ezETH.requested_eth").iter().all(|&r| r == 0.0));
-    assert_eq!(metric(&runs, "lrt.ezETH.peak_queue_eth"), 0.0);
+    assert_eq!(f64_at(&runs, "lrt.ezETH.peak_queue_eth"), 0.0);
     // The NAV is untouched (nothing was slashed or stolen): the loss is all discount.
-    assert_eq!(metric(&runs, "lrt.ezETH.min_nav"), 1.008);
+    assert_eq!(f64_at(&runs, "lrt.ezETH.min_nav"), 1.008);
     // The farmers' exit (from 02:00) takes WETH out of both pools and the price below NAV.
-    assert!(metric(&runs, "pool.balancer-ezETH-WETH.min_eth_reserve") < 4000.0);
-    assert!(metric(&runs, "pool.uniswap-ezETH-WETH.min_eth_reserve") < 4500.0);
-    assert!(metric(&runs, "lrt.ezETH.min_price") < 1.008 * 0.99);
+    assert!(f64_at(&runs, "pool.balancer-ezETH-WETH.min_eth_reserve") < 4000.0);
+    assert!(f64_at(&runs, "pool.uniswap-ezETH-WETH.min_eth_reserve") < 4500.0);
+    assert!(f64_at(&runs, "lrt.ezETH.min_price") < 1.008 * 0.99);
     // Before the wave (the first two hours) the price sits where the pools put it.
     let price = series(&steps, "lrt.ezETH.price");
     assert!((price[0] - price[20]).abs() < 1e-5, "calm before 02:00: {} vs {}", price[0], price[20]);
@@ -124,12 +109,12 @@ fn rseth_2026_mints_the_unbacked_tokens_and_the_allocation_rule_moves_the_loss()
     assert!((nav[0] - expected).abs() / expected < 1e-3, "NAV {} vs 1.07 x {s0} / {s1} = {expected}", nav[0]);
     // The oracles are frozen at the pre-exploit rate (the release did not change totalSupply):
     // no liquidation fires, and the loss sits as insolvent debt at the NAV.
-    assert_eq!(metric(&runs, "market.aave-core.liquidations"), 0.0);
-    let shared = metric(&runs, "market.aave-core.final_net_insolvent_debt_nav_eth")
-        + metric(&runs, "market.aave-core.bad_debt_eth");
+    assert_eq!(f64_at(&runs, "market.aave-core.liquidations"), 0.0);
+    let shared = f64_at(&runs, "market.aave-core.final_net_insolvent_debt_nav_eth")
+        + f64_at(&runs, "market.aave-core.bad_debt_eth");
     assert!(shared > 0.0);
     // Suppliers ran: WETH utilisation reached 100% on Core.
-    assert!(metric(&runs, "market.aave-core.peak_utilisation") > 0.999);
+    assert!(f64_at(&runs, "market.aave-core.peak_utilisation") > 0.999);
     assert!(text.contains("(at NAV"), "the summary prints insolvent debt at NAV:\n{text}");
 
     // Ring-fenced: the bridged tokens are worthless, NAV is whole, and the market books the
@@ -137,11 +122,11 @@ fn rseth_2026_mints_the_unbacked_tokens_and_the_allocation_rule_moves_the_loss()
     // 68,000 WETH of idle cash allowed (less the 1e-9 margin the attacker keeps).
     let dir = tempfile::tempdir().unwrap();
     let (runs, steps, _) = replay("rseth-2026", &RING_FENCED, dir.path());
-    assert_eq!(metric(&runs, "lrt.rsETH.min_nav"), 1.07);
-    let bad = metric(&runs, "market.aave-core.bad_debt_eth");
+    assert_eq!(f64_at(&runs, "lrt.rsETH.min_nav"), 1.07);
+    let bad = f64_at(&runs, "market.aave-core.bad_debt_eth");
     let attacker = 53_400.0 * 1.07 * 0.93 * (1.0 - 1e-9);
     assert!((bad - attacker).abs() < 1e-6, "ring-fenced bad debt {bad} vs {attacker}");
-    assert!(bad + metric(&runs, "market.aave-arbitrum.bad_debt_eth") > shared, "ring-fenced costs lenders more");
+    assert!(bad + f64_at(&runs, "market.aave-arbitrum.bad_debt_eth") > shared, "ring-fenced costs lenders more");
     let burned = series(&steps, "lrt.rsETH.supply")[0];
     assert!((burned - 634_392.0).abs() / 634_392.0 < 0.002, "the bridged tokens are burned: supply {burned}");
 
@@ -151,6 +136,6 @@ fn rseth_2026_mints_the_unbacked_tokens_and_the_allocation_rule_moves_the_loss()
     let supply = series(&steps, "lrt.rsETH.supply");
     let more = supply.last().unwrap() - s1;
     assert!((more - 80_000.0).abs() < 1_000.0, "two more releases of 40,000: {more}");
-    let unpaused = metric(&runs, "market.aave-core.final_net_insolvent_debt_nav_eth");
+    let unpaused = f64_at(&runs, "market.aave-core.final_net_insolvent_debt_nav_eth");
     assert!(unpaused > shared, "without the pause the lenders lose more: {unpaused} vs {shared}");
 }

@@ -4,11 +4,6 @@
 mod common;
 use common::*;
 use polars::prelude::*;
-use std::path::Path;
-
-fn read(p: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
-}
 
 #[test]
 fn same_seed_same_parquet_at_one_and_two_threads() {

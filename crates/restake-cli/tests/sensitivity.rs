@@ -4,7 +4,6 @@
 
 mod common;
 use common::*;
-use polars::prelude::*;
 
 #[test]
 fn a_parameter_that_cannot_matter_gets_a_total_index_near_zero() {
@@ -16,13 +15,8 @@ fn a_parameter_that_cannot_matter_gets_a_total_index_near_zero() {
     assert!(out.status.success(), "{}", stderr(&out));
     let res = dir.path().join("s");
     assert!(res.join("plots/sensitivity-bad_debt_eth.png").is_file());
-    let df = ParquetReader::new(std::fs::File::open(res.join("sensitivity-bad_debt_eth.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    let st = |p: &str| {
-        let rows = df.filter(&df.column("parameter").unwrap().str().unwrap().equal(p)).unwrap();
-        rows.column("ST").unwrap().f64().unwrap().get(0).unwrap()
-    };
+    let df = read(&res.join("sensitivity-bad_debt_eth.parquet"));
+    let st = |p: &str| f64_where(&df, "parameter", p, "ST");
     // The baseline is all in ETH (Morpho-like market, ETH debt, gas in ETH): ETH/USD cannot move
     // bad debt, so its total index is zero; the LLTV decides most of it.
     assert!(st("eth.usd").abs() < 0.01, "ST(eth.usd) = {}", st("eth.usd"));
@@ -60,13 +54,8 @@ fn morris_screens_the_same_parameters_out() {
     let out = restake(&["sensitivity", "m", "--resamples", "100"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Morris elementary effects of bad_debt_eth"), "{}", stdout(&out));
-    let df = ParquetReader::new(std::fs::File::open(dir.path().join("m/morris-bad_debt_eth.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    let get = |p: &str, c: &str| {
-        let rows = df.filter(&df.column("parameter").unwrap().str().unwrap().equal(p)).unwrap();
-        rows.column(c).unwrap().f64().unwrap().get(0).unwrap()
-    };
+    let df = read(&dir.path().join("m/morris-bad_debt_eth.parquet"));
+    let get = |p: &str, c: &str| f64_where(&df, "parameter", p, c);
     // ETH/USD moves nothing in the all-ETH baseline: every elementary effect is exactly zero.
     assert_eq!((get("eth.usd", "mu_star"), get("eth.usd", "sigma")), (0.0, 0.0));
     // The LLTV and the pool depth do move bad debt (the ordering agrees with the Sobol indices).

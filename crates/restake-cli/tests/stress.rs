@@ -5,10 +5,6 @@ mod common;
 use common::*;
 use polars::prelude::*;
 
-fn read(p: &std::path::Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
-}
-
 fn library() -> String {
     repo_root().join("configs/stress").display().to_string()
 }

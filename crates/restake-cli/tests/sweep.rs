@@ -41,10 +41,6 @@ fn run_ok(args: &[&str], cwd: &Path) -> String {
     stdout(&o)
 }
 
-fn read(p: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
-}
-
 /// Every part of `out/kind`, stacked and sorted by `keys` (how a reader sees the dataset).
 fn dataset(out: &Path, kind: &str, keys: &[&str]) -> DataFrame {
     let mut parts: Vec<PathBuf> =

@@ -39,3 +39,30 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A Parquet file the CLI wrote.
+pub fn read(p: &Path) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
+}
+
+/// Column `col` of the first row, as f64 (a run's metric in runs.parquet).
+pub fn f64_at(df: &polars::prelude::DataFrame, col: &str) -> f64 {
+    use polars::prelude::*;
+    df.column(col)
+        .unwrap_or_else(|_| panic!("column {col}"))
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0)
+        .unwrap()
+}
+
+/// Column `col` of the row whose string column `key` is `value`, as f64.
+pub fn f64_where(df: &polars::prelude::DataFrame, key: &str, value: &str, col: &str) -> f64 {
+    use polars::prelude::*;
+    let rows = df.filter(&df.column(key).unwrap().str().unwrap().equal(value)).unwrap();
+    assert!(rows.height() > 0, "no row with {key} = {value}");
+    f64_at(&rows, col)
+}
