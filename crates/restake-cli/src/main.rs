@@ -261,7 +261,7 @@ fn plot(
     } else {
         if !kind.is_empty() || metric.is_some() || x.is_some() || y.is_some() || series.is_some() {
             return Err(Failure::Input(format!(
-                "{}: --kind, --metric, --x and --y draw a sweep's folder (one with sweep.json); this is a run's",
+                "{}: --kind, --metric, --x, --y and --series draw a sweep's folder (one with sweep.json); this is a run's",
                 dir.display()
             )));
         }
