@@ -98,7 +98,13 @@ pub fn schema_markdown(worlds: &[(&str, &World)], command: &str) -> Result<Strin
             "the causal log: shocks, slashes, NAV losses, sales, liquidations, bad debt, each with its cause",
         ),
         ("manifest.json", "-", "resolved scenario, version, seed, threads, timings, run status"),
-        ("domino.png/.svg, liquidity.png/.svg", "-", "the run's charts (`restake plot DIR` redraws them)"),
+        (
+            "domino.png, domino-cascade.png, cascade.png, liquidity.png (and .svg)",
+            "-",
+            "the run's charts (`restake plot DIR` redraws them)",
+        ),
+        ("summary.txt", "-", "the headline figures `restake run` printed"),
+        ("report.html", "-", "`restake report DIR`: one self-contained page of the folder"),
         (
             "summary.parquet (sweeps)",
             "point and metric",
