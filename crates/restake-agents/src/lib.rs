@@ -11,6 +11,7 @@
 pub mod beacon;
 pub mod eth;
 pub mod events;
+pub mod incentives;
 pub mod lp;
 pub mod lrt;
 pub mod market;
@@ -24,6 +25,7 @@ pub mod run;
 pub mod sampler;
 pub mod scenario;
 pub mod shock;
+pub mod strategy;
 pub mod traders;
 pub mod vocab;
 pub mod world;

@@ -28,6 +28,8 @@ pub enum Status {
     Exited = 1,
     /// A looper whose position was liquidated to zero collateral.
     Liquidated = 2,
+    /// On the sideline with ETH, waiting for a yield worth depositing for.
+    Waiting = 3,
 }
 
 /// What an agent wants to do this step.
@@ -46,6 +48,8 @@ pub enum Intent {
     Deleverage = 4,
     /// Sell all collateral, repay all debt, keep the rest.
     Unwind = 5,
+    /// Deposit all wallet ETH by minting the LRT at NAV.
+    Deposit = 6,
 }
 
 /// Per-agent intents, written in parallel by `decide`.
@@ -92,6 +96,26 @@ pub struct Cohort {
     pub range: std::ops::Range<usize>,
     /// Pool price at the start: what agents paid, the reference for their losses.
     pub entry_price: f64,
+    /// Yield-driven flows of its holders (None: they leave only in panic).
+    pub flows: Option<CohortFlows>,
+}
+
+/// A cohort's yield-driven flows, as its holders apply them (each has its own hurdle).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CohortFlows {
+    /// Band below the hurdle before a holder leaves.
+    pub inertia: f64,
+    /// APY added to the perceived APY per unit of momentum.
+    pub fomo: f64,
+}
+
+/// A cohort's yield-driven flows, from the scenario.
+#[derive(Clone, Debug)]
+pub struct FlowParams {
+    pub hurdle_apy: Sampler,
+    pub inertia: f64,
+    pub waiting_share: f64,
+    pub fomo: f64,
 }
 
 #[derive(Debug, Default)]
@@ -122,6 +146,13 @@ pub struct Population {
     /// The step from which the agent must leave, whatever the price (an exit wave: farmers after
     /// an incentive, holders under a regulatory deadline); `u32::MAX` if none.
     pub exit_at: Vec<u32>,
+    /// The APY below which the agent does not hold (`-inf` for agents without yield flows).
+    pub hurdle_apy: Vec<f64>,
+    /// Incentives received (emission tokens valued when paid, and airdrops), in ETH. Not ETH
+    /// the agent holds: tokens, outside the ETH books.
+    pub incentives_eth: Vec<f64>,
+    /// Points held, not yet airdropped.
+    pub points: Vec<f64>,
 }
 
 /// A retail cohort's parameters, from the resolved scenario.
@@ -138,6 +169,7 @@ pub struct RetailParams {
     pub herd_sensitivity: Sampler,
     pub queue_discount_rate: Sampler,
     pub slippage_tolerance: Sampler,
+    pub flows: Option<FlowParams>,
 }
 
 /// An ETH-collateral borrower cohort's parameters.
@@ -184,6 +216,15 @@ impl Population {
             let disc = p.queue_discount_rate.sample(&mut rng);
             let slip = p.slippage_tolerance.sample(&mut rng);
             self.push(index, strategy, wealth, [t, delev, panic, herd, disc, slip]);
+            // Flows draw from a stream of their own, so cohorts without them are unchanged.
+            if let (Some(f), Strategy::Holder) = (&p.flows, strategy) {
+                let mut rng = stream(seed, entity::retail(start + k), 0, purpose::INIT_FLOWS);
+                let i = self.len() - 1;
+                self.hurdle_apy[i] = f.hurdle_apy.sample(&mut rng);
+                if rand::RngExt::random::<f64>(&mut rng) < f.waiting_share {
+                    self.status[i] = Status::Waiting;
+                }
+            }
         }
         start..self.len()
     }
@@ -222,6 +263,9 @@ impl Population {
         self.queued.push(0.0);
         self.queued_cap.push(0.0);
         self.exit_at.push(u32::MAX);
+        self.hurdle_apy.push(f64::NEG_INFINITY);
+        self.incentives_eth.push(0.0);
+        self.points.push(0.0);
     }
 }
 

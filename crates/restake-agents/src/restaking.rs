@@ -28,6 +28,8 @@ pub struct RestakingProtocol {
     /// Time between a slashing request and its execution, during which it can be vetoed
     /// (Karak 2 days; Symbiotic with a resolver; EigenLayer none).
     pub veto_window_seconds: f64,
+    /// The protocol's token emissions to all stake restaked in it.
+    pub incentive: crate::incentives::Emission,
 }
 
 impl RestakingProtocol {
@@ -150,30 +152,19 @@ pub struct SlashResult {
 pub struct Avs {
     pub id: String,
     pub fee_apr: f64,
-    pub incentive_apr: f64,
-    pub incentive_end_seconds: Option<f64>,
+    /// Token incentives on the stake allocated to it.
+    pub incentive: crate::incentives::Emission,
     pub fault_hazard_per_year: f64,
     pub slash_fraction: f64,
     /// ETH slashed by this AVS so far.
     pub slashed_eth: f64,
     pub faults: u32,
-    pub incentive_half_life_seconds: Option<f64>,
     pub veto_probability: f64,
     pub common_fault_loading: f64,
     pub profit_from_corruption: Option<f64>,
     pub attack_threshold: Option<f64>,
     /// Corrupted by an attack in this run (no longer a target).
     pub corrupted: bool,
-}
-
-impl Avs {
-    /// Incentive APR in force at time `t`: halving every half-life, zero after the end.
-    pub fn incentive_apr_at(&self, t: f64) -> f64 {
-        match self.incentive_end_seconds {
-            Some(end) if t >= end => 0.0,
-            _ => self.incentive_apr * self.incentive_half_life_seconds.map_or(1.0, |h| 0.5f64.powf(t / h)),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -237,6 +228,7 @@ mod tests {
             id: "el".into(),
             withdrawal: WithdrawalRule::Fixed { seconds: 14.0 * day },
             veto_window_seconds: 0.0,
+            incentive: Default::default(),
         };
         assert_eq!(el.withdrawal_delay_seconds(3.5 * day), 14.0 * day);
         // Symbiotic with 7-day epochs: requested on day 3.5 (epoch 0), completes at the end of
@@ -246,6 +238,7 @@ mod tests {
             id: "sym".into(),
             withdrawal: WithdrawalRule::Epochs { epoch_seconds: 7.0 * day },
             veto_window_seconds: 0.0,
+            incentive: Default::default(),
         };
         assert_eq!(sym.withdrawal_delay_seconds(3.5 * day), 10.5 * day);
         assert_eq!(sym.withdrawal_delay_seconds(7.0 * day), 7.0 * day);

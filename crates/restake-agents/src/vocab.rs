@@ -49,6 +49,9 @@ pub mod purpose {
     pub const INIT_PARAMS: Purpose = Purpose(101);
     pub const INIT_LENDERS: Purpose = Purpose(103);
     pub const INIT_LPS: Purpose = Purpose(104);
+    pub const INIT_FLOWS: Purpose = Purpose(105);
+    /// A reward token's price move in a step.
+    pub const TOKEN_PRICE: Purpose = Purpose(26);
 
     /// The stream that orders liquidators in liquidation round `round`.
     pub fn liquidator_order(round: u32) -> Purpose {
@@ -70,6 +73,8 @@ pub mod entity {
     pub const LP: u64 = 4 << 40;
     /// Hazard group `g` (its draw) and hazard `h` (its loss): `HAZARD + g`, `HAZARD + (1 << 32) + h`.
     pub const HAZARD: u64 = 5 << 40;
+    /// Reward token `k` is `TOKEN + k`.
+    pub const TOKEN: u64 = 6 << 40;
 
     pub fn retail(i: usize) -> u64 {
         RETAIL + i as u64

@@ -378,6 +378,6 @@ fn an_incentive_end_stops_the_incentives() {
     let text = world_text("", 4).replacen("id = \"a\"", "id = \"a\"\nincentive_apr = 0.05", 1);
     let s = scenario(&text, vec![ShockConfig::IncentiveEnd { at: Span::hours(2), avs: "a".into() }]);
     let (b, a) = around(&s, 2);
-    assert_eq!(b.avss()[0].incentive_apr_at(b.time_seconds()), 0.05);
-    assert_eq!(a.avss()[0].incentive_apr_at(a.time_seconds()), 0.0);
+    assert_eq!(b.avss()[0].incentive.apr_at(b.time_seconds()), 0.05);
+    assert_eq!(a.avss()[0].incentive.apr_at(a.time_seconds()), 0.0);
 }

@@ -1,5 +1,6 @@
 //! The notebooks run against fresh results, and a sharded sweep folder reads as one table in
-//! polars, DuckDB and pyarrow (notebooks/tests/check_results.py).
+//! polars, DuckDB and pyarrow (notebooks/tests/check_results.py); on a tiny Sobol sweep
+//! (experiments/tiny-sobol.toml) after `restake sensitivity`, sweep_analysis.ipynb draws the indices.
 //!
 //! Needs python3 with the packages of notebooks/requirements.lock (`bash .ci/run` installs them). Without them the
 //! test fails and says how to install them; RESTAKE_SKIP_PYTHON=1 skips it on purpose.
@@ -41,11 +42,19 @@ fn notebooks_execute_and_python_reads_the_sharded_dataset() {
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // Saltelli's design (320 runs of a small baseline, a second or two) and its Sobol indices.
+    let sobol = repo_root().join("experiments/tiny-sobol.toml");
+    let sobol = sobol.to_str().unwrap();
+    let o = restake(&["sweep", sobol, "--out", "sobol", "--threads", "2"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = restake(&["sensitivity", "sobol", "--metric", "bad_debt_eth"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("sobol/sensitivity-bad_debt_eth.parquet").is_file(), "{}", stdout(&o));
 
     let script = repo_root().join("notebooks/tests/check_results.py");
     let o = Command::new("python3")
         .arg(&script)
-        .args(["--sweep", "sweep", "--run", "run"])
+        .args(["--sweep", "sweep", "--run", "run", "--sobol", "sobol"])
         .current_dir(dir.path())
         .output()
         .expect("python3 runs");

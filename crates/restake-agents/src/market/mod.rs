@@ -285,6 +285,15 @@ impl Market {
         }
     }
 
+    /// The LRT collateral's price in the current liquidation round (isolated markets; the
+    /// oracle's price for pooled ones).
+    pub fn round_oracle_price(&self) -> f64 {
+        match &self.book {
+            Book::Isolated(b) => b.round_price,
+            Book::Pooled(_) => self.oracle_price(),
+        }
+    }
+
     /// (oracle price of reserve `r` now, its weight in the health factor, its LTV) for an owner
     /// in `emode`: what a borrower levers against.
     pub fn collateral_terms(&self, r: usize, emode: Option<usize>) -> (f64, f64, f64) {

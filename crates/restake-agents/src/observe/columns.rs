@@ -95,6 +95,10 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
         }));
         // The lowest price of the step, sales between liquidation rounds included.
         c.push(col(e("step_low_price"), move |w| super::metrics::step_low(w, l)));
+        // Yield and the flows it drives.
+        c.push(col(e("headline_apy"), move |w| w.yields.lrt[l].headline_apy));
+        c.push(col(e("incentive_apy"), move |w| w.yields.lrt[l].incentive_apy));
+        c.push(col(e("deposits_eth"), move |w| w.obs.tally.lrt[l].deposits_eth));
     }
     for (p, pool) in w.liquidity.pools.iter().enumerate() {
         let e = |m: &str| entity_column("pool", &pool.id, m);
@@ -146,8 +150,14 @@ pub fn step_columns(w: &World) -> Vec<StepColumn> {
     for (a, avs) in w.restaking.avss.iter().enumerate() {
         c.push(col(entity_column("avs", &avs.id, "slashed_eth"), move |w| w.restaking.avss[a].slashed_eth));
         c.push(col(entity_column("avs", &avs.id, "incentive_apr"), move |w| {
-            w.restaking.avss[a].incentive_apr_at(w.time_seconds())
+            w.restaking.avss[a].incentive.apr_at(w.time_seconds())
         }));
+    }
+    for (k, t) in w.yields.tokens.iter().enumerate() {
+        c.push(col(entity_column("token", &t.id, "price_index"), move |w| w.yields.tokens[k].price));
+    }
+    for (s, st) in w.yields.strategies.iter().enumerate() {
+        c.push(col(entity_column("strategy", &st.id, "value_eth"), move |w| w.yields.strategies[s].value));
     }
     c
 }
@@ -181,6 +191,11 @@ pub fn describe(metric: &str, reserve: bool) -> Option<(&'static str, &'static s
         OUTSIDE_CAPITAL => ("ETH", "outside capital held by arbitrageurs"),
         "incentive_apr" => ("per year", "an AVS's token incentive rate at the step"),
         "stake_eth" => ("ETH", "an operator's delegated stake"),
+        "headline_apy" => ("per year", "the LRT's advertised APY: rewards and incentives net of fees, points"),
+        "incentive_apy" => ("per year", "the part of the headline APY that is incentives and points"),
+        "deposits_eth" => ("ETH", "retail deposits in the step, minted at NAV"),
+        "price_index" => ("index", "a reward token's price, 1 at the start"),
+        "value_eth" => ("ETH", "a strategy's value: LRTs at NAV, loans net, incentives and points"),
         LRT_PRICE => ("ETH per token", "price in the LRT's main pool (market price for a market)"),
         LRT_NAV => ("ETH per token", "net asset value: assets / supply"),
         LRT_DEPEG => ("fraction", "1 - price / NAV"),

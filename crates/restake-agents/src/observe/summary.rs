@@ -111,7 +111,11 @@ fn start_acc(r: &Reduce, w: &World) -> Acc {
             Acc::Drawdown { start: v, min: v }
         }
         Reduce::Ratio(a, b, _) => Acc::Ratio(Box::new(start_acc(a, w)), Box::new(start_acc(b, w))),
-        Reduce::Rounds { .. } | Reduce::RetailLoss(_) | Reduce::ClassLoss(_) | Reduce::LiquidatedAgents => Acc::End,
+        Reduce::Rounds { .. }
+        | Reduce::RetailLoss(_)
+        | Reduce::ClassLoss(_)
+        | Reduce::LiquidatedAgents
+        | Reduce::AtEnd(_) => Acc::End,
     }
 }
 
@@ -205,6 +209,13 @@ impl SummaryRecorder {
                     return None;
                 }
                 sum / n as f64
+            }
+            (Acc::End, Reduce::AtEnd(p)) => {
+                let v = p(w);
+                if !v.is_finite() {
+                    return None;
+                }
+                v
             }
             (Acc::End, Reduce::LiquidatedAgents) => {
                 w.agents.pop.status.iter().filter(|&&x| x == Status::Liquidated).count() as f64

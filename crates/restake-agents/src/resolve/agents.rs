@@ -48,6 +48,7 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
         }
         c.range(p("attention_per_day"), r.attention_per_day, 0.0, 1440.0, true, false);
         let weights = wealth_weights(c, p("wealth_sigma"), r.wealth_sigma.clamp(0.0, 5.0));
+        let flows = r.flows.as_ref().and_then(|f| super::yields::flows(c, &p("flows"), f));
         let pool = lrt.and_then(|x| l.lrt_pool.get(x).copied()).filter(|&k| k != usize::MAX);
         if lrt.is_some() && pool.is_none() {
             c.push(p("lrt"), format!("LRT `{}` has no pool to trade on; add a [[pools]] entry for it", r.lrt));
@@ -105,6 +106,7 @@ pub(super) fn resolve(c: &mut Checker, s: &Scenario, dt: f64, l: &Liquidity, m: 
                 herd_sensitivity: herd,
                 queue_discount_rate: disc,
                 slippage_tolerance: slip,
+                flows,
             },
             attention: attention(r.attention_per_day, dt),
         });

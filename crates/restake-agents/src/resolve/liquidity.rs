@@ -73,6 +73,8 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, dt: f64, r: &Restaki
             instant,
             protocol_fee: l.protocol_fee,
             delegation,
+            // Resolved with the tokens (`yields.rs`).
+            points: None,
         });
     }
 

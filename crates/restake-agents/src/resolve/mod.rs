@@ -13,6 +13,9 @@ mod liquidity;
 mod markets;
 mod restaking;
 mod shocks;
+mod yields;
+
+pub(crate) use yields::{LegSpec, StrategySpec};
 
 use crate::beacon::Beacon;
 use crate::eth::EthProcess;
@@ -65,6 +68,8 @@ pub struct Resolved {
     pub(crate) common_fault_events_per_year: f64,
     /// Steps between operators' checks for a profitable attack (None: attacks off).
     pub(crate) attack_check_steps: Option<u64>,
+    pub(crate) tokens: Vec<crate::incentives::RewardToken>,
+    pub(crate) strategies: Vec<yields::StrategySpec>,
 }
 
 impl Resolved {
@@ -115,6 +120,7 @@ pub(crate) struct LrtSpec {
     pub protocol_fee: f64,
     /// Delegation weight per operator (index = operator).
     pub delegation: Vec<f64>,
+    pub points: Option<crate::incentives::Points>,
 }
 
 /// A pool's liquidity providers who may leave.
@@ -346,9 +352,10 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
         );
     }
     let eth = resolve_eth(&mut c, s, duration);
-    let restaking = restaking::resolve(&mut c, s, dt);
-    let liquidity = liquidity::resolve(&mut c, s, dt, &restaking);
+    let mut restaking = restaking::resolve(&mut c, s, dt);
+    let mut liquidity = liquidity::resolve(&mut c, s, dt, &restaking);
     let markets = markets::resolve(&mut c, s, dt, &liquidity);
+    let (tokens, strategies) = yields::resolve(&mut c, s, &mut restaking, &mut liquidity, &markets);
     let agents = agents::resolve(&mut c, s, dt, &liquidity, &markets);
     let names = shocks::Names { r: &restaking, l: &liquidity, m: &markets };
     let shocks = shocks::resolve(&mut c, s, dt, &names);
@@ -396,6 +403,8 @@ pub fn resolve(s: &Scenario) -> Result<Resolved, Vec<Issue>> {
         hazards,
         common_fault_events_per_year: s.faults.common_events_per_year,
         attack_check_steps: s.security.operator_attacks.then(|| (steps_of(s.security.check_every, dt) as u64).max(1)),
+        tokens,
+        strategies,
     })
 }
 

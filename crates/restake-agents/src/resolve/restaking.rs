@@ -4,6 +4,7 @@
 use super::{Checker, Ids, NativeSpec};
 use crate::beacon::Beacon;
 use crate::beacon::Fork;
+use crate::incentives::Emission;
 use crate::restaking::{Allocation, Avs, Operator, RestakingProtocol, WithdrawalRule};
 use crate::scenario::{BeaconFork, ProtocolPreset, RestakingProtocolConfig, Scenario};
 use std::collections::BTreeMap;
@@ -88,6 +89,7 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, _dt: f64) -> Restaki
                     id: p.id.clone(),
                     withdrawal: WithdrawalRule::Fixed { seconds: 0.0 },
                     veto_window_seconds: 0.0,
+                    incentive: Default::default(),
                 });
             }
             Ok((withdrawal, veto)) => {
@@ -105,7 +107,19 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, _dt: f64) -> Restaki
                 if veto > 30.0 * 86_400.0 {
                     c.push(format!("restaking_protocols[{i}].veto_window"), "must be at most 30 days");
                 }
-                protocols.push(RestakingProtocol { id: p.id.clone(), withdrawal, veto_window_seconds: veto });
+                protocols.push(RestakingProtocol {
+                    id: p.id.clone(),
+                    withdrawal,
+                    veto_window_seconds: veto,
+                    // The token is looked up by the yields pass.
+                    incentive: Emission {
+                        apr: p.incentive_apr,
+                        end_seconds: p.incentive_end.map(|e| e.seconds()),
+                        half_life_seconds: None,
+                        token: None,
+                    },
+                });
+                c.range(format!("restaking_protocols[{i}].incentive_apr"), p.incentive_apr, 0.0, 10.0, false, false);
             }
         }
     }
@@ -132,13 +146,16 @@ pub(super) fn resolve<'a>(c: &mut Checker, s: &'a Scenario, _dt: f64) -> Restaki
         avss.push(Avs {
             id: a.id.clone(),
             fee_apr: a.fee_apr,
-            incentive_apr: a.incentive_apr,
-            incentive_end_seconds: a.incentive_end.map(|e| e.seconds()),
+            incentive: Emission {
+                apr: a.incentive_apr,
+                end_seconds: a.incentive_end.map(|e| e.seconds()),
+                half_life_seconds: a.incentive_half_life.map(|h| h.seconds()),
+                token: None,
+            },
             fault_hazard_per_year: a.fault_hazard_per_year,
             slash_fraction: a.slash_fraction,
             slashed_eth: 0.0,
             faults: 0,
-            incentive_half_life_seconds: a.incentive_half_life.map(|h| h.seconds()),
             veto_probability: a.veto_probability,
             common_fault_loading: a.common_fault_loading,
             profit_from_corruption: a.profit_from_corruption,

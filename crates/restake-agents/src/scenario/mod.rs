@@ -9,11 +9,13 @@ mod dist;
 mod duration;
 mod lending;
 mod shocks;
+mod yields;
 
 pub use dist::Dist;
 pub use duration::Span;
 pub use lending::*;
 pub use shocks::*;
+pub use yields::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,6 +74,12 @@ pub struct Scenario {
     pub faults: FaultsConfig,
     #[serde(default)]
     pub security: SecurityConfig,
+    /// Tokens that incentives and airdrops are paid in, each with its price process.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    /// Portfolios whose yield is accounted step by step (price takers).
+    #[serde(default)]
+    pub strategies: Vec<StrategyConfig>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -219,6 +227,16 @@ pub struct RestakingProtocolConfig {
     /// Time a slash waits before it executes, during which it can be vetoed.
     #[serde(default)]
     pub veto_window: Option<Span>,
+    /// The protocol's token emissions to restakers, as an APR on their stake at the token's
+    /// start price (EIGEN's programmatic incentives); operators and LRTs take their fees.
+    #[serde(default)]
+    pub incentive_apr: f64,
+    /// When the emissions stop (none: never).
+    #[serde(default)]
+    pub incentive_end: Option<Span>,
+    /// The token they are paid in (none: valued at a constant start price).
+    #[serde(default)]
+    pub incentive_token: Option<String>,
 }
 
 /// Ready parameter sets of the one restaking mechanism.
@@ -259,9 +277,13 @@ pub struct AvsConfig {
     /// Fee revenue as an APR on stake allocated to it, in ETH.
     #[serde(default)]
     pub fee_apr: f64,
-    /// Token incentives as an APR on allocated stake, valued in ETH.
+    /// Token incentives as an APR on allocated stake, valued at the token's start price; paid
+    /// to the stake's holders through operators and LRTs, with their fees.
     #[serde(default)]
     pub incentive_apr: f64,
+    /// The token incentives are paid in (none: valued at a constant start price).
+    #[serde(default)]
+    pub incentive_token: Option<String>,
     /// When incentives stop (none: never).
     #[serde(default)]
     pub incentive_end: Option<Span>,
@@ -335,6 +357,9 @@ pub struct LrtConfig {
     pub protocol_fee: f64,
     /// Share of restaked assets delegated to each operator (sums to 1).
     pub delegations: BTreeMap<String, f64>,
+    /// A points programme with an expected airdrop.
+    #[serde(default)]
+    pub points: Option<PointsConfig>,
 }
 
 fn default_cooldown() -> Span {
@@ -500,6 +525,9 @@ pub struct RetailCohortConfig {
     pub slippage_tolerance: Dist,
     /// How often an agent looks at its position, per day.
     pub attention_per_day: f64,
+    /// Holders who come and go with the yield (none: holders leave only in panic).
+    #[serde(default)]
+    pub flows: Option<FlowsConfig>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

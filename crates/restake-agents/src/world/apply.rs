@@ -18,6 +18,7 @@ impl World {
         let mut instant = vec![(0.0, 0.0); n_lrts];
         let mut redeem_tokens = vec![0.0; n_lrts];
         let mut exits = vec![0u32; n_lrts];
+        let mut deposits = vec![0.0; n_lrts];
         let mut usd_deleverage = vec![0.0; self.lending.markets.len()];
         // The order book of each pool is a buffer kept across steps.
         for o in self.scratch.orders.iter_mut() {
@@ -40,6 +41,18 @@ impl World {
             };
             match intent {
                 Intent::Hold => {}
+                Intent::Deposit => {
+                    // Paused since the decision: the agent stays on the sideline.
+                    if self.liquidity.lrts[l].deposits_paused {
+                        continue;
+                    }
+                    let eth = std::mem::take(&mut self.agents.pop.eth[i]);
+                    let tokens = self.mint_at_nav(l, eth, navs[l]);
+                    let pop = &mut self.agents.pop;
+                    pop.lrt[i] += tokens;
+                    pop.status[i] = Status::Active;
+                    deposits[l] += eth;
+                }
                 Intent::Redeem if self.liquidity.lrts[l].accepts_requests() => {
                     let tokens = std::mem::take(&mut self.agents.pop.lrt[i]);
                     let cap = self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
@@ -130,7 +143,7 @@ impl World {
                             exits[l] += 1;
                         }
                     }
-                    Intent::Hold => {}
+                    Intent::Hold | Intent::Deposit => {}
                 }
             }
             let cause = self.obs.nav_cause[l].event.or(self.obs.pool_cause[p].event);
@@ -174,6 +187,11 @@ impl World {
                 self.liquidity.views[l].exit_pressure += exits[l] as f64 / holders as f64;
             }
             self.obs.tally.lrt[l].exits += exits[l];
+            if deposits[l] > 0.0 {
+                self.obs.tally.lrt[l].deposits_eth += deposits[l];
+                let assets = self.liquidity.lrts[l].supply * navs[l];
+                self.liquidity.views[l].momentum += deposits[l] / assets.max(1e-300);
+            }
         }
         Ok(())
     }

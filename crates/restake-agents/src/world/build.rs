@@ -4,7 +4,7 @@
 use super::*;
 use crate::lp::LpCohort;
 use crate::market::{FeedInputs, Opening};
-use crate::population::Strategy;
+use crate::population::{CohortFlows, Status, Strategy};
 use crate::resolve::{LpSpec, Resolved};
 use crate::vocab::{entity, purpose};
 use restake_engine::stream;
@@ -97,6 +97,8 @@ impl World {
                             debt,
                         });
                     }
+                    // On the sideline: ETH, until the yield is worth a deposit.
+                    _ if pop.status[i] == Status::Waiting => pop.eth[i] = w,
                     _ => pop.lrt[i] = w / p0,
                 }
             }
@@ -109,6 +111,7 @@ impl World {
                 attention: c.attention,
                 range,
                 entry_price: c.entry_price.unwrap_or(p0),
+                flows: c.params.flows.as_ref().map(|f| CohortFlows { inertia: f.inertia, fomo: f.fomo }),
             });
         }
         for b in &r.borrowers {
@@ -140,6 +143,7 @@ impl World {
                 attention: b.attention,
                 range,
                 entry_price: 1.0,
+                flows: None,
             });
         }
         // Slots in agent order within each market (retail cohorts come first in the population).
@@ -258,10 +262,19 @@ impl World {
                 eth_cause: CauseRef::default(),
                 ledger: Ledger::default(),
             },
+            yields: Yields {
+                tokens: r.tokens.clone(),
+                lrt: r.lrts.iter().map(|l| LrtYield::new(l.nav, l.points)).collect(),
+                native: r.natives.iter().map(|n| NativeYield { value_last: n.stake, ..Default::default() }).collect(),
+                strategies: Vec::new(),
+                airdrop: vec![None; n_lrts],
+            },
             scratch: Scratch::default(),
         };
         world.obs.tally.reset(world.lending.markets.len(), n_lrts);
+        world.refresh_rates(0.0);
         world.refresh_views(0.0);
+        world.yields.strategies = r.strategies.iter().map(|s| world.enter_strategy(s)).collect();
         world.obs.ledger.initial_eth = world.eth_holdings();
         world.obs.ledger.initial_usd = world.usd_holdings();
         world

@@ -37,10 +37,13 @@ impl World {
     #[inline]
     fn decide_one(&self, ctx: &StepContext, i: usize) -> (Intent, f64) {
         let pop = &self.agents.pop;
+        let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
+        if pop.status[i] == Status::Waiting {
+            return self.decide_deposit(ctx, i, cohort);
+        }
         if pop.status[i] != Status::Active {
             return (Intent::Hold, 0.0);
         }
-        let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
         // An exit wave: this agent leaves now, whatever the price (its best route; loopers unwind).
         let forced = ctx.step >= pop.exit_at[i] as u64;
         // Agents look at their position now and then, not every minute.
@@ -77,6 +80,12 @@ impl World {
                 if v.price > fair * (1.0 + 1e-9) {
                     return (Intent::Sell, fair);
                 }
+                // Yield flows: a holder leaves once the APY falls below its hurdle, less inertia.
+                if let Some(f) = cohort.flows
+                    && v.headline_apy < pop.hurdle_apy[i] - f.inertia
+                {
+                    return (best_exit(v, pop.queue_discount_rate[i]), 0.0);
+                }
                 (Intent::Hold, 0.0)
             }
             // Loopers and ETH-collateral borrowers: `leverage.rs`.
@@ -86,6 +95,22 @@ impl World {
 }
 
 impl World {
+    /// An agent on the sideline deposits (mints at NAV) when it looks, deposits are open, and
+    /// the APY it perceives (the headline plus FOMO on recent inflows) reaches its hurdle.
+    fn decide_deposit(&self, ctx: &StepContext, i: usize, cohort: &Cohort) -> (Intent, f64) {
+        let Some(f) = cohort.flows else { return (Intent::Hold, 0.0) };
+        if ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
+            return (Intent::Hold, 0.0);
+        }
+        let v = &self.liquidity.views[cohort.lrt];
+        let perceived = v.headline_apy + f.fomo * v.momentum;
+        if v.deposits_open && perceived >= self.agents.pop.hurdle_apy[i] && self.agents.pop.eth[i] > 0.0 {
+            (Intent::Deposit, 0.0)
+        } else {
+            (Intent::Hold, 0.0)
+        }
+    }
+
     /// The lowest price agent `i` accepts for selling into the pool: its slippage tolerance
     /// below spot, and never less than what the redemption queue would pay it.
     fn sale_limit(&self, i: usize, intent: Intent) -> f64 {
@@ -132,6 +157,9 @@ mod tests {
             redemptions_open: true,
             exit_pressure: 0.0,
             entry_price: 1.0,
+            headline_apy: 0.0,
+            momentum: 0.0,
+            deposits_open: true,
         }
     }
 

@@ -80,6 +80,9 @@ impl World {
     ) -> Result<usize, WorldError> {
         let eth_usd = self.eth.usd;
         self.lending.markets[m].begin_round(&self.liquidity.pools, ctx.step, eth_usd);
+        let p = self.lending.markets[m].round_oracle_price();
+        let low = &mut self.obs.tally.market[m].oracle_low;
+        *low = Some(low.map_or(p, |x| x.min(p)));
         let n = self.lending.markets[m].positions();
         {
             let Scratch { hf, candidates } = &mut self.scratch.liquidation;

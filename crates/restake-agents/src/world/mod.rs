@@ -29,10 +29,12 @@ mod slashing;
 mod suppliers;
 pub mod tally;
 mod tx;
+mod yields;
 
 pub use ledger::Ledger;
 pub use slashing::PendingSlash;
 pub use tally::{MarketTally, ROUND_BINS, StepTally, round_bin};
+pub use yields::{LrtYield, NativeYield, Yields};
 
 use crate::beacon::Beacon;
 use crate::eth::EthMarket;
@@ -64,6 +66,12 @@ pub struct LrtView {
     pub exit_pressure: f64,
     /// Price at the start of the run (agents' entry price).
     pub entry_price: f64,
+    /// The LRT's headline APY (see [`LrtYield::headline_apy`]).
+    pub headline_apy: f64,
+    /// Recent growth of supply by deposits (share of supply minted, decaying with a one-day
+    /// half-life): what FOMO follows.
+    pub momentum: f64,
+    pub deposits_open: bool,
 }
 
 /// The latest event that moved a price, so later events can name their cause.
@@ -138,6 +146,7 @@ pub struct World {
     pub(crate) lending: Lending,
     pub(crate) agents: Agents,
     pub(crate) obs: Observation,
+    pub(crate) yields: Yields,
     /// Reused buffers of liquidation scans and sell batches.
     scratch: Scratch,
 }
@@ -250,6 +259,9 @@ impl World {
     }
     pub fn arbitrageurs(&self) -> &[Arbitrageur] {
         &self.agents.arbitrageurs
+    }
+    pub fn yields(&self) -> &Yields {
+        &self.yields
     }
 
     /// (kind, id) of an event's entity, as `events.parquet` names it.

@@ -3,6 +3,8 @@
 
 #[derive(Clone, Debug, Default)]
 pub struct MarketTally {
+    /// Lowest oracle price of the LRT collateral a liquidation round of the step saw.
+    pub oracle_low: Option<f64>,
     pub liquidations: u32,
     /// Debt repaid by liquidators, valued in ETH (USD debt at the step's ETH/USD).
     pub liquidated_debt: f64,
@@ -39,6 +41,8 @@ pub struct LrtTally {
     /// (NAV x tokens - proceeds, ETH).
     pub sold_below_nav: f64,
     pub discount_cost_eth: f64,
+    /// ETH deposited by retail agents (minted at NAV).
+    pub deposits_eth: f64,
 }
 
 #[derive(Clone, Debug, Default)]

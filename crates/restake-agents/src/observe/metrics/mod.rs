@@ -8,6 +8,7 @@ mod lending;
 mod liquidity;
 mod outcomes;
 mod restaking;
+mod yields;
 
 use super::columns::{Probe, entity_column};
 use crate::world::{ROUND_BINS, World};
@@ -51,6 +52,10 @@ pub enum Scope {
     Market,
     /// One column per pool: `pool.<id>.<name>`.
     Pool,
+    /// One column per strategy: `strategy.<id>.<name>`.
+    Strategy,
+    /// One column per retail cohort: `cohort.<id>.<name>`.
+    Cohort,
 }
 
 impl Scope {
@@ -61,6 +66,8 @@ impl Scope {
             Scope::Native => Some("native"),
             Scope::Market => Some("market"),
             Scope::Pool => Some("pool"),
+            Scope::Strategy => Some("strategy"),
+            Scope::Cohort => Some("cohort"),
         }
     }
 }
@@ -93,6 +100,9 @@ pub enum Reduce {
     Drawdown(Probe),
     /// The probe at the start.
     AtStart(Probe),
+    /// The probe after the last step only (an end state too costly to read every step; NaN is
+    /// undefined).
+    AtEnd(Probe),
     /// The numerator over the denominator (floored), both reductions.
     Ratio(Box<Reduce>, Box<Reduce>, f64),
     /// Liquidated debt (or, with `count`, liquidations) in round bin `bin`, of one market or all.
@@ -268,6 +278,7 @@ pub fn declarations() -> Vec<MetricDecl> {
     out.extend(liquidity::declarations());
     out.extend(restaking::declarations());
     out.extend(lending::declarations());
+    out.extend(yields::declarations());
     out
 }
 
@@ -286,6 +297,9 @@ pub fn run_metrics(w: &World) -> Vec<RunMetric> {
             Scope::Native => w.restaking.natives.iter().map(|x| x.id.clone()).collect(),
             Scope::Market => w.lending.markets.iter().map(|x| x.id.clone()).collect(),
             Scope::Pool => w.liquidity.pools.iter().map(|x| x.id.clone()).collect(),
+            Scope::Strategy => w.yields.strategies.iter().map(|x| x.id.clone()).collect(),
+            // Retail cohorts come first among the cohorts (borrower cohorts follow).
+            Scope::Cohort => w.agents.cohorts.iter().filter(|c| c.lrt != usize::MAX).map(|c| c.id.clone()).collect(),
         };
         for (index, id) in ids.iter().enumerate() {
             for d in &decls[k..end] {

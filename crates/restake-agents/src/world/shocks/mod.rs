@@ -17,6 +17,7 @@ impl World {
         let t = ctx.time_seconds();
         let mut rng = ctx.rng(entity::WORLD, purpose::ETH_PATH);
         self.eth.step(t, ctx.dt_seconds, &mut rng);
+        self.step_tokens(ctx);
 
         // Scheduled shocks, in the order the scenario lists them.
         for k in 0..self.shocks.len() {
@@ -120,7 +121,7 @@ impl World {
                     .set_snapshot(*ratio, *age_years)
                     .map_err(|source| WorldError::Market { market: m.id.clone(), source })?;
             }
-            IncentiveEnd { avs } => self.restaking.avss[*avs].incentive_end_seconds = Some(ctx.time_seconds()),
+            IncentiveEnd { avs } => self.restaking.avss[*avs].incentive.end_seconds = Some(ctx.time_seconds()),
             ExitWave { scope, share, steps } => self.exit_wave(ctx, *scope, *share, *steps),
             LenderRun { market, share } => self.lender_run(ctx, *market, *share),
             Delist { pool, share } => self.delist(*pool, *share, id)?,
@@ -188,6 +189,9 @@ impl World {
                 redemptions_open: lrt.accepts_requests(),
                 exit_pressure: old.exit_pressure * decay,
                 entry_price: if old.entry_price > 0.0 { old.entry_price } else { price },
+                headline_apy: self.yields.lrt[l].headline_apy,
+                momentum: old.momentum * decay,
+                deposits_open: !lrt.deposits_paused,
             };
         }
     }

@@ -1,0 +1,89 @@
+//! What yield paid: each strategy's realised APY taken apart by source, its drawdown and
+//! whether it lost principal; what each retail cohort earned, incentives included; deposits.
+
+use super::*;
+use crate::strategy::Parts;
+use MetricKind::F64;
+use Scope::*;
+use Tail::{Lower, Upper};
+
+const APY: &str = "fraction per year";
+
+pub(super) fn declarations() -> Vec<MetricDecl> {
+    let mut out = vec![
+        d(Lrt, "deposits_eth", Lower, F64, "ETH", "ETH retail agents deposited (minted at NAV)", |_, l| {
+            Reduce::Sum(probe(move |w| w.obs.tally.lrt[l].deposits_eth))
+        }),
+        d(Lrt, "headline_apy_start", Lower, F64, APY, "the LRT's headline APY at the start", |_, l| {
+            Reduce::AtStart(probe(move |w| w.yields.lrt[l].headline_apy))
+        }),
+        d(
+            Strategy,
+            "apy",
+            Lower,
+            F64,
+            APY,
+            "realised APY: (value / capital - 1) / years; LRTs at NAV, incentives and points included",
+            |_, s| Reduce::AtEnd(probe(move |w| w.yields.strategies[s].apy(w.elapsed_years()))),
+        ),
+        d(Strategy, "advertised_apy", Lower, F64, APY, "the APY the legs advertised at the start", |_, s| {
+            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].advertised_apy))
+        }),
+        d(Strategy, "earned_share", Lower, F64, "fraction", "realised APY / advertised APY", |_, s| {
+            Reduce::AtEnd(probe(move |w| {
+                let x = &w.yields.strategies[s];
+                x.apy(w.elapsed_years()) / x.advertised_apy
+            }))
+        }),
+    ];
+    let docs = [
+        "realised APY from base staking yield",
+        "realised APY from AVS fees",
+        "operator commission and LRT protocol fee (negative)",
+        "NAV losses: slashing, exploits, forfeited rewards",
+        "AVS and protocol token incentives, valued when paid, net of fees",
+        "airdrops paid and points at their expected value",
+        "interest on a loop's debt (negative)",
+        "collateral seized beyond the debt it repaid, at NAV (negative)",
+    ];
+    for (k, (part, doc)) in Parts::NAMES.iter().zip(docs).enumerate() {
+        out.push(d(Strategy, &format!("{part}_apy"), Lower, F64, APY, doc, move |_, s| {
+            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].part_apy(k, w.elapsed_years())))
+        }));
+    }
+    out.extend([
+        d(Strategy, "max_drawdown", Upper, F64, "fraction", "largest fall of value from its running peak", |_, s| {
+            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].max_drawdown))
+        }),
+        d(
+            Strategy,
+            "lost_principal",
+            Upper,
+            F64,
+            "0 or 1",
+            "1 if the strategy ended below its capital (its mean is the probability)",
+            |_, s| {
+                Reduce::AtEnd(probe(move |w| {
+                    let x = &w.yields.strategies[s];
+                    if x.value < x.capital { 1.0 } else { 0.0 }
+                }))
+            },
+        ),
+        d(Strategy, "value_eth", Lower, F64, "ETH", "the strategy's value at the end", |_, s| {
+            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].value))
+        }),
+        d(
+            Cohort,
+            "apy",
+            Lower,
+            F64,
+            APY,
+            "realised APY of the cohort's agents: wealth (marked to market) plus incentives and points",
+            |_, c| Reduce::AtEnd(probe(move |w| w.cohort_apy(c))),
+        ),
+        d(Cohort, "incentives_eth", Lower, F64, "ETH", "incentives and airdrops the cohort's agents received", |_, c| {
+            Reduce::AtEnd(probe(move |w| w.cohort_incentives(c)))
+        }),
+    ]);
+    out
+}
