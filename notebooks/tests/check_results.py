@@ -100,6 +100,8 @@ def main() -> int:
     ap.add_argument("--sweep", type=Path, required=True)
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--sobol", type=Path, help="a Sobol sweep folder with its sensitivity Parquet")
+    ap.add_argument("--apy-trap", type=Path, help="the sweep of experiments/apy-trap.toml")
+    ap.add_argument("--diversification", type=Path, help="the sweep of experiments/diversification.toml")
     a = ap.parse_args()
     # Figures become PNG outputs of the cells (the kernel draws inline, as in Jupyter).
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
@@ -113,6 +115,12 @@ def main() -> int:
         print(f"  {nb}: executed in {secs:.1f} s, {n} figure(s)")
     if a.sobol:
         check_sobol(a.sobol.resolve())
+    # The ready experiments' notebooks, each on its own sweep.
+    for nb, folder, figures in (("apy_trap.ipynb", a.apy_trap, 2), ("diversification.ipynb", a.diversification, 2)):
+        if folder:
+            secs, n, _ = execute(nb, {"RESTAKE_SWEEP_DIR": str(folder.resolve())})
+            assert n == figures, f"{nb}: {n} figure(s), expected {figures}"
+            print(f"  {nb}: executed in {secs:.1f} s, {n} figure(s)")
     print("python checks passed")
     return 0
 

@@ -69,9 +69,7 @@ fn without_incentives_or_faults_the_realised_apy_is_base_plus_fees_less_fees() {
     let fees = 0.01157 * 0.98;
     let commission = 0.001049 * 0.98;
     let charged = commission + 0.1 * (base + fees - commission);
-    let close = |got: f64, want: f64, what: &str| {
-        assert!((got / want - 1.0).abs() < 0.01, "{what}: {got} vs {want}")
-    };
+    let close = |got: f64, want: f64, what: &str| assert!((got / want - 1.0).abs() < 0.01, "{what}: {got} vs {want}");
     close(m("base_apy"), base, "base");
     close(m("avs_fees_apy"), fees, "AVS fees");
     close(-m("fees_apy"), charged, "fees charged");
@@ -123,7 +121,10 @@ fn ending_incentives_early_lowers_what_farmers_earn_and_starts_an_exit() {
     assert!(ie < 0.8 * inev, "farmers' incentives {ie} (ending on day 5) vs {inev} (never)");
     // Every strategy holding the LRT earns less of the incentives.
     for id in ["hold", "loop", "mix"] {
-        let (a, b) = (metric(&early, &format!("strategy.{id}.incentives_apy")), metric(&never, &format!("strategy.{id}.incentives_apy")));
+        let (a, b) = (
+            metric(&early, &format!("strategy.{id}.incentives_apy")),
+            metric(&never, &format!("strategy.{id}.incentives_apy")),
+        );
         assert!(a < b, "{id}: {a} vs {b}");
     }
     // The steps from day 5 to day 10 (hours 120..240): the headline falls, holders leave, and

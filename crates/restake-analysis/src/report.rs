@@ -9,6 +9,7 @@ pub struct Entities<'a> {
     pub lrts: &'a [String],
     pub markets: &'a [String],
     pub pools: &'a [String],
+    pub strategies: &'a [String],
 }
 
 /// The headline numbers of a run: totals, then each LRT (lowest price and NAV, queue), each
@@ -76,6 +77,21 @@ pub fn summary_text(name: &str, seed: u64, e: &Entities, s: &Summary) -> String 
             "  retail loss       mean {:.2}%, 95th percentile {:.2}%",
             z(100.0 * s.f(RETAIL_LOSS_MEAN)),
             z(100.0 * p95)
+        );
+    }
+    for id in e.strategies {
+        let st = |m: &str| 100.0 * of("strategy", id, m);
+        let parts = restake_agents::strategy::Parts::NAMES
+            .iter()
+            .map(|p| format!("{p} {:.2}", z(st(&format!("{p}_apy")))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            t,
+            "  strategy {id}: APY {:.2}% of {:.2}% advertised ({parts}; max drawdown {:.2}%)",
+            z(st("apy")),
+            z(st("advertised_apy")),
+            z(st("max_drawdown")),
         );
     }
     t

@@ -12,7 +12,7 @@ use restake_agents::world::World;
 use std::fmt::Write;
 
 /// Entity kinds whose step columns are `<kind>.<id>.<metric>`.
-const KINDS: [&str; 6] = ["lrt", "pool", "market", "native", "avs", "operator"];
+const KINDS: [&str; 9] = ["lrt", "pool", "market", "native", "avs", "operator", "token", "strategy", "cohort"];
 
 /// A step column's pattern (`lrt.<id>.nav`, `market.<id>.<asset>.utilisation`), its metric and
 /// whether it is a reserve's.

@@ -79,7 +79,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         ids(s.markets.iter().map(|m| &m.id).collect()),
         ids(s.pools.iter().map(|p| &p.id).collect()),
     );
-    let entities = report::Entities { lrts: &lrts, markets: &markets, pools: &pools };
+    let strategies = ids(s.strategies.iter().map(|x| &x.id).collect());
+    let entities = report::Entities { lrts: &lrts, markets: &markets, pools: &pools, strategies: &strategies };
     let summary = report::summary_text(&s.name, seed, &entities, &result.summary);
     // The headline figures as printed, for `restake report`.
     let summary_path = staging.dir.join("summary.txt");

@@ -4,12 +4,13 @@
 mod common;
 use common::*;
 
-const ARGS: [&str; 5] = [
+const ARGS: [&str; 6] = [
     "schema",
     "configs/eth-crash.toml",
     "configs/correlated-fault.toml",
     "configs/replays/steth-2022.toml",
     "configs/replays/rseth-2026.toml",
+    "configs/apy-trap.toml",
 ];
 
 #[test]

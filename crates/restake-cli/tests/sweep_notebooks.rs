@@ -1,6 +1,7 @@
 //! The notebooks run against fresh results, and a sharded sweep folder reads as one table in
 //! polars, DuckDB and pyarrow (notebooks/tests/check_results.py); on a tiny Sobol sweep
-//! (experiments/tiny-sobol.toml) after `restake sensitivity`, sweep_analysis.ipynb draws the indices.
+//! (experiments/tiny-sobol.toml) after `restake sensitivity`, sweep_analysis.ipynb draws the indices;
+//! apy_trap.ipynb and diversification.ipynb run on the sweeps of their ready experiments.
 //!
 //! Needs python3 with the packages of notebooks/requirements.lock (`bash .ci/run` installs them). Without them the
 //! test fails and says how to install them; RESTAKE_SKIP_PYTHON=1 skips it on purpose.
@@ -51,10 +52,18 @@ fn notebooks_execute_and_python_reads_the_sharded_dataset() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.path().join("sobol/sensitivity-bad_debt_eth.parquet").is_file(), "{}", stdout(&o));
 
+    // The two ready experiments of the yield questions, as the README runs them.
+    for name in ["apy-trap", "diversification"] {
+        let exp = repo_root().join(format!("experiments/{name}.toml"));
+        let o = restake(&["sweep", exp.to_str().unwrap(), "--out", name, "--threads", "2"], dir.path());
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+    }
+
     let script = repo_root().join("notebooks/tests/check_results.py");
     let o = Command::new("python3")
         .arg(&script)
         .args(["--sweep", "sweep", "--run", "run", "--sobol", "sobol"])
+        .args(["--apy-trap", "apy-trap", "--diversification", "diversification"])
         .current_dir(dir.path())
         .output()
         .expect("python3 runs");

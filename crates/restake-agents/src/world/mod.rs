@@ -1,14 +1,14 @@
 //! The world: every agent and mechanism of a scenario, grouped by subsystem, and the phases of a
 //! step.
 //!
-//! `World` implements [`restake_engine::Model`]. Its state is five groups — [`Restaking`],
-//! [`Liquidity`], [`Lending`], [`Agents`], [`Observation`] — so a phase borrows the parts it
+//! `World` implements [`restake_engine::Model`]. Its state is six groups — [`Restaking`],
+//! [`Liquidity`], [`Lending`], [`Agents`], [`Observation`], [`Yields`] — so a phase borrows the parts it
 //! touches and nothing else. Value moves between holders only through the transactions of
 //! `tx.rs`, which keep the ledger, the tallies, the event and its cause in one place. Phases, one
 //! file each: `shocks` (exogenous updates and scheduled shocks), `slashing`, `decide`, `apply`
 //! (+ `batch`: the uniform-price clearing), `leverage` (borrowers' decisions and unwinds),
 //! `liquidation` (rounds), `suppliers` (the lender run), `settle` (arbitrage, queues, rewards,
-//! interest); `ledger` checks the accounting invariants; `build` makes a world from a
+//! interest; `yields`: rewards by source, incentives, strategies); `ledger` checks the accounting invariants; `build` makes a world from a
 //! [`crate::resolve::Resolved`] description.
 
 mod apply;

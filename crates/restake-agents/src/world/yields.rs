@@ -273,7 +273,10 @@ impl World {
             let loan: Vec<LoanTerms> = (self.lending.markets.iter().zip(&self.obs.tally.market))
                 .map(|(m, t)| {
                     let terms = loan_terms(m);
-                    LoanTerms { oracle_price: t.oracle_low.map_or(terms.oracle_price, |p| p.min(terms.oracle_price)), ..terms }
+                    LoanTerms {
+                        oracle_price: t.oracle_low.map_or(terms.oracle_price, |p| p.min(terms.oracle_price)),
+                        ..terms
+                    }
                 })
                 .collect();
             let marks = Marks {

@@ -242,5 +242,66 @@ impl Merged {
                 break;
             }
         }
+        self.print_strategies(&metric, &get, point.as_ref(), &label);
+    }
+
+    /// Per point and strategy (up to 24 rows), the realised APY across replications: mean,
+    /// median, volatility, VaR and CVaR of the lower tail, and the probability of losing principal.
+    fn print_strategies(
+        &self,
+        metric: &polars::prelude::StringChunked,
+        get: &dyn Fn(&str, usize) -> Option<f64>,
+        point: Option<&polars::prelude::UInt64Chunked>,
+        label: &dyn Fn(usize) -> String,
+    ) {
+        let rows: Vec<usize> = (0..self.summary.height())
+            .filter(|&i| metric.get(i).is_some_and(|m| m.starts_with("strategy.") && m.ends_with(".apy")))
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        // Percent with one decimal, no "-0.0".
+        let pct = |x: Option<f64>| {
+            x.map_or("-".to_string(), |v| {
+                let v = 100.0 * v;
+                format!("{:.1}%", if v.abs() < 0.05 { 0.0 } else { v })
+            })
+        };
+        say!(
+            "  {:>6}  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
+            "point",
+            "strategy APY",
+            "mean",
+            "median",
+            "vol",
+            "VaR95",
+            "CVaR95",
+            "CVaR99",
+            "P(loss)",
+            self.params.join(", ")
+        );
+        for (shown, &i) in rows.iter().enumerate() {
+            if shown == 24 {
+                say!("  ... (every strategy metric in {SUMMARY})");
+                break;
+            }
+            let name = metric.get(i).unwrap_or_default();
+            let id = name.trim_start_matches("strategy.").trim_end_matches(".apy");
+            let p = point.and_then(|c| c.get(i)).unwrap_or(0);
+            let lost = format!("strategy.{id}.lost_principal");
+            let loss = (0..self.summary.height())
+                .find(|&j| metric.get(j) == Some(lost.as_str()) && point.and_then(|c| c.get(j)) == Some(p));
+            say!(
+                "  {p:>6}  {id:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
+                pct(get("mean", i)),
+                pct(get("p50", i)),
+                pct(get("std", i)),
+                pct(get("var95", i)),
+                pct(get("cvar95", i)),
+                pct(get("cvar99", i)),
+                pct(loss.and_then(|j| get("mean", j))),
+                label(i)
+            );
+        }
     }
 }

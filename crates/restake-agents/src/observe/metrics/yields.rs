@@ -81,9 +81,15 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
             "realised APY of the cohort's agents: wealth (marked to market) plus incentives and points",
             |_, c| Reduce::AtEnd(probe(move |w| w.cohort_apy(c))),
         ),
-        d(Cohort, "incentives_eth", Lower, F64, "ETH", "incentives and airdrops the cohort's agents received", |_, c| {
-            Reduce::AtEnd(probe(move |w| w.cohort_incentives(c)))
-        }),
+        d(
+            Cohort,
+            "incentives_eth",
+            Lower,
+            F64,
+            "ETH",
+            "incentives and airdrops the cohort's agents received",
+            |_, c| Reduce::AtEnd(probe(move |w| w.cohort_incentives(c))),
+        ),
     ]);
     out
 }
