@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every shipped scenario (configs/**/*.toml except graphs/) and every experiment
+# Runs every shipped scenario (configs/**/*.toml except graphs/ and stress/) and every experiment
 # (experiments/*.toml) with the given restake binary into OUTDIR, so two builds can be compared
 # with tools/compare-outputs.py:
 #   tools/shipped-outputs.sh target/debug/restake /tmp/after
@@ -9,7 +9,7 @@ bin=$(realpath "$1")
 out=$(realpath -m "$2")
 cd "$(dirname "$0")/.."
 mkdir -p "$out/run" "$out/sweep"
-for f in $(find configs -name '*.toml' -not -path 'configs/graphs/*' | sort); do
+for f in $(find configs -name '*.toml' -not -path 'configs/graphs/*' -not -path 'configs/stress/*' | sort); do
   name=$(echo "${f#configs/}" | sed 's#/#-#g; s#\.toml$##')
   echo "== run $f"
   "$bin" run "$f" --out "$out/run/$name" --no-plot --threads 2 > "$out/run/$name.log"

@@ -376,6 +376,22 @@ impl World {
         (end / start - 1.0) / self.elapsed_years()
     }
 
+    /// Each agent of cohort `c`: its realised APY (wealth marked to market, incentives and points
+    /// at their expected value, against its wealth at the start, per year).
+    pub fn agent_apys(&self, c: usize) -> Vec<f64> {
+        let cohort = &self.agents.cohorts[c];
+        let ev = self.point_value(cohort.lrt);
+        let (pop, years) = (&self.agents.pop, self.elapsed_years());
+        cohort
+            .range
+            .clone()
+            .map(|i| {
+                let end = self.wealth_of(i) + pop.incentives_eth[i] + pop.points[i] * ev;
+                (end / pop.initial_wealth[i] - 1.0) / years
+            })
+            .collect()
+    }
+
     /// What a point of LRT `l`'s programme is expected to pay now (0 without one, or once paid).
     pub fn point_value(&self, l: usize) -> f64 {
         let y = &self.yields;

@@ -81,6 +81,12 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
             "realised APY of the cohort's agents: wealth (marked to market) plus incentives and points",
             |_, c| Reduce::AtEnd(probe(move |w| w.cohort_apy(c))),
         ),
+        d(Cohort, "apy_p05", Lower, F64, APY, "5th percentile of the agents' own realised APY (type 7)", |_, c| {
+            Reduce::AtEnd(probe(move |w| agent_apy_quantile(w, c, 0.05)))
+        }),
+        d(Cohort, "apy_p50", Lower, F64, APY, "median of the agents' own realised APY", |_, c| {
+            Reduce::AtEnd(probe(move |w| agent_apy_quantile(w, c, 0.5)))
+        }),
         d(
             Cohort,
             "incentives_eth",
@@ -92,4 +98,14 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         ),
     ]);
     out
+}
+
+/// Quantile `q` of the realised APY of cohort `c`'s agents, each its own (NaN without agents).
+fn agent_apy_quantile(w: &crate::world::World, c: usize, q: f64) -> f64 {
+    let mut v = w.agent_apys(c);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    crate::observe::summary::quantile_sorted(&v, q)
 }
