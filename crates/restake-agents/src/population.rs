@@ -198,6 +198,7 @@ impl Population {
     pub fn add_cohort(&mut self, index: usize, p: &RetailParams, seed: u64) -> std::ops::Range<usize> {
         let start = self.len();
         let n = p.agents as usize;
+        self.reserve_exact(n);
         let wealth = wealth_split(start, n, &p.wealth_weights, p.wealth_total, seed);
         let loopers = (p.looper_share * n as f64).round() as usize;
         for (k, wealth) in wealth.into_iter().enumerate() {
@@ -233,6 +234,7 @@ impl Population {
     pub fn add_borrower_cohort(&mut self, index: usize, p: &BorrowerParams, seed: u64) -> std::ops::Range<usize> {
         let start = self.len();
         let n = p.agents as usize;
+        self.reserve_exact(n);
         let wealth = wealth_split(start, n, &p.wealth_weights, p.wealth_total, seed);
         for (k, wealth) in wealth.into_iter().enumerate() {
             let mut rng = stream(seed, entity::retail(start + k), 0, purpose::INIT_PARAMS);
@@ -242,6 +244,34 @@ impl Population {
             self.push(index, Strategy::Borrower, wealth, [t, delev, panic, 0.0, 0.0, 0.0]);
         }
         start..self.len()
+    }
+
+    /// Room for `n` more agents in every vector, exactly: pushing a million agents one by one
+    /// would otherwise leave each vector up to twice its length (the peak memory of a run).
+    fn reserve_exact(&mut self, n: usize) {
+        self.cohort.reserve_exact(n);
+        self.strategy.reserve_exact(n);
+        self.status.reserve_exact(n);
+        for v in [
+            &mut self.lrt,
+            &mut self.eth,
+            &mut self.queued,
+            &mut self.queued_cap,
+            &mut self.target_hf,
+            &mut self.deleverage_hf,
+            &mut self.panic_loss,
+            &mut self.herd_sensitivity,
+            &mut self.queue_discount_rate,
+            &mut self.slippage_tolerance,
+            &mut self.initial_wealth,
+            &mut self.hurdle_apy,
+            &mut self.incentives_eth,
+            &mut self.points,
+        ] {
+            v.reserve_exact(n);
+        }
+        self.slot.reserve_exact(n);
+        self.exit_at.reserve_exact(n);
     }
 
     /// One agent: (target HF, deleverage HF, panic loss, herding, queue discount, slippage).

@@ -256,7 +256,7 @@ impl StableSwap {
         let (old_i, old_j) = (self.balances[i], self.balances[j]);
         self.balances[i] = t.new_i;
         self.balances[j] = t.new_j;
-        match compute_d(self.ann(), &self.balances, &self.rates) {
+        match compute_d_near(self.ann(), &self.balances, &self.rates, self.d) {
             Ok(d) => self.d = d,
             Err(e) => {
                 self.balances[i] = old_i;
@@ -290,7 +290,7 @@ impl StableSwap {
         scratch[i] = t.new_i;
         scratch[j] = t.new_j;
         let ann = self.ann();
-        let d = compute_d(ann, scratch, &self.rates).ok()?;
+        let d = compute_d_near(ann, scratch, &self.rates, self.d).ok()?;
         let p = spot(ann, d, scratch, &self.rates, i, j);
         (p.is_finite() && p > 0.0).then(|| p.ln())
     }
@@ -312,8 +312,15 @@ impl StableSwap {
             return Ok(0.0);
         }
         let ln_target = target.ln();
-        let mut scratch = self.balances.clone();
-        let mut f = |dx: f64| self.log_price_after(i, j, dx, &mut scratch).map(|lp| lp - ln_target);
+        // Scratch balances on the stack for pools of up to 8 coins: no allocation per solve.
+        let (mut stack, mut heap) = ([0.0f64; 8], Vec::new());
+        let scratch: &mut [f64] = if self.n() <= 8 {
+            &mut stack[..self.n()]
+        } else {
+            heap.extend_from_slice(&self.balances);
+            &mut heap
+        };
+        let mut f = |dx: f64| self.log_price_after(i, j, dx, scratch).map(|lp| lp - ln_target);
         solve_decreasing(&mut f, p0.ln() - ln_target, self.balances[i])
     }
 
@@ -391,6 +398,30 @@ fn compute_d(ann: f64, balances: &[f64], rates: &[f64]) -> Result<f64> {
         }
     }
     Err(AmmError::DidNotConverge { what: "StableSwap D", iterations: MAX_ITERATIONS })
+}
+
+/// The invariant for balances a trade moved from a pool whose invariant was `d_near`: the same
+/// Newton iteration started there (a trade changes `D` only by the fee it leaves, so it
+/// converges in a step or two instead of the many from `S`), falling back to the reference's
+/// start at `S` if it does not settle within a few iterations.
+fn compute_d_near(ann: f64, balances: &[f64], rates: &[f64], d_near: f64) -> Result<f64> {
+    let n = balances.len() as f64;
+    let s: f64 = balances.iter().zip(rates).map(|(b, r)| b * r).sum();
+    let mut d = d_near;
+    if d.is_finite() && d > 0.0 {
+        for _ in 0..8 {
+            let d_p = p_term(d, balances, rates);
+            let d_prev = d;
+            d = (ann * s + d_p * n) * d / ((ann - 1.0) * d + (n + 1.0) * d_p);
+            if !(d.is_finite() && d > 0.0) {
+                break;
+            }
+            if (d - d_prev).abs() <= NEWTON_REL_TOL * d {
+                return Ok(d);
+            }
+        }
+    }
+    compute_d(ann, balances, rates)
 }
 
 /// `D^(n+1) / (n^n prod xp)`, accumulated factor by factor as the reference does to keep the
@@ -474,7 +505,17 @@ fn solve_decreasing(f: &mut impl FnMut(f64) -> Option<f64>, f0: f64, scale: f64)
     const WHAT: &str = "dx_for_target_price";
     // Bracket: a has f > 0, b has f <= 0 (or is unevaluable, stored as NaN).
     let (mut a, mut fa) = (0.0, f0);
-    let mut b = scale;
+    // First guess: twice the root of the tangent at a small probe (ln price is close to linear
+    // in dx for trades small against the pool), never beyond `scale`.
+    let probe = scale * 1e-6;
+    let mut b = match f(probe) {
+        Some(v) if v.abs() <= PRICE_LOG_TOL => return Ok(probe),
+        Some(v) if v > 0.0 && v < f0 => {
+            (a, fa) = (probe, v);
+            (2.0 * probe * f0 / (f0 - v)).clamp(2.0 * probe, scale)
+        }
+        _ => scale,
+    };
     let mut fb = loop {
         match f(b) {
             Some(v) if v.abs() <= PRICE_LOG_TOL => return Ok(b),

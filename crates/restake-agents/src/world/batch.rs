@@ -62,34 +62,61 @@ pub fn clear(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
     orders.sort_by(|a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
     let level = |o: &Order| o.limit;
     let demand = |p: f64| if p >= spot { 0.0 } else { pool.tokens_to_lower_price(p) };
-    // Walk the distinct limit levels upward, with S(below) the tokens of every lower level.
-    let mut below = 0.0;
-    let mut k = 0;
-    while k < orders.len() {
-        let l = level(&orders[k]);
-        if l >= spot {
-            break;
+    // The distinct limit levels below spot are orders[..end]; S(below) is the tokens of every
+    // lower level. The first level whose supply at or below it meets the pool's demand there
+    // clears the batch; supply grows and demand falls with the level, so that level is found by
+    // bisection: a pool solve per probe (O(log n) of them), not one per level. Sums run level by
+    // level in order, as a walk upward would add them.
+    let end = orders.partition_point(|o| level(o) < spot);
+    let start_of = |i: usize| orders[..i].iter().rposition(|o| level(o) != level(&orders[i])).map_or(0, |j| j + 1);
+    // (S(below), tokens at the level, start of the next level) for the level starting at `s`.
+    let sums = |s: usize| {
+        let (mut below, mut k) = (0.0, 0);
+        loop {
+            let l = level(&orders[k]);
+            let n = orders[k..].iter().take_while(|o| level(o) == l).count();
+            let at: f64 = orders[k..k + n].iter().map(|o| o.tokens).sum();
+            if k == s {
+                return (below, at, k + n);
+            }
+            below += at;
+            k += n;
         }
-        let at: f64 = orders[k..].iter().take_while(|o| level(o) == l).map(|o| o.tokens).sum();
+    };
+    let (mut lo, mut hi) = (0, end);
+    while lo < hi {
+        let mid = start_of(lo + (hi - lo) / 2);
+        let (below, at, next) = sums(mid);
+        if below + at >= demand(level(&orders[mid])) {
+            hi = mid;
+        } else {
+            lo = next;
+        }
+    }
+    if lo < end {
+        let l = level(&orders[lo]);
+        let (below, at, _) = sums(lo);
         let a = demand(l);
         if below >= a {
             // The crossing lies above the previous levels and below this one: everything below
             // fills, nothing at this level.
             return interior(pool, below, l);
         }
-        if below + at >= a {
-            // p* is this level: the orders below fill, the orders at it share the rest.
-            let marginal_fill = if at > 0.0 { (a - below) / at } else { 0.0 };
-            return Clearing { price: l, marginal_limit: l, marginal_fill, tokens: a };
-        }
-        below += at;
-        k += orders[k..].iter().take_while(|o| level(o) == l).count();
+        // p* is this level: the orders below fill, the orders at it share the rest.
+        let marginal_fill = if at > 0.0 { (a - below) / at } else { 0.0 };
+        return Clearing { price: l, marginal_limit: l, marginal_fill, tokens: a };
     }
     // Every order below spot fills and the pool has room for more.
+    let below = if end > 0 {
+        let (below, at, _) = sums(start_of(end - 1));
+        below + at
+    } else {
+        0.0
+    };
     if below <= 0.0 {
         return none(spot);
     }
-    interior(pool, below, orders.get(k).map_or(f64::INFINITY, level))
+    interior(pool, below, orders.get(end).map_or(f64::INFINITY, level))
 }
 
 /// A clearing where all `tokens` of the orders below `next_limit` fill in full.
@@ -143,6 +170,59 @@ mod tests {
         assert!((c.price - p_star).abs() < 1e-12, "{c:?} want {p_star}");
         assert!((c.tokens - 50.0).abs() < 1e-9);
         assert_eq!((c.fill(0.90), c.fill(0.95)), (1.0, 0.0));
+    }
+
+    /// The walk upward over every level, as the clearing was first written: the reference the
+    /// bisection must match exactly.
+    fn clear_by_walk(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
+        let spot = pool.price();
+        for o in orders.iter_mut() {
+            o.limit = o.limit.max(spot * 1e-6);
+        }
+        orders.sort_by(|a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
+        let (mut below, mut k) = (0.0, 0);
+        while k < orders.len() {
+            let l = orders[k].limit;
+            if l >= spot {
+                break;
+            }
+            let at: f64 = orders[k..].iter().take_while(|o| o.limit == l).map(|o| o.tokens).sum();
+            let a = pool.tokens_to_lower_price(l);
+            if below >= a {
+                return interior(pool, below, l);
+            }
+            if below + at >= a {
+                let marginal_fill = if at > 0.0 { (a - below) / at } else { 0.0 };
+                return Clearing { price: l, marginal_limit: l, marginal_fill, tokens: a };
+            }
+            below += at;
+            k += orders[k..].iter().take_while(|o| o.limit == l).count();
+        }
+        if below <= 0.0 {
+            return Clearing { price: spot, marginal_limit: f64::NEG_INFINITY, marginal_fill: 0.0, tokens: 0.0 };
+        }
+        interior(pool, below, orders.get(k).map_or(f64::INFINITY, |o| o.limit))
+    }
+
+    #[test]
+    fn bisection_clears_exactly_as_the_walk_over_every_level() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        for case in 0..300 {
+            let n = 1 + case % 60;
+            // Limits on a coarse grid so that levels repeat; sizes from dust to the pool's depth.
+            let mut orders: Vec<Order> = (0..n)
+                .map(|k| Order {
+                    agent: k as u32,
+                    tokens: 10f64.powf(rng.random_range(-2.0..3.0)),
+                    limit: (rng.random_range(0..40) as f64) * 0.0025 + 0.9,
+                })
+                .collect();
+            let mut reference = orders.clone();
+            let got = clear(&pool(), &mut orders);
+            let want = clear_by_walk(&pool(), &mut reference);
+            assert_eq!(got, want, "case {case}: {orders:?}");
+        }
     }
 
     #[test]

@@ -34,9 +34,18 @@ impl World {
         self.position(i).map_or(0.0, |p| p.debt_value)
     }
 
-    /// Collateral tokens of agent `i` (its cohort's collateral asset), wherever they are held.
+    /// Collateral tokens of agent `i` (its cohort's collateral asset), wherever they are held:
+    /// read off the position's supply, without valuing the position.
+    #[inline]
     pub fn collateral_of(&self, i: usize) -> f64 {
-        self.position(i).map_or(0.0, |p| p.collateral)
+        let pop = &self.agents.pop;
+        let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
+        match (cohort.market, cohort.leg, pop.strategy[i]) {
+            (Some(m), Some(leg), Strategy::Looper | Strategy::Borrower) => {
+                self.lending.markets[m].supplied(pop.slot[i] as usize, leg.coll_reserve)
+            }
+            _ => 0.0,
+        }
     }
 
     /// Collateral (at market price) minus debt (at market price) of agent `i`'s position, in ETH.

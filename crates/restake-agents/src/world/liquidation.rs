@@ -201,15 +201,28 @@ impl World {
     ) -> Option<Choice> {
         let market = &self.lending.markets[m];
         let mut most = None;
+        // Liquidators whose budget covers the whole repayment ask for the same slices, so the
+        // market's quote and the pool's price for the seizure are the same for them: computed
+        // once per slice and request (the decision is the same as quoting each time).
+        let mut memo: [Option<(f64, Result<Quote, NoQuote>)>; SLICES.len()] = [None; SLICES.len()];
+        let mut sales: [Option<(f64, f64)>; SLICES.len()] = [None; SLICES.len()];
         for (li, budget) in self.liquidator_order(ctx, round, agent) {
             let liq = &self.agents.liquidators[li];
             let most = match most {
                 Some(x) => x,
                 None => *most.insert(market.max_repay(slot, t).ok()?),
             };
-            for f in SLICES {
+            for (fi, f) in SLICES.into_iter().enumerate() {
                 let request = (budget / unit_cost).min(most) * f;
-                let q = match market.quote(slot, t, request) {
+                let quoted = match memo[fi] {
+                    Some((r, q)) if r == request => q,
+                    _ => {
+                        let q = market.quote(slot, t, request);
+                        memo[fi] = Some((request, q));
+                        q
+                    }
+                };
+                let q = match quoted {
                     Ok(q) => q,
                     Err(NoQuote::Skip) => break,
                     Err(NoQuote::Stop) => return None,
@@ -222,7 +235,16 @@ impl World {
                 if q.repaid <= 0.0 {
                     break;
                 }
-                let (value, redeem) = self.seizure_value(li, t.collateral, q.liquidator_seized, nav, wait_years);
+                let sale = match sales[fi] {
+                    Some((amount, eth)) if amount == q.liquidator_seized => eth,
+                    _ => {
+                        let eth = self.sale_value(t.collateral, q.liquidator_seized);
+                        sales[fi] = Some((q.liquidator_seized, eth));
+                        eth
+                    }
+                };
+                let (value, redeem) =
+                    self.seizure_value_given(li, t.collateral, q.liquidator_seized, nav, wait_years, sale);
                 // A claim pays when the reserve has cash again: discounted for the expected wait.
                 let value =
                     if q.claim { value * (1.0 - liq.carry_rate * liq.claim_wait_years).max(0.0) } else { value };
@@ -255,12 +277,32 @@ impl World {
     /// redeemed at NAV less the carry of waiting if that pays more and it may), and whether it
     /// redeems.
     pub(super) fn seizure_value(&self, li: usize, asset: Asset, amount: f64, nav: f64, wait_years: f64) -> (f64, bool) {
+        self.seizure_value_given(li, asset, amount, nav, wait_years, self.sale_value(asset, amount))
+    }
+
+    /// ETH `amount` of seized `asset` fetches when sold now (LRT: into its main pool).
+    fn sale_value(&self, asset: Asset, amount: f64) -> f64 {
         match asset {
-            Asset::Eth => (amount, false),
-            Asset::Usd => (amount / self.eth.usd, false),
+            Asset::Eth => amount,
+            Asset::Usd => amount / self.eth.usd,
+            Asset::Lrt(l) => self.liquidity.pools[self.liquidity.lrt_pool[l]].quote_sell(amount),
+        }
+    }
+
+    /// [`World::seizure_value`] with the sale's proceeds `sale` already quoted.
+    fn seizure_value_given(
+        &self,
+        li: usize,
+        asset: Asset,
+        amount: f64,
+        nav: f64,
+        wait_years: f64,
+        sale: f64,
+    ) -> (f64, bool) {
+        match asset {
+            Asset::Eth | Asset::Usd => (sale, false),
             Asset::Lrt(l) => {
                 let liq = &self.agents.liquidators[li];
-                let sale = self.liquidity.pools[self.liquidity.lrt_pool[l]].quote_sell(amount);
                 let redeem = if liq.may_redeem && self.liquidity.lrts[l].accepts_requests() {
                     amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0)
                 } else {
