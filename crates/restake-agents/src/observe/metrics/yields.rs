@@ -17,25 +17,26 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         d(Lrt, "headline_apy_start", Lower, F64, APY, "the LRT's headline APY at the start", |_, l| {
             Reduce::AtStart(probe(move |w| w.yields.lrt[l].headline_apy))
         }),
-        d(
-            Strategy,
+    ];
+    // A strategy's metric: `f` of its books after the last step and the years elapsed.
+    let strategy = |name: &str, tail, unit, doc, f: fn(&crate::strategy::Strategy, f64) -> f64| {
+        d(Strategy, name, tail, F64, unit, doc, move |_, s| {
+            Reduce::AtEnd(probe(move |w| f(&w.yields.strategies[s], w.elapsed_years())))
+        })
+    };
+    out.extend([
+        strategy(
             "apy",
             Lower,
-            F64,
             APY,
             "realised APY: (value / capital - 1) / years; LRTs at NAV, incentives and points included",
-            |_, s| Reduce::AtEnd(probe(move |w| w.yields.strategies[s].apy(w.elapsed_years()))),
+            |x, years| x.apy(years),
         ),
-        d(Strategy, "advertised_apy", Lower, F64, APY, "the APY the legs advertised at the start", |_, s| {
-            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].advertised_apy))
+        strategy("advertised_apy", Lower, APY, "the APY the legs advertised at the start", |x, _| x.advertised_apy),
+        strategy("earned_share", Lower, "fraction", "realised APY / advertised APY", |x, years| {
+            x.apy(years) / x.advertised_apy
         }),
-        d(Strategy, "earned_share", Lower, F64, "fraction", "realised APY / advertised APY", |_, s| {
-            Reduce::AtEnd(probe(move |w| {
-                let x = &w.yields.strategies[s];
-                x.apy(w.elapsed_years()) / x.advertised_apy
-            }))
-        }),
-    ];
+    ]);
     let docs = [
         "realised APY from base staking yield",
         "realised APY from AVS fees",
@@ -52,26 +53,17 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
         }));
     }
     out.extend([
-        d(Strategy, "max_drawdown", Upper, F64, "fraction", "largest fall of value from its running peak", |_, s| {
-            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].max_drawdown))
+        strategy("max_drawdown", Upper, "fraction", "largest fall of value from its running peak", |x, _| {
+            x.max_drawdown
         }),
-        d(
-            Strategy,
+        strategy(
             "lost_principal",
             Upper,
-            F64,
             "0 or 1",
             "1 if the strategy ended below its capital (its mean is the probability)",
-            |_, s| {
-                Reduce::AtEnd(probe(move |w| {
-                    let x = &w.yields.strategies[s];
-                    if x.value < x.capital { 1.0 } else { 0.0 }
-                }))
-            },
+            |x, _| if x.value < x.capital { 1.0 } else { 0.0 },
         ),
-        d(Strategy, "value_eth", Lower, F64, "ETH", "the strategy's value at the end", |_, s| {
-            Reduce::AtEnd(probe(move |w| w.yields.strategies[s].value))
-        }),
+        strategy("value_eth", Lower, "ETH", "the strategy's value at the end", |x, _| x.value),
         d(
             Cohort,
             "apy",
