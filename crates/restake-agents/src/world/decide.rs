@@ -18,6 +18,11 @@ impl World {
             for k in 0..kinds.len() {
                 let (intent, amount) = self.decide_one(ctx, base + k);
                 kinds[k] = intent;
+                // Nobody reads the amount or limit of an agent that holds: not writing them saves
+                // 16 bytes of memory traffic per idle agent and step.
+                if intent == Intent::Hold {
+                    continue;
+                }
                 amounts[k] = amount;
                 limits[k] = match intent {
                     Intent::Hold => 0.0,
@@ -45,7 +50,7 @@ impl World {
             return (Intent::Hold, 0.0);
         }
         // An exit wave: this agent leaves now, whatever the price (its best route; loopers unwind).
-        let forced = ctx.step >= pop.exit_at[i] as u64;
+        let forced = ctx.step >= pop.first_exit_at as u64 && ctx.step >= pop.exit_at[i] as u64;
         // Agents look at their position now and then, not every minute.
         if !forced && ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);

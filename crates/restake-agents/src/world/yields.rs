@@ -233,6 +233,7 @@ impl World {
         }
         let mut inc = std::mem::take(&mut self.agents.pop.incentives_eth);
         let mut pts = std::mem::take(&mut self.agents.pop.points);
+        let any_points = per_token.iter().any(|&(_, p)| p != 0.0);
         let w = &*self;
         inc.par_chunks_mut(CHUNK).zip(pts.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (inc, pts))| {
             let pop = &w.agents.pop;
@@ -245,7 +246,10 @@ impl World {
                 let Some(&(ip, pp)) = per_token.get(l) else { continue };
                 let held = pop.lrt[i] + w.collateral_of(i);
                 inc[k] += held * ip;
-                pts[k] += held * pp;
+                // Without a points programme accruing, the points vector is not touched at all.
+                if any_points {
+                    pts[k] += held * pp;
+                }
             }
         });
         self.agents.pop.incentives_eth = inc;
