@@ -29,6 +29,8 @@ pub(super) struct Scratch {
     hf: Vec<f64>,
     /// (health factor, slot) of the positions to liquidate.
     candidates: Vec<(f64, u32)>,
+    /// Per liquidator, what bounds its profit this round (`World::pay_margins`).
+    margins: Vec<(f64, f64, f64)>,
 }
 
 /// The largest liquidation sale into a pool during the current round.
@@ -85,16 +87,38 @@ impl World {
         *low = Some(low.map_or(p, |x| x.min(p)));
         let n = self.lending.markets[m].positions();
         {
-            let Scratch { hf, candidates } = &mut self.scratch.liquidation;
+            let Scratch { hf, candidates, .. } = &mut self.scratch.liquidation;
             if hf.len() < n {
                 hf.resize(n, f64::INFINITY);
             }
             self.lending.markets[m].scan(&mut hf[..n]);
             candidates.clear();
             candidates.extend(hf[..n].iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(k, h)| (*h, k as u32)));
-            candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         }
+        // Positions no liquidator could profit from now (`pay_margins`) cannot become profitable
+        // later in the round (sales only lower the pool, budgets only shrink, the oracle's round
+        // price is fixed), so they leave the list before it is sorted: a cascade's many small or
+        // deeply underwater positions are not sorted and quoted again in every round.
+        let mut candidates = std::mem::take(&mut self.scratch.liquidation.candidates);
+        let mut margins = std::mem::take(&mut self.scratch.liquidation.margins);
+        let mut bound = None;
+        candidates.retain(|&(_, slot)| match self.lending.markets[m].next(slot as usize) {
+            Next::Liquidate(t) => {
+                // One target per market (isolated): the margins are the same for every slot.
+                let applies = *bound.get_or_insert_with(|| self.pay_margins(m, &t, &mut margins));
+                let collateral = self.lending.markets[m].supplied(slot as usize, t.coll_reserve);
+                !(applies && margins.iter().all(|&(margin, gas, least)| collateral * margin - gas < least))
+            }
+            _ => true,
+        });
+        self.scratch.liquidation.margins = margins;
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.scratch.liquidation.candidates = candidates;
         let mut actions = 0;
+        // The bound again as sales lower the pool within the round: recomputed when the price
+        // moved (margins computed earlier in the round are only larger, so never skip wrongly).
+        let mut margins = std::mem::take(&mut self.scratch.liquidation.margins);
+        let (mut margin_price, mut applies) = (f64::NAN, false);
         for c in 0..self.scratch.liquidation.candidates.len() {
             let slot = self.scratch.liquidation.candidates[c].1 as usize;
             let agent = self.lending.markets[m].owner(slot);
@@ -113,6 +137,17 @@ impl World {
                 }
                 Next::Liquidate(t) => t,
             };
+            if let Asset::Lrt(l) = t.collateral {
+                let price = self.liquidity.pools[self.liquidity.lrt_pool[l]].price();
+                if price != margin_price {
+                    applies = self.pay_margins(m, &t, &mut margins);
+                    margin_price = price;
+                }
+                let collateral = self.lending.markets[m].supplied(slot, t.coll_reserve);
+                if applies && margins.iter().all(|&(margin, gas, least)| collateral * margin - gas < least) {
+                    continue;
+                }
+            }
             let unit_cost = match t.debt {
                 Asset::Eth => 1.0,
                 Asset::Usd => 1.0 / eth_usd,
@@ -170,6 +205,7 @@ impl World {
             self.record_liquidation(round, m, agent, done, sale_pool, nav, cause, out.label, movers);
             actions += 1;
         }
+        self.scratch.liquidation.margins = margins;
         Ok(actions)
     }
 
@@ -254,6 +290,36 @@ impl World {
             }
         }
         None
+    }
+
+    /// What bounds a liquidator's profit on isolated market `m` this round, into `out`: per
+    /// liquidator with capital, (most it can earn per seized token, its gas, the least profit it
+    /// acts for, less a hair). Morpho pays `x` seized tokens for `x P / LIF` of debt (`P` the
+    /// round's oracle price); `x` sells for at most `x` times the pool's spot after its fee (the
+    /// price only falls as it sells), or redeems at NAV less the carry of the wait for a
+    /// liquidator that may. So on a position with `c` tokens of collateral the profit is at most
+    /// `c x margin - gas`: where that is below what every liquidator needs, every quote would
+    /// fail. Returns false where the bound does not apply (pooled markets, other assets).
+    fn pay_margins(&self, m: usize, t: &Target, out: &mut Vec<(f64, f64, f64)>) -> bool {
+        out.clear();
+        let market = &self.lending.markets[m];
+        let (Asset::Lrt(l), Asset::Eth) = (t.collateral, t.debt) else { return false };
+        if market.holds_collateral_as_cash() {
+            return false;
+        }
+        let (nav, wait_years) = (self.nav(l), self.liquidity.views[l].wait_years);
+        let pool = &self.liquidity.pools[self.liquidity.lrt_pool[l]];
+        let sale = pool.price() * (1.0 - restake_amm::Amm::fee(&pool.amm));
+        let (_, lltv, _) = market.collateral_terms(t.coll_reserve, None);
+        let cost = market.round_oracle_price() / restake_lending::liquidation_incentive_factor(lltv);
+        let redeemable = self.liquidity.lrts[l].accepts_requests();
+        for liq in self.agents.liquidators.iter().filter(|q| q.eth - q.gas_eth > 0.0) {
+            let redeem =
+                if liq.may_redeem && redeemable { nav * (1.0 - liq.carry_rate * wait_years).max(0.0) } else { 0.0 };
+            // A hair of slack both ways, so rounding can never skip a liquidation that pays.
+            out.push(((sale.max(redeem) * (1.0 + 1e-9) - cost).max(0.0), liq.gas_eth, liq.min_profit - 1e-12));
+        }
+        true
     }
 
     /// Liquidators with capital left after gas, with that budget, in the order drawn for
