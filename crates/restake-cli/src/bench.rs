@@ -17,7 +17,7 @@ pub struct BenchArgs {
     /// Retail agents per measurement (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [10_000u32, 100_000, 1_000_000])]
     pub agents: Vec<u32>,
-    /// Steps per measurement (default: the whole baseline, 240 hourly steps).
+    /// Steps per measurement (default: the whole baseline, 120 hourly steps).
     #[arg(long)]
     pub steps: Option<u64>,
     /// Worker threads (default: all cores).
