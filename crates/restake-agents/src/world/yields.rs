@@ -53,8 +53,6 @@ pub struct NativeYield {
     pub annual: StepYield,
     /// Stake plus rewards at the end of the previous step.
     pub value_last: f64,
-    /// Incentives received so far.
-    pub incentives_eth: f64,
     pub headline_apy: f64,
 }
 
@@ -159,15 +157,13 @@ impl World {
     pub(super) fn refresh_rates(&mut self, t: f64) {
         for l in 0..self.liquidity.lrts.len() {
             let a = self.annual_rewards(&self.liquidity.lrts[l].shares, t);
-            let nav = self.nav(l);
+            let (nav, point_value) = (self.nav(l), self.point_value(l));
             let lrt = &self.liquidity.lrts[l];
             let pf = lrt.protocol_fee;
             let s = 1.0 / lrt.supply.max(1e-300);
             let protocol = (a.base + a.avs_fees - a.commission) * pf;
-            let tokens = &self.yields.tokens;
             let y = &mut self.yields.lrt[l];
-            let (points, point_value) =
-                y.points.map_or((0.0, 0.0), |p| (p.rate_at(t, nav), p.expected_value(price_of(tokens, p.token))));
+            let points = y.points.map_or(0.0, |p| p.rate_at(t, nav));
             y.annual = StepYield {
                 base: a.base * s,
                 avs_fees: a.avs_fees * s,
@@ -211,7 +207,6 @@ impl World {
         for n in 0..self.restaking.natives.len() {
             let y = &mut self.yields.native[n];
             y.step = y.annual.scaled(dt_y);
-            y.incentives_eth += y.step.incentives;
             let step = y.step;
             self.restaking.natives[n].rewards_eth += step.net();
             self.book_rewards(step.base + step.avs_fees, step.fees);
@@ -263,14 +258,10 @@ impl World {
         let native_value: Vec<f64> = (0..self.restaking.natives.len()).map(|n| self.native_value(n)).collect();
         if !self.yields.strategies.is_empty() {
             let mut strategies = std::mem::take(&mut self.yields.strategies);
+            let point_value: Vec<f64> = (0..self.liquidity.lrts.len()).map(|l| self.point_value(l)).collect();
             let y = &self.yields;
             let nav_last: Vec<f64> = y.lrt.iter().map(|x| x.nav_last).collect();
             let lrt_yield: Vec<StepYield> = y.lrt.iter().map(|x| x.step).collect();
-            let point_value: Vec<f64> = y
-                .lrt
-                .iter()
-                .map(|x| x.points.map_or(0.0, |p| p.expected_value(price_of(&y.tokens, p.token))))
-                .collect();
             let native_value_last: Vec<f64> = y.native.iter().map(|x| x.value_last).collect();
             let native_yield: Vec<StepYield> = y.native.iter().map(|x| x.step).collect();
             // A loop is liquidated if the oracle fell low enough at any round of the step.
@@ -361,13 +352,17 @@ impl World {
         (self.step + 1) as f64 * self.dt_seconds / StepContext::SECONDS_PER_YEAR
     }
 
-    /// Incentives received by the agents of cohort `c`, airdrops included, plus their points
-    /// not yet paid at the expected value, in ETH.
+    /// Incentives agent `i` received, airdrops included, plus its points not yet paid at `ev`
+    /// each (the expected value of a point of its LRT), in ETH.
+    fn incentives_of(&self, i: usize, ev: f64) -> f64 {
+        self.agents.pop.incentives_eth[i] + self.agents.pop.points[i] * ev
+    }
+
+    /// Incentives received by the agents of cohort `c` (see `incentives_of`), in ETH.
     pub fn cohort_incentives(&self, c: usize) -> f64 {
         let cohort = &self.agents.cohorts[c];
         let ev = self.point_value(cohort.lrt);
-        let pop = &self.agents.pop;
-        cohort.range.clone().map(|i| pop.incentives_eth[i] + pop.points[i] * ev).sum()
+        cohort.range.clone().map(|i| self.incentives_of(i, ev)).sum()
     }
 
     /// Realised APY of cohort `c`: its agents' wealth marked to market plus their incentives,
@@ -380,8 +375,8 @@ impl World {
         (end / start - 1.0) / self.elapsed_years()
     }
 
-    /// Each agent of cohort `c`: its realised APY (wealth marked to market, incentives and points
-    /// at their expected value, against its wealth at the start, per year).
+    /// Each agent of cohort `c`: its realised APY (wealth marked to market plus its incentives,
+    /// against its wealth at the start, per year).
     pub fn agent_apys(&self, c: usize) -> Vec<f64> {
         let cohort = &self.agents.cohorts[c];
         let ev = self.point_value(cohort.lrt);
@@ -389,10 +384,7 @@ impl World {
         cohort
             .range
             .clone()
-            .map(|i| {
-                let end = self.wealth_of(i) + pop.incentives_eth[i] + pop.points[i] * ev;
-                (end / pop.initial_wealth[i] - 1.0) / years
-            })
+            .map(|i| ((self.wealth_of(i) + self.incentives_of(i, ev)) / pop.initial_wealth[i] - 1.0) / years)
             .collect()
     }
 
