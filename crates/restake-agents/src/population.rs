@@ -146,9 +146,9 @@ pub struct Population {
     /// The step from which the agent must leave, whatever the price (an exit wave: farmers after
     /// an incentive, holders under a regulatory deadline); `u32::MAX` if none.
     pub exit_at: Vec<u32>,
-    /// The earliest `exit_at` of anyone (`u32::MAX` if none): before it, decisions need not read
-    /// `exit_at` at all.
-    pub first_exit_at: u32,
+    /// The earliest `exit_at` of anyone (None: no exit wave yet): before it, decisions need not
+    /// read `exit_at` at all.
+    pub first_exit_at: Option<u32>,
     /// The APY below which the agent does not hold (`-inf` for agents without yield flows).
     pub hurdle_apy: Vec<f64>,
     /// Incentives received (emission tokens valued when paid, and airdrops), in ETH. Not ETH
@@ -296,9 +296,6 @@ impl Population {
         self.queued.push(0.0);
         self.queued_cap.push(0.0);
         self.exit_at.push(u32::MAX);
-        if self.len() == 1 {
-            self.first_exit_at = u32::MAX;
-        }
         self.hurdle_apy.push(f64::NEG_INFINITY);
         self.incentives_eth.push(0.0);
         self.points.push(0.0);

@@ -25,7 +25,6 @@ impl World {
                 }
                 amounts[k] = amount;
                 limits[k] = match intent {
-                    Intent::Hold => 0.0,
                     // A premium sale: never below what the token is worth.
                     Intent::Sell if amount > 0.0 => amount,
                     _ => self.sale_limit(base + k, intent),
@@ -50,7 +49,7 @@ impl World {
             return (Intent::Hold, 0.0);
         }
         // An exit wave: this agent leaves now, whatever the price (its best route; loopers unwind).
-        let forced = ctx.step >= pop.first_exit_at as u64 && ctx.step >= pop.exit_at[i] as u64;
+        let forced = pop.first_exit_at.is_some_and(|s| ctx.step >= s as u64) && ctx.step >= pop.exit_at[i] as u64;
         // Agents look at their position now and then, not every minute.
         if !forced && ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);

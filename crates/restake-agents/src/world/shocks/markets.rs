@@ -64,7 +64,7 @@ impl World {
                 if u < share {
                     let offset = ((u / share) * steps as f64).floor() as u64;
                     pop.exit_at[i] = pop.exit_at[i].min((ctx.step + offset).min(u32::MAX as u64 - 1) as u32);
-                    pop.first_exit_at = pop.first_exit_at.min(pop.exit_at[i]);
+                    pop.first_exit_at = Some(pop.first_exit_at.map_or(pop.exit_at[i], |s| s.min(pop.exit_at[i])));
                 }
             }
         }
