@@ -193,9 +193,13 @@ impl Merged {
         let Ok(metric) = self.summary.column("metric").and_then(|c| c.str().cloned()) else { return };
         let get = |name: &str, i: usize| -> Option<f64> { self.summary.column(name).ok()?.f64().ok()?.get(i) };
         let point = self.summary.column("point").ok().and_then(|c| c.u64().ok().cloned());
-        // One decimal, and no "-0.0" for a value that rounds to zero.
-        let fmt =
-            |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { v }));
+        let fmt = |x: Option<f64>| x.map_or("-".to_string(), one_decimal);
+        // The row of `name` at the point of row `i`.
+        let row = |name: &str, i: usize| {
+            let p = point.as_ref().and_then(|c| c.get(i));
+            (0..self.summary.height())
+                .find(|&j| metric.get(j) == Some(name) && point.as_ref().and_then(|c| c.get(j)) == p)
+        };
         // Each point's parameter values, in short labels (`pool-spot`, not the inline table).
         let label = |i: usize| -> String {
             self.params
@@ -223,9 +227,7 @@ impl Merged {
                 continue;
             }
             let p = point.as_ref().and_then(|c| c.get(i)).unwrap_or(0);
-            let liq = (0..self.summary.height()).find(|&j| {
-                metric.get(j) == Some(names::LIQUIDATED_DEBT) && point.as_ref().and_then(|c| c.get(j)) == Some(p)
-            });
+            let liq = row(names::LIQUIDATED_DEBT, i);
             let ci =
                 format!("{} [{}, {}]", fmt(get("mean", i)), fmt(get("mean_ci_low", i)), fmt(get("mean_ci_high", i)));
             say!(
@@ -242,7 +244,7 @@ impl Merged {
                 break;
             }
         }
-        self.print_strategies(&metric, &get, point.as_ref(), &label);
+        self.print_strategies(&metric, &get, point.as_ref(), &label, &row);
     }
 
     /// Per point and strategy (up to 24 rows), the realised APY across replications: mean,
@@ -253,6 +255,7 @@ impl Merged {
         get: &dyn Fn(&str, usize) -> Option<f64>,
         point: Option<&polars::prelude::UInt64Chunked>,
         label: &dyn Fn(usize) -> String,
+        row: &dyn Fn(&str, usize) -> Option<usize>,
     ) {
         let rows: Vec<usize> = (0..self.summary.height())
             .filter(|&i| metric.get(i).is_some_and(|m| m.starts_with("strategy.") && m.ends_with(".apy")))
@@ -260,13 +263,7 @@ impl Merged {
         if rows.is_empty() {
             return;
         }
-        // Percent with one decimal, no "-0.0".
-        let pct = |x: Option<f64>| {
-            x.map_or("-".to_string(), |v| {
-                let v = 100.0 * v;
-                format!("{:.1}%", if v.abs() < 0.05 { 0.0 } else { v })
-            })
-        };
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{}%", one_decimal(100.0 * v)));
         say!(
             "  {:>6}  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
             "point",
@@ -288,9 +285,7 @@ impl Merged {
             let name = metric.get(i).unwrap_or_default();
             let id = name.trim_start_matches("strategy.").trim_end_matches(".apy");
             let p = point.and_then(|c| c.get(i)).unwrap_or(0);
-            let lost = format!("strategy.{id}.lost_principal");
-            let loss = (0..self.summary.height())
-                .find(|&j| metric.get(j) == Some(lost.as_str()) && point.and_then(|c| c.get(j)) == Some(p));
+            let loss = row(&format!("strategy.{id}.lost_principal"), i);
             say!(
                 "  {p:>6}  {id:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
                 pct(get("mean", i)),
@@ -304,4 +299,9 @@ impl Merged {
             );
         }
     }
+}
+
+/// One decimal, and no "-0.0" for a value that rounds to zero.
+fn one_decimal(v: f64) -> String {
+    format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { v })
 }
