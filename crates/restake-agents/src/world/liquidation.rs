@@ -53,6 +53,12 @@ struct Choice {
 /// liquidation may still pay (the rest waits for the next round, after arbitrage).
 const SLICES: [f64; 3] = [1.0, 0.25, 0.0625];
 
+/// Whether no liquidator of `margins` (`World::pay_margins`) could profit from a position
+/// holding `collateral` tokens.
+fn none_can_pay(margins: &[(f64, f64, f64)], collateral: f64) -> bool {
+    margins.iter().all(|&(margin, gas, least)| collateral * margin - gas < least)
+}
+
 impl World {
     pub(super) fn liquidation_round(&mut self, ctx: &StepContext, round: u32) -> Result<usize, WorldError> {
         let mut actions = 0;
@@ -107,7 +113,7 @@ impl World {
                 // One target per market (isolated): the margins are the same for every slot.
                 let applies = *bound.get_or_insert_with(|| self.pay_margins(m, &t, &mut margins));
                 let collateral = self.lending.markets[m].supplied(slot as usize, t.coll_reserve);
-                !(applies && margins.iter().all(|&(margin, gas, least)| collateral * margin - gas < least))
+                !(applies && none_can_pay(&margins, collateral))
             }
             _ => true,
         });
@@ -144,7 +150,7 @@ impl World {
                     margin_price = price;
                 }
                 let collateral = self.lending.markets[m].supplied(slot, t.coll_reserve);
-                if applies && margins.iter().all(|&(margin, gas, least)| collateral * margin - gas < least) {
+                if applies && none_can_pay(&margins, collateral) {
                     continue;
                 }
             }
