@@ -383,10 +383,33 @@ forward_amm!(StableSwap);
 /// The invariant `D` by the reference's Newton iteration, started at `S = sum(xp)`:
 /// `D <- (Ann S + n D_P) D / ((Ann - 1) D + (n + 1) D_P)`, `D_P = D^(n+1) / (n^n prod xp)`.
 fn compute_d(ann: f64, balances: &[f64], rates: &[f64]) -> Result<f64> {
+    let s = sum_xp(balances, rates);
+    newton_d(ann, balances, rates, s, s, MAX_ITERATIONS)
+}
+
+/// The invariant for balances a trade moved from a pool whose invariant was `d_near`: the same
+/// Newton iteration started there (a trade changes `D` only by the fee it leaves, so it
+/// converges in a step or two instead of the many from `S`), falling back to the reference's
+/// start at `S` if it does not settle within a few iterations.
+fn compute_d_near(ann: f64, balances: &[f64], rates: &[f64], d_near: f64) -> Result<f64> {
+    if d_near.is_finite() && d_near > 0.0 {
+        if let Ok(d) = newton_d(ann, balances, rates, sum_xp(balances, rates), d_near, 8) {
+            return Ok(d);
+        }
+    }
+    compute_d(ann, balances, rates)
+}
+
+/// `sum(xp)`: the balances at their rates.
+fn sum_xp(balances: &[f64], rates: &[f64]) -> f64 {
+    balances.iter().zip(rates).map(|(b, r)| b * r).sum()
+}
+
+/// At most `iterations` of the invariant's Newton iteration from `d` (`s` = `sum(xp)`), until
+/// successive values agree to `NEWTON_REL_TOL`.
+fn newton_d(ann: f64, balances: &[f64], rates: &[f64], s: f64, mut d: f64, iterations: usize) -> Result<f64> {
     let n = balances.len() as f64;
-    let s: f64 = balances.iter().zip(rates).map(|(b, r)| b * r).sum();
-    let mut d = s;
-    for _ in 0..MAX_ITERATIONS {
+    for _ in 0..iterations {
         let d_p = p_term(d, balances, rates);
         let d_prev = d;
         d = (ann * s + d_p * n) * d / ((ann - 1.0) * d + (n + 1.0) * d_p);
@@ -397,31 +420,7 @@ fn compute_d(ann: f64, balances: &[f64], rates: &[f64]) -> Result<f64> {
             return Ok(d);
         }
     }
-    Err(AmmError::DidNotConverge { what: "StableSwap D", iterations: MAX_ITERATIONS })
-}
-
-/// The invariant for balances a trade moved from a pool whose invariant was `d_near`: the same
-/// Newton iteration started there (a trade changes `D` only by the fee it leaves, so it
-/// converges in a step or two instead of the many from `S`), falling back to the reference's
-/// start at `S` if it does not settle within a few iterations.
-fn compute_d_near(ann: f64, balances: &[f64], rates: &[f64], d_near: f64) -> Result<f64> {
-    let n = balances.len() as f64;
-    let s: f64 = balances.iter().zip(rates).map(|(b, r)| b * r).sum();
-    let mut d = d_near;
-    if d.is_finite() && d > 0.0 {
-        for _ in 0..8 {
-            let d_p = p_term(d, balances, rates);
-            let d_prev = d;
-            d = (ann * s + d_p * n) * d / ((ann - 1.0) * d + (n + 1.0) * d_p);
-            if !(d.is_finite() && d > 0.0) {
-                break;
-            }
-            if (d - d_prev).abs() <= NEWTON_REL_TOL * d {
-                return Ok(d);
-            }
-        }
-    }
-    compute_d(ann, balances, rates)
+    Err(AmmError::DidNotConverge { what: "StableSwap D", iterations })
 }
 
 /// `D^(n+1) / (n^n prod xp)`, accumulated factor by factor as the reference does to keep the
