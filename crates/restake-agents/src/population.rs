@@ -136,11 +136,13 @@ pub struct Population {
     pub target_hf: Vec<f64>,
     /// Health factor below which the agent deleverages back to target.
     pub deleverage_hf: Vec<f64>,
-    pub panic_loss: Vec<f64>,
-    pub herd_sensitivity: Vec<f64>,
-    pub queue_discount_rate: Vec<f64>,
+    // Behavioural traits are single precision (seven significant digits, for draws from
+    // distributions given to two or three): a look reads half the bytes it would in f64.
+    pub panic_loss: Vec<f32>,
+    pub herd_sensitivity: Vec<f32>,
+    pub queue_discount_rate: Vec<f32>,
     /// Largest price drop the agent accepts within one sale (DEX slippage tolerance).
-    pub slippage_tolerance: Vec<f64>,
+    pub slippage_tolerance: Vec<f32>,
     /// Net wealth in ETH at the start (equity for loopers).
     pub initial_wealth: Vec<f64>,
     /// The step from which the agent must leave, whatever the price (an exit wave: farmers after
@@ -150,7 +152,7 @@ pub struct Population {
     /// read `exit_at` at all.
     pub first_exit_at: Option<u32>,
     /// The APY below which the agent does not hold (`-inf` for agents without yield flows).
-    pub hurdle_apy: Vec<f64>,
+    pub hurdle_apy: Vec<f32>,
     /// Incentives received (emission tokens valued when paid, and airdrops), in ETH. Not ETH
     /// the agent holds: tokens, outside the ETH books.
     pub incentives_eth: Vec<f64>,
@@ -224,7 +226,7 @@ impl Population {
             if let (Some(f), Strategy::Holder) = (&p.flows, strategy) {
                 let mut rng = stream(seed, entity::retail(start + k), 0, purpose::INIT_FLOWS);
                 let i = self.len() - 1;
-                self.hurdle_apy[i] = f.hurdle_apy.sample(&mut rng);
+                self.hurdle_apy[i] = f.hurdle_apy.sample(&mut rng) as f32;
                 if rand::RngExt::random::<f64>(&mut rng) < f.waiting_share {
                     self.status[i] = Status::Waiting;
                 }
@@ -262,14 +264,18 @@ impl Population {
             &mut self.queued_cap,
             &mut self.target_hf,
             &mut self.deleverage_hf,
+            &mut self.initial_wealth,
+            &mut self.incentives_eth,
+            &mut self.points,
+        ] {
+            v.reserve_exact(n);
+        }
+        for v in [
             &mut self.panic_loss,
             &mut self.herd_sensitivity,
             &mut self.queue_discount_rate,
             &mut self.slippage_tolerance,
-            &mut self.initial_wealth,
             &mut self.hurdle_apy,
-            &mut self.incentives_eth,
-            &mut self.points,
         ] {
             v.reserve_exact(n);
         }
@@ -286,17 +292,17 @@ impl Population {
         self.initial_wealth.push(wealth);
         self.target_hf.push(t);
         self.deleverage_hf.push(delev);
-        self.panic_loss.push(panic);
-        self.herd_sensitivity.push(herd);
-        self.queue_discount_rate.push(disc);
-        self.slippage_tolerance.push(slip);
+        self.panic_loss.push(panic as f32);
+        self.herd_sensitivity.push(herd as f32);
+        self.queue_discount_rate.push(disc as f32);
+        self.slippage_tolerance.push(slip as f32);
         self.lrt.push(0.0);
         self.eth.push(0.0);
         self.slot.push(u32::MAX);
         self.queued.push(0.0);
         self.queued_cap.push(0.0);
         self.exit_at.push(u32::MAX);
-        self.hurdle_apy.push(f64::NEG_INFINITY);
+        self.hurdle_apy.push(f32::NEG_INFINITY);
         self.incentives_eth.push(0.0);
         self.points.push(0.0);
     }

@@ -39,7 +39,10 @@ fn requests_wait_as_long_as_the_protocol_announced() {
             for (k, s) in seen.iter_mut().enumerate() {
                 *s |= path[r].1[k] > 0.0;
             }
-            let Some(paid) = (r + 1..path.len()).find(|&q| path[q].1[i] == 0.0) else { continue };
+            // The wait announced is that of a marginal (zero-size) request: the head of this
+            // one. Its first ETH is due then; a large request may be paid in parts after it, as
+            // later withdrawals of stake mature.
+            let Some(paid) = (r + 1..path.len()).find(|&q| path[q].1[i] < path[r].1[i]) else { continue };
             let announced = path[r - 1].0;
             let waited = (paid - r) as f64;
             // Paid no later than announced, and at most a step earlier (rewards reach the buffer).

@@ -33,10 +33,19 @@ impl StepContext {
 
     /// One uniform draw in [0, 1) for `entity` and `purpose` in this step. (Inlined across
     /// crates: the per-agent loops call it a million times a step, and the seed's stage of the
-    /// hash is then computed once per loop.)
-    #[inline]
+    /// hash is then computed once per loop.) `always`: left to itself, LLVM keeps it a call in
+    /// the large decide closure, which costs a quarter of a baseline step.
+    #[inline(always)]
     pub fn uniform(&self, entity: u64, purpose: Purpose) -> f64 {
         uniform(self.seed, entity, self.step, purpose)
+    }
+
+    /// Calls `f(k)` for each `k` in `0..len` chosen with probability `p` this step (see
+    /// [`crate::rng::bernoulli_sample`]): who of a group of `len` entities, starting at
+    /// `entity`, acts now, at a cost per entity that acts.
+    #[inline]
+    pub fn bernoulli(&self, entity: u64, purpose: Purpose, len: usize, p: f64, f: impl FnMut(usize)) {
+        crate::rng::bernoulli_sample(self.seed, entity, self.step, purpose, len, p, f)
     }
 
     /// The random stream of `entity` for `purpose` in this step.

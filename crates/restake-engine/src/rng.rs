@@ -4,6 +4,7 @@
 //! a fresh PCG generator. Which thread evaluates an agent, and in which order, cannot change
 //! what it draws (the CLI's tests check byte-identical outputs at 1 and 2 threads).
 
+use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 
 /// What a draw is for, so that two decisions of one entity in one step never share a stream.
@@ -22,7 +23,7 @@ pub fn splitmix64(mut z: u64) -> u64 {
 
 /// Mixes the key components in sequence; each stage is a bijection, so distinct keys differ
 /// in the state with overwhelming probability.
-#[inline]
+#[inline(always)]
 fn mix_key(seed: u64, entity: u64, step: u64, purpose: Purpose) -> u128 {
     let a = splitmix64(seed ^ 0x5EED);
     let b = splitmix64(a ^ entity);
@@ -41,9 +42,70 @@ pub fn stream(seed: u64, entity: u64, step: u64, purpose: Purpose) -> Pcg64Mcg {
 /// One uniform draw in [0, 1) for a key, without building a generator: the 53 high bits of
 /// the keyed hash. For the many agents that need one draw per step (e.g. "do I look at my
 /// position now?"), this is several times cheaper than [`stream`] and just as order-free.
-#[inline]
+#[inline(always)]
 pub fn uniform(seed: u64, entity: u64, step: u64, purpose: Purpose) -> f64 {
     (mix_key(seed, entity, step, purpose) as u64 >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Calls `f(k)`, in increasing order, for each `k` in `0..len` chosen independently with
+/// probability `p`: a Bernoulli(p) sample of the range from one stream, keyed like any other.
+///
+/// Rare choices are drawn by geometric skips, one draw per chosen element: the gap before the
+/// next one is `floor(ln U / ln(1 - p))` with U uniform on (0, 1], geometric with parameter p
+/// (Devroye, *Non-Uniform Random Variate Generation*, 1986, ch. X.2, the skip method). Common
+/// ones (p >= 1/16, where a logarithm per choice costs more than a draw per element) compare
+/// one 64-bit draw per element with p scaled to 2^64, 64 elements to a bit mask.
+#[inline]
+pub fn bernoulli_sample(
+    seed: u64,
+    entity: u64,
+    step: u64,
+    purpose: Purpose,
+    len: usize,
+    p: f64,
+    mut f: impl FnMut(usize),
+) {
+    if len == 0 || p.is_nan() || p <= 0.0 {
+        return;
+    }
+    if p >= 1.0 {
+        (0..len).for_each(f);
+        return;
+    }
+    let mut rng = stream(seed, entity, step, purpose);
+    if p >= 1.0 / 16.0 {
+        // P(x < t) = t / 2^64 for x uniform on 64 bits: t = p 2^64 (exact to 2^-53 relative).
+        let t = (p * 18_446_744_073_709_551_616.0) as u64;
+        for block in (0..len).step_by(64) {
+            let n = (len - block).min(64);
+            let mut mask = 0u64;
+            for b in 0..n {
+                mask |= ((rng.random::<u64>() < t) as u64) << b;
+            }
+            while mask != 0 {
+                f(block + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+        }
+        return;
+    }
+    // ln(1 - p), accurate for small p.
+    let scale = 1.0 / (-p).ln_1p();
+    let mut k = 0usize;
+    loop {
+        let u = 1.0 - rng.random::<f64>();
+        let gap = (u.ln() * scale).floor();
+        // Compared as a float: a gap can exceed any index.
+        if gap >= (len - k) as f64 {
+            return;
+        }
+        k += gap as usize;
+        f(k);
+        k += 1;
+        if k >= len {
+            return;
+        }
+    }
 }
 
 /// Seed of run `run_id` of an ensemble with `master_seed`: stable however the ensemble is split.
@@ -55,7 +117,6 @@ pub fn derive_seed(master_seed: u64, run_id: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::RngExt;
 
     #[test]
     fn splitmix_matches_reference_vector() {
@@ -103,6 +164,70 @@ mod tests {
         let ys: Vec<f64> = (0..n).map(|e| uniform(3, e, 18, Purpose(2))).collect();
         let cov = xs.iter().zip(&ys).map(|(x, y)| (x - 0.5) * (y - 0.5)).sum::<f64>() / n as f64;
         assert!((cov * 12.0).abs() < 0.011, "correlation {}", cov * 12.0);
+    }
+
+    /// Chosen indices of one range, as a membership vector.
+    fn chosen(seed: u64, step: u64, len: usize, p: f64) -> Vec<bool> {
+        let mut hit = vec![false; len];
+        let mut last = None;
+        bernoulli_sample(seed, 5, step, Purpose(2), len, p, |k| {
+            assert!(last.is_none_or(|l| k > l), "indices increase");
+            last = Some(k);
+            hit[k] = true;
+        });
+        hit
+    }
+
+    #[test]
+    fn bernoulli_sampling_of_common_choices() {
+        // p = 0.154 (4 looks a day at hourly steps): the bit-mask regime.
+        check_bernoulli(1.0 - (-4.0f64 / 24.0).exp());
+    }
+
+    #[test]
+    fn bernoulli_sampling_of_rare_choices() {
+        // p = 0.0408 (1 look a day at hourly steps): the skip regime.
+        check_bernoulli(1.0 - (-1.0f64 / 24.0).exp());
+    }
+
+    /// Each element is chosen with probability p: over S steps its count is Binomial(S, p).
+    /// For p = 0.154, S = 4000: mean 616, sd sqrt(S p (1-p)) = 22.8; the mean over 100
+    /// elements (a block of 64 and a partial one) has sd 2.28. The tolerances are five sd of the
+    /// mean and six of a single count.
+    fn check_bernoulli(p: f64) {
+        let (steps, len) = (4000u64, 100usize);
+        let mut count = vec![0u32; len];
+        let mut pairs = 0u32;
+        for s in 0..steps {
+            let hit = chosen(9, s, len, p);
+            for k in 0..len {
+                count[k] += hit[k] as u32;
+            }
+            // Neighbours are independent: both chosen with probability p^2.
+            pairs += (0..len - 1).filter(|&k| hit[k] && hit[k + 1]).count() as u32;
+        }
+        let (expect, sd) = (steps as f64 * p, (steps as f64 * p * (1.0 - p)).sqrt());
+        let mean = count.iter().map(|&c| c as f64).sum::<f64>() / len as f64;
+        assert!((mean - expect).abs() < 5.0 * sd / (len as f64).sqrt(), "mean count {mean}, expected {expect}");
+        assert!(count.iter().all(|&c| (c as f64 - expect).abs() < 6.0 * sd), "{count:?}");
+        // Neighbour pairs: S (len - 1) p^2 of them; per step the len - 1 overlapping indicators
+        // have variance (len - 1) p^2 (1 - p^2) + 2 (len - 2) (p^3 - p^4).
+        let pair_expect = steps as f64 * (len - 1) as f64 * p * p;
+        let pair_var = (len - 1) as f64 * p * p * (1.0 - p * p) + 2.0 * (len - 2) as f64 * (p.powi(3) - p.powi(4));
+        let tol = 5.0 * (steps as f64 * pair_var).sqrt();
+        assert!((pairs as f64 - pair_expect).abs() < tol, "pairs {pairs}, expected {pair_expect}");
+    }
+
+    #[test]
+    fn bernoulli_sampling_edges() {
+        assert!(chosen(1, 0, 100, 0.0).iter().all(|&h| !h));
+        assert!(chosen(1, 0, 100, 1.0).iter().all(|&h| h));
+        assert!(chosen(1, 0, 0, 0.5).is_empty());
+        // A tiny probability over a short range chooses nothing, without overflow.
+        assert!(chosen(1, 0, 10, 1e-300).iter().all(|&h| !h));
+        // The same key draws the same sample; another step another one.
+        assert_eq!(chosen(3, 7, 500, 0.3), chosen(3, 7, 500, 0.3));
+        assert_ne!(chosen(3, 7, 500, 0.3), chosen(3, 8, 500, 0.3));
     }
 
     #[test]

@@ -8,6 +8,10 @@ use restake_engine::par::CHUNK;
 
 impl World {
     pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
+        let pop = &self.agents.pop;
+        // An exit wave: agents whose exit step has come leave now, whatever the price.
+        let wave = pop.first_exit_at.is_some_and(|s| ctx.step >= s as u64);
+        let forced = |i: usize| wave && pop.status[i] == Status::Active && ctx.step >= pop.exit_at[i] as u64;
         let chunks = intents
             .kind
             .par_chunks_mut(CHUNK)
@@ -15,13 +19,15 @@ impl World {
             .zip(intents.limit.par_chunks_mut(CHUNK));
         chunks.enumerate().for_each(|(c, ((kinds, amounts), limits))| {
             let base = c * CHUNK;
-            for k in 0..kinds.len() {
-                let (intent, amount) = self.decide_one(ctx, base + k);
+            let end = base + kinds.len();
+            // Most agents hold: every intent starts so, and only those who act are visited.
+            // Nobody reads the amount or limit of an agent that holds.
+            kinds.fill(Intent::Hold);
+            let mut decide = |k: usize, forced: bool| {
+                let (intent, amount) = self.decide_one(base + k, forced);
                 kinds[k] = intent;
-                // Nobody reads the amount or limit of an agent that holds: not writing them saves
-                // 16 bytes of memory traffic per idle agent and step.
                 if intent == Intent::Hold {
-                    continue;
+                    return;
                 }
                 amounts[k] = amount;
                 limits[k] = match intent {
@@ -32,26 +38,38 @@ impl World {
                 if intent == Intent::Sell {
                     amounts[k] = 0.0;
                 }
+            };
+            if wave {
+                (base..end).filter(|&i| forced(i)).for_each(|i| decide(i - base, true));
+            }
+            // Agents look at their position now and then, not every minute: each agent of a
+            // cohort looks with the cohort's attention probability, drawn for this chunk's share
+            // of the cohort by geometric skips, so an agent that does not look costs nothing.
+            for cohort in &self.agents.cohorts {
+                let (lo, hi) = (cohort.range.start.max(base), cohort.range.end.min(end));
+                if lo >= hi {
+                    continue;
+                }
+                ctx.bernoulli(entity::retail(lo), purpose::ATTENTION, hi - lo, cohort.attention, |j| {
+                    if !forced(lo + j) {
+                        decide(lo + j - base, false)
+                    }
+                });
             }
         });
     }
 
-    /// One agent's decision. Pure: reads only `self` and the agent's own random stream. (For a
-    /// sale, `amount` is the agent's own limit price if it sets one, else 0.)
+    /// The decision of agent `i`, who looks at its position this step or is `forced` out by an
+    /// exit wave. Pure: reads only `self`. (For a sale, `amount` is the agent's own limit price
+    /// if it sets one, else 0.)
     #[inline]
-    fn decide_one(&self, ctx: &StepContext, i: usize) -> (Intent, f64) {
+    fn decide_one(&self, i: usize, forced: bool) -> (Intent, f64) {
         let pop = &self.agents.pop;
         let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
         if pop.status[i] == Status::Waiting {
-            return self.decide_deposit(ctx, i, cohort);
+            return self.decide_deposit(i, cohort);
         }
         if pop.status[i] != Status::Active {
-            return (Intent::Hold, 0.0);
-        }
-        // An exit wave: this agent leaves now, whatever the price (its best route; loopers unwind).
-        let forced = pop.first_exit_at.is_some_and(|s| ctx.step >= s as u64) && ctx.step >= pop.exit_at[i] as u64;
-        // Agents look at their position now and then, not every minute.
-        if !forced && ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
             return (Intent::Hold, 0.0);
         }
         match pop.strategy[i] {
@@ -60,7 +78,7 @@ impl World {
                 if pop.lrt[i] <= 0.0 {
                     return (Intent::Hold, 0.0);
                 }
-                (best_exit(v, pop.queue_discount_rate[i]), 0.0)
+                (best_exit(v, pop.queue_discount_rate[i] as f64), 0.0)
             }
             Strategy::Looper | Strategy::Borrower if forced => match self.position(i) {
                 Some(p) if p.collateral > 0.0 => (Intent::Unwind, p.collateral),
@@ -69,7 +87,8 @@ impl World {
             Strategy::Holder => {
                 let v = &self.liquidity.views[cohort.lrt];
                 // Herding: the more others have exited lately, the less loss it takes to follow them.
-                let threshold = pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * v.exit_pressure).min(1.0));
+                let threshold =
+                    (pop.panic_loss[i] as f64) * (1.0 - ((pop.herd_sensitivity[i] as f64) * v.exit_pressure).min(1.0));
                 if pop.lrt[i] <= 0.0 {
                     return (Intent::Hold, 0.0);
                 }
@@ -77,7 +96,7 @@ impl World {
                 // says, and no more than the pool pays.
                 let loss = 1.0 - v.price.min(v.nav) / cohort.entry_price;
                 if loss >= threshold {
-                    return (best_exit(v, pop.queue_discount_rate[i]), 0.0);
+                    return (best_exit(v, pop.queue_discount_rate[i] as f64), 0.0);
                 }
                 // A premium above NAV (minting closed) is sold into, down to NAV after the fee.
                 let fair = v.nav / (1.0 - v.pool_fee);
@@ -86,9 +105,9 @@ impl World {
                 }
                 // Yield flows: a holder leaves once the APY falls below its hurdle, less inertia.
                 if let Some(f) = cohort.flows
-                    && v.headline_apy < pop.hurdle_apy[i] - f.inertia
+                    && v.headline_apy < (pop.hurdle_apy[i] as f64) - f.inertia
                 {
-                    return (best_exit(v, pop.queue_discount_rate[i]), 0.0);
+                    return (best_exit(v, pop.queue_discount_rate[i] as f64), 0.0);
                 }
                 (Intent::Hold, 0.0)
             }
@@ -99,16 +118,13 @@ impl World {
 }
 
 impl World {
-    /// An agent on the sideline deposits (mints at NAV) when it looks, deposits are open, and
+    /// An agent on the sideline, looking, deposits (mints at NAV) when deposits are open, and
     /// the APY it perceives (the headline plus FOMO on recent inflows) reaches its hurdle.
-    fn decide_deposit(&self, ctx: &StepContext, i: usize, cohort: &Cohort) -> (Intent, f64) {
+    fn decide_deposit(&self, i: usize, cohort: &Cohort) -> (Intent, f64) {
         let Some(f) = cohort.flows else { return (Intent::Hold, 0.0) };
-        if ctx.uniform(entity::retail(i), purpose::ATTENTION) >= cohort.attention {
-            return (Intent::Hold, 0.0);
-        }
         let v = &self.liquidity.views[cohort.lrt];
         let perceived = v.headline_apy + f.fomo * v.momentum;
-        if v.deposits_open && perceived >= self.agents.pop.hurdle_apy[i] && self.agents.pop.eth[i] > 0.0 {
+        if v.deposits_open && perceived >= (self.agents.pop.hurdle_apy[i] as f64) && self.agents.pop.eth[i] > 0.0 {
             (Intent::Deposit, 0.0)
         } else {
             (Intent::Hold, 0.0)
@@ -121,8 +137,12 @@ impl World {
         let cohort = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
         // ETH-collateral borrowers trade on the deep ETH/USD market: no limit.
         let Some(v) = self.liquidity.views.get(cohort.lrt) else { return 0.0 };
-        let floor = v.price * (1.0 - self.agents.pop.slippage_tolerance[i]);
-        if intent == Intent::Sell { floor.max(queue_value(v, self.agents.pop.queue_discount_rate[i])) } else { floor }
+        let floor = v.price * (1.0 - (self.agents.pop.slippage_tolerance[i] as f64));
+        if intent == Intent::Sell {
+            floor.max(queue_value(v, self.agents.pop.queue_discount_rate[i] as f64))
+        } else {
+            floor
+        }
     }
 }
 

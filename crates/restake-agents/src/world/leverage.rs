@@ -92,8 +92,11 @@ impl World {
         let views = &self.liquidity.views;
         // Herding: the more holders of the LRT exited lately, the less loss it takes to follow.
         let threshold = match leg.collateral {
-            Asset::Lrt(l) => pop.panic_loss[i] * (1.0 - (pop.herd_sensitivity[i] * views[l].exit_pressure).min(1.0)),
-            _ => pop.panic_loss[i],
+            Asset::Lrt(l) => {
+                (pop.panic_loss[i] as f64)
+                    * (1.0 - ((pop.herd_sensitivity[i] as f64) * views[l].exit_pressure).min(1.0))
+            }
+            _ => pop.panic_loss[i] as f64,
         };
         let fee = match leg.collateral {
             Asset::Lrt(l) => views[l].pool_fee,

@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::incentives::{Points, RewardToken, price_of};
-use crate::population::Status;
+use crate::population::{Status, Strategy as Role};
 use crate::resolve::{LegSpec, StrategySpec};
 use crate::strategy::{Leg, LoanTerms, Marks, StepYield, Strategy};
 use crate::vocab::{entity, purpose};
@@ -231,19 +231,26 @@ impl World {
         let any_points = per_token.iter().any(|&(_, p)| p != 0.0);
         let w = &*self;
         inc.par_chunks_mut(CHUNK).zip(pts.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (inc, pts))| {
-            let pop = &w.agents.pop;
-            for k in 0..inc.len() {
-                let i = c * CHUNK + k;
-                if pop.status[i] != Status::Active {
-                    continue;
-                }
-                let l = w.agents.cohorts[pop.cohort[i] as usize].lrt;
-                let Some(&(ip, pp)) = per_token.get(l) else { continue };
-                let held = pop.lrt[i] + w.collateral_of(i);
-                inc[k] += held * ip;
-                // Without a points programme accruing, the points vector is not touched at all.
-                if any_points {
-                    pts[k] += held * pp;
+            let (pop, base) = (&w.agents.pop, c * CHUNK);
+            // Cohort by cohort: the rate and the market are the cohort's, read once.
+            for cohort in &w.agents.cohorts {
+                let (lo, hi) = (cohort.range.start.max(base), cohort.range.end.min(base + inc.len()));
+                let Some(&(ip, pp)) = per_token.get(cohort.lrt) else { continue };
+                let book = cohort.market.zip(cohort.leg).map(|(m, leg)| (&w.lending.markets[m], leg.coll_reserve));
+                for i in lo..hi {
+                    if pop.status[i] != Status::Active {
+                        continue;
+                    }
+                    let collateral = match (book, pop.strategy[i]) {
+                        (Some((m, r)), Role::Looper | Role::Borrower) => m.supplied(pop.slot[i] as usize, r),
+                        _ => 0.0,
+                    };
+                    let held = pop.lrt[i] + collateral;
+                    inc[i - base] += held * ip;
+                    // Without a points programme accruing, the points vector is not touched at all.
+                    if any_points {
+                        pts[i - base] += held * pp;
+                    }
                 }
             }
         });
