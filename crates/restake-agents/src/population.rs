@@ -158,6 +158,9 @@ pub struct Population {
     pub incentives_eth: Vec<f64>,
     /// Points held, not yet airdropped.
     pub points: Vec<f64>,
+    /// The step from which the agent's incentives and points are not yet in the two above
+    /// (they are booked lazily: `world/accrual.rs`).
+    pub booked_at: Vec<u32>,
 }
 
 /// A retail cohort's parameters, from the resolved scenario.
@@ -281,6 +284,7 @@ impl Population {
         }
         self.slot.reserve_exact(n);
         self.exit_at.reserve_exact(n);
+        self.booked_at.reserve_exact(n);
     }
 
     /// One agent: (target HF, deleverage HF, panic loss, herding, queue discount, slippage).
@@ -305,6 +309,7 @@ impl Population {
         self.hurdle_apy.push(f32::NEG_INFINITY);
         self.incentives_eth.push(0.0);
         self.points.push(0.0);
+        self.booked_at.push(0);
     }
 }
 

@@ -41,6 +41,9 @@ impl World {
                 if intent == Intent::Hold {
                     continue;
                 }
+                // Whatever it does this step (here or when its order fills) changes what it
+                // holds: its incentives so far are booked first.
+                self.book_incentives(i);
                 let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
                 let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
                 let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {

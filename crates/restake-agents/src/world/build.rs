@@ -268,6 +268,7 @@ impl World {
                 native: r.natives.iter().map(|n| NativeYield { value_last: n.stake, ..Default::default() }).collect(),
                 strategies: Vec::new(),
                 airdrop: vec![None; n_lrts],
+                accrual: super::accrual::Accrual::new(n_lrts),
             },
             scratch: Scratch::default(),
         };

@@ -168,6 +168,10 @@ impl World {
                 _ => (f64::NAN, 0.0),
             };
             let Some(choice) = self.pick(ctx, round, m, slot, agent, &t, unit_cost, nav, wait_years) else { continue };
+            // The position's collateral (and perhaps its owner's status) is about to change.
+            if (agent as usize) < self.agents.pop.len() {
+                self.book_incentives(agent as usize);
+            }
             let out = self.lending.markets[m]
                 .liquidate(slot, &t, &choice.quote, choice.liquidator)
                 .map_err(|source| WorldError::Market { market: self.lending.markets[m].id.clone(), source })?;

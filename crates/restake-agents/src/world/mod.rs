@@ -11,6 +11,7 @@
 //! interest; `yields`: rewards by source, incentives, strategies); `ledger` checks the accounting invariants; `build` makes a world from a
 //! [`crate::resolve::Resolved`] description.
 
+mod accrual;
 mod apply;
 mod arbitrage;
 pub mod batch;

@@ -8,7 +8,6 @@
 
 use super::*;
 use crate::incentives::{Points, RewardToken, price_of};
-use crate::population::{Status, Strategy as Role};
 use crate::resolve::{LegSpec, StrategySpec};
 use crate::strategy::{Leg, LoanTerms, Marks, StepYield, Strategy};
 use crate::vocab::{entity, purpose};
@@ -24,6 +23,8 @@ pub struct Yields {
     pub strategies: Vec<Strategy>,
     /// Per LRT: the price per point if its airdrop landed this step.
     pub airdrop: Vec<Option<f64>>,
+    /// What holders earned per token, for booking lazily (`accrual.rs`).
+    pub accrual: super::accrual::Accrual,
 }
 
 /// What one token of an LRT earns.
@@ -106,6 +107,7 @@ impl World {
 
     /// Every holder of LRT `l`'s points is paid `price` per point.
     fn pay_airdrop(&mut self, l: usize, price: f64) {
+        self.book_where(|_, c, _| c.lrt == l);
         let (pop, cohorts) = (&mut self.agents.pop, &self.agents.cohorts);
         let (cohort, inc, pts) = (&pop.cohort, &mut pop.incentives_eth, &mut pop.points);
         inc.par_chunks_mut(CHUNK).zip(pts.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (inc, pts))| {
@@ -219,45 +221,6 @@ impl World {
         x.stake(&self.restaking.operators) + x.rewards_eth
     }
 
-    /// Incentives and points of the step to every agent holding the LRT, in its wallet or as
-    /// collateral (a queued request has left the holder's hands and earns nothing).
-    pub(super) fn pay_incentives(&mut self) {
-        let per_token: Vec<(f64, f64)> = self.yields.lrt.iter().map(|y| (y.step.incentives, y.step.points)).collect();
-        if per_token.iter().all(|&(i, p)| i == 0.0 && p == 0.0) {
-            return;
-        }
-        let mut inc = std::mem::take(&mut self.agents.pop.incentives_eth);
-        let mut pts = std::mem::take(&mut self.agents.pop.points);
-        let any_points = per_token.iter().any(|&(_, p)| p != 0.0);
-        let w = &*self;
-        inc.par_chunks_mut(CHUNK).zip(pts.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (inc, pts))| {
-            let (pop, base) = (&w.agents.pop, c * CHUNK);
-            // Cohort by cohort: the rate and the market are the cohort's, read once.
-            for cohort in &w.agents.cohorts {
-                let (lo, hi) = (cohort.range.start.max(base), cohort.range.end.min(base + inc.len()));
-                let Some(&(ip, pp)) = per_token.get(cohort.lrt) else { continue };
-                let book = cohort.market.zip(cohort.leg).map(|(m, leg)| (&w.lending.markets[m], leg.coll_reserve));
-                for i in lo..hi {
-                    if pop.status[i] != Status::Active {
-                        continue;
-                    }
-                    let collateral = match (book, pop.strategy[i]) {
-                        (Some((m, r)), Role::Looper | Role::Borrower) => m.supplied(pop.slot[i] as usize, r),
-                        _ => 0.0,
-                    };
-                    let held = pop.lrt[i] + collateral;
-                    inc[i - base] += held * ip;
-                    // Without a points programme accruing, the points vector is not touched at all.
-                    if any_points {
-                        pts[i - base] += held * pp;
-                    }
-                }
-            }
-        });
-        self.agents.pop.incentives_eth = inc;
-        self.agents.pop.points = pts;
-    }
-
     /// The strategies' books for the step, then this step's NAVs and values become the next
     /// step's reference.
     pub(super) fn update_strategies(&mut self, ctx: &StepContext) {
@@ -362,7 +325,8 @@ impl World {
     /// Incentives agent `i` received, airdrops included, plus its points not yet paid at `ev`
     /// each (the expected value of a point of its LRT), in ETH.
     fn incentives_of(&self, i: usize, ev: f64) -> f64 {
-        self.agents.pop.incentives_eth[i] + self.agents.pop.points[i] * ev
+        let [inc, pts] = self.pending_incentives(i);
+        self.agents.pop.incentives_eth[i] + inc + (self.agents.pop.points[i] + pts) * ev
     }
 
     /// Incentives received by the agents of cohort `c` (see `incentives_of`), in ETH.
