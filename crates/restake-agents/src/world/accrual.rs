@@ -27,7 +27,7 @@ impl Accrual {
     }
 
     /// Steps paid so far: the index of the latest cumulative entry.
-    fn now(&self) -> u32 {
+    pub(super) fn now(&self) -> u32 {
         self.per_token.first().map_or(0, |c| c.len() - 1) as u32
     }
 
@@ -55,7 +55,7 @@ impl World {
     }
 
     /// What agent `i`'s holding earned from step `from` to now.
-    fn earned_since(&self, i: usize, from: u32) -> [f64; 2] {
+    pub(super) fn earned_since(&self, i: usize, from: u32) -> [f64; 2] {
         let l = self.agents.cohorts[self.agents.pop.cohort[i] as usize].lrt;
         match self.yields.accrual.since(l, from) {
             Some([inc, pts]) if inc != 0.0 || pts != 0.0 => {

@@ -9,6 +9,18 @@ use super::*;
 use crate::events::{Event, EventKind};
 use crate::population::{Intent, Status};
 use crate::vocab::Holder;
+use rayon::prelude::*;
+use restake_engine::par::CHUNK;
+
+/// What pass A gathers in parallel from one chunk of agents.
+#[derive(Debug, Default)]
+pub(super) struct Gathered {
+    /// Orders that need no shared state, with their pool.
+    orders: Vec<(u32, Order)>,
+    /// The agents whose intents do (deposits, redemption requests, instant withdrawals, ETH
+    /// collateral deleverages), in agent order.
+    stateful: Vec<u32>,
+}
 
 impl World {
     pub(super) fn apply_retail(&mut self, ctx: &StepContext, intents: &Intents) -> Result<(), WorldError> {
@@ -26,31 +38,29 @@ impl World {
         }
         self.scratch.orders.resize_with(n_pools, Vec::new);
 
-        // Pass A, in agent order: redemption requests join the queue and instant withdrawals are
-        // paid, each seeing the buffer the ones before it left (a request reserves its claim, so
-        // it leaves less for instant withdrawals); sales become orders.
-        let n = self.agents.pop.len();
-        // Idle agents cost next to nothing: a block of 64 that all hold is skipped in one check.
-        for block in (0..n).step_by(64) {
-            let end = (block + 64).min(n);
-            if intents.kind[block..end].iter().all(|&k| k == Intent::Hold) {
-                continue;
+        // Pass A. In parallel: every agent that acts has its incentives booked (what it holds
+        // is about to change), and the orders that move no shared state (sales, deleverages,
+        // refused requests) are gathered. Then in agent order: redemption requests join the
+        // queue and instant withdrawals are paid, each seeing the buffer the ones before it left
+        // (a request reserves its claim, so it leaves less for instant withdrawals); deposits
+        // mint. The order of a pool's orders does not matter: the auction sorts them by (limit,
+        // agent).
+        let mut gathered = std::mem::take(&mut self.scratch.gathered);
+        self.gather(intents, &mut gathered);
+        for g in &gathered {
+            for &(p, o) in &g.orders {
+                self.scratch.orders[p as usize].push(o);
             }
-            for i in block..end {
+        }
+        for i in gathered.iter().flat_map(|g| g.stateful.iter().map(|&i| i as usize)) {
+            {
                 let intent = intents.kind[i];
-                if intent == Intent::Hold {
-                    continue;
-                }
-                // Whatever it does this step (here or when its order fills) changes what it
-                // holds: its incentives so far are booked first.
-                self.book_incentives(i);
                 let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
                 let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
                 let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {
                     orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
                 };
                 match intent {
-                    Intent::Hold => {}
                     Intent::Deposit => {
                         // Paused since the decision: the agent stays on the sideline.
                         if self.liquidity.lrts[l].deposits_paused {
@@ -88,21 +98,18 @@ impl World {
                             exits[l] += 1;
                         }
                     }
-                    // Requests refused (the protocol paused this step): the pool is the exit.
-                    Intent::Sell | Intent::Redeem => sell(&mut self.scratch.orders, self.agents.pop.lrt[i]),
                     Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
                         // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
                         let Some(m) = market else { continue };
                         let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
                         usd_deleverage[m] += repaid;
                     }
-                    Intent::Deleverage | Intent::Unwind => {
-                        let tokens = intents.amount[i].min(self.collateral_of(i));
-                        sell(&mut self.scratch.orders, tokens)
-                    }
+                    // Sales, refused requests and deleverages into a pool: gathered (`gather`).
+                    Intent::Hold | Intent::Sell | Intent::Redeem | Intent::Deleverage | Intent::Unwind => {}
                 }
             }
         }
+        self.scratch.gathered = gathered;
         for (l, &(tokens, eth)) in instant.iter().enumerate() {
             if tokens > 0.0 {
                 let mut e = Event::new(EventKind::InstantWithdrawal, Entity::Lrt(l as u32));
@@ -205,6 +212,57 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// Pass A's parallel part (see `apply_retail`): books the incentives of every agent that
+    /// acts, gathers per chunk the orders that need no shared state, and lists the others.
+    fn gather(&mut self, intents: &Intents, gathered: &mut Vec<Gathered>) {
+        let n = self.agents.pop.len();
+        gathered.resize_with(n.div_ceil(CHUNK), Gathered::default);
+        let now = self.yields.accrual.now();
+        let mut inc = std::mem::take(&mut self.agents.pop.incentives_eth);
+        let mut pts = std::mem::take(&mut self.agents.pop.points);
+        let mut at = std::mem::take(&mut self.agents.pop.booked_at);
+        let w = &*self;
+        let chunks = gathered.par_iter_mut().zip(inc.par_chunks_mut(CHUNK)).zip(pts.par_chunks_mut(CHUNK));
+        chunks.zip(at.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (((g, inc), pts), at))| {
+            g.orders.clear();
+            g.stateful.clear();
+            let (base, end) = (c * CHUNK, c * CHUNK + inc.len());
+            // Idle agents cost next to nothing: a block of 64 that all hold is skipped in one check.
+            for block in (base..end).step_by(64) {
+                let stop = (block + 64).min(end);
+                if intents.kind[block..stop].iter().all(|&k| k == Intent::Hold) {
+                    continue;
+                }
+                for i in block..stop {
+                    let intent = intents.kind[i];
+                    if intent == Intent::Hold {
+                        continue;
+                    }
+                    let [a, b] = w.earned_since(i, at[i - base]);
+                    (inc[i - base], pts[i - base], at[i - base]) = (inc[i - base] + a, pts[i - base] + b, now);
+                    let cohort = &w.agents.cohorts[w.agents.pop.cohort[i] as usize];
+                    let tokens = match intent {
+                        Intent::Sell => w.agents.pop.lrt[i],
+                        // Requests refused (the protocol paused this step): the pool is the exit.
+                        Intent::Redeem if !w.liquidity.lrts[cohort.lrt].accepts_requests() => w.agents.pop.lrt[i],
+                        Intent::Deleverage | Intent::Unwind
+                            if cohort.leg.is_some_and(|g| g.collateral != Asset::Eth) =>
+                        {
+                            intents.amount[i].min(w.collateral_of(i))
+                        }
+                        _ => {
+                            g.stateful.push(i as u32);
+                            continue;
+                        }
+                    };
+                    g.orders.push((cohort.pool as u32, Order { agent: i as u32, tokens, limit: intents.limit[i] }));
+                }
+            }
+        });
+        let pop = &mut self.agents.pop;
+        (pop.incentives_eth, pop.points, pop.booked_at) = (inc, pts, at);
     }
 
     /// The auction of pool `p`'s orders, without the deleverages and unwinds that would fail at

@@ -157,6 +157,7 @@ pub struct World {
 struct Scratch {
     liquidation: liquidation::Scratch,
     orders: Vec<Vec<batch::Order>>,
+    gathered: Vec<apply::Gathered>,
 }
 
 impl World {

@@ -355,6 +355,7 @@ impl World {
         cohort
             .range
             .clone()
+            .into_par_iter()
             .map(|i| ((self.wealth_of(i) + self.incentives_of(i, ev)) / pop.initial_wealth[i] - 1.0) / years)
             .collect()
     }

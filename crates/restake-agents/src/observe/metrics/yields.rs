@@ -94,10 +94,5 @@ pub(super) fn declarations() -> Vec<MetricDecl> {
 
 /// Quantile `q` of the realised APY of cohort `c`'s agents, each its own (NaN without agents).
 fn agent_apy_quantile(w: &crate::world::World, c: usize, q: f64) -> f64 {
-    let mut v = w.agent_apys(c);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    crate::observe::summary::quantile_sorted(&v, q)
+    crate::observe::summary::quantile(&mut w.agent_apys(c), q)
 }
