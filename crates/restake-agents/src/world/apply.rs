@@ -38,9 +38,8 @@ impl World {
         }
         self.scratch.orders.resize_with(n_pools, Vec::new);
 
-        // Pass A. In parallel: every agent that acts has its incentives booked (what it holds
-        // is about to change), and the orders that move no shared state (sales, deleverages,
-        // refused requests) are gathered. Then in agent order: redemption requests join the
+        // Pass A. In parallel: the orders that move no shared state (sales, deleverages, refused
+        // requests) are gathered. Then in agent order: redemption requests join the
         // queue and instant withdrawals are paid, each seeing the buffer the ones before it left
         // (a request reserves its claim, so it leaves less for instant withdrawals); deposits
         // mint. The order of a pool's orders does not matter: the auction sorts them by (limit,
@@ -54,6 +53,8 @@ impl World {
         }
         for i in gathered.iter().flat_map(|g| g.stateful.iter().map(|&i| i as usize)) {
             {
+                // What it holds is about to change: its incentives so far are booked first.
+                self.book_incentives(i);
                 let intent = intents.kind[i];
                 let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
                 let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
@@ -138,6 +139,7 @@ impl World {
                     break;
                 }
                 let i = o.agent as usize;
+                self.book_incentives(i);
                 let sold = o.tokens * fill;
                 let proceeds = sold * per_token;
                 match intents.kind[i] {
@@ -214,21 +216,14 @@ impl World {
         Ok(())
     }
 
-    /// Pass A's parallel part (see `apply_retail`): books the incentives of every agent that
-    /// acts, gathers per chunk the orders that need no shared state, and lists the others.
-    fn gather(&mut self, intents: &Intents, gathered: &mut Vec<Gathered>) {
-        let n = self.agents.pop.len();
-        gathered.resize_with(n.div_ceil(CHUNK), Gathered::default);
-        let now = self.yields.accrual.now();
-        let mut inc = std::mem::take(&mut self.agents.pop.incentives_eth);
-        let mut pts = std::mem::take(&mut self.agents.pop.points);
-        let mut at = std::mem::take(&mut self.agents.pop.booked_at);
-        let w = &*self;
-        let chunks = gathered.par_iter_mut().zip(inc.par_chunks_mut(CHUNK)).zip(pts.par_chunks_mut(CHUNK));
-        chunks.zip(at.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (((g, inc), pts), at))| {
+    /// Pass A's parallel part (see `apply_retail`): gathers per chunk the orders that need no
+    /// shared state, and lists the other agents that act.
+    fn gather(&self, intents: &Intents, gathered: &mut Vec<Gathered>) {
+        gathered.resize_with(self.agents.pop.len().div_ceil(CHUNK), Gathered::default);
+        gathered.par_iter_mut().enumerate().for_each(|(c, g)| {
             g.orders.clear();
             g.stateful.clear();
-            let (base, end) = (c * CHUNK, c * CHUNK + inc.len());
+            let (base, end) = (c * CHUNK, ((c + 1) * CHUNK).min(self.agents.pop.len()));
             // Idle agents cost next to nothing: a block of 64 that all hold is skipped in one check.
             for block in (base..end).step_by(64) {
                 let stop = (block + 64).min(end);
@@ -240,17 +235,15 @@ impl World {
                     if intent == Intent::Hold {
                         continue;
                     }
-                    let [a, b] = w.earned_since(i, at[i - base]);
-                    (inc[i - base], pts[i - base], at[i - base]) = (inc[i - base] + a, pts[i - base] + b, now);
-                    let cohort = &w.agents.cohorts[w.agents.pop.cohort[i] as usize];
+                    let cohort = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
                     let tokens = match intent {
-                        Intent::Sell => w.agents.pop.lrt[i],
+                        Intent::Sell => self.agents.pop.lrt[i],
                         // Requests refused (the protocol paused this step): the pool is the exit.
-                        Intent::Redeem if !w.liquidity.lrts[cohort.lrt].accepts_requests() => w.agents.pop.lrt[i],
+                        Intent::Redeem if !self.liquidity.lrts[cohort.lrt].accepts_requests() => self.agents.pop.lrt[i],
                         Intent::Deleverage | Intent::Unwind
                             if cohort.leg.is_some_and(|g| g.collateral != Asset::Eth) =>
                         {
-                            intents.amount[i].min(w.collateral_of(i))
+                            intents.amount[i].min(self.collateral_of(i))
                         }
                         _ => {
                             g.stateful.push(i as u32);
@@ -261,8 +254,6 @@ impl World {
                 }
             }
         });
-        let pop = &mut self.agents.pop;
-        (pop.incentives_eth, pop.points, pop.booked_at) = (inc, pts, at);
     }
 
     /// The auction of pool `p`'s orders, without the deleverages and unwinds that would fail at
