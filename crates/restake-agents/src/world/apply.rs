@@ -263,6 +263,7 @@ impl World {
     /// order, so this ends).
     fn clear_feasible(&mut self, p: usize, intents: &Intents) -> Clearing {
         let mut orders = std::mem::take(&mut self.scratch.orders[p]);
+        let mut keep = std::mem::take(&mut self.scratch.keep);
         let clearing = loop {
             let c = clear(&self.liquidity.pools[p], &mut orders);
             if c.tokens <= 0.0 {
@@ -270,18 +271,22 @@ impl World {
             }
             let per_token = self.liquidity.pools[p].quote_sell(c.tokens) / c.tokens;
             let before = orders.len();
-            orders.retain(|o| {
+            let feasible = |o: &Order| {
                 let i = o.agent as usize;
                 let levered = matches!(intents.kind[i], Intent::Deleverage | Intent::Unwind);
                 let sold = o.tokens * c.fill(o.limit);
                 !levered || sold <= 0.0 || self.sale_repays(i, sold, sold * per_token)
-            });
+            };
+            // Each order's check reads only the world: in parallel, then dropped in order.
+            orders.par_iter().map(feasible).collect_into_vec(&mut keep);
+            let mut kept = keep.iter();
+            orders.retain(|_| kept.next().copied().unwrap_or(true));
             if orders.len() == before {
                 break c;
             }
             self.obs.tally.reverted_deleverages += (before - orders.len()) as u32;
         };
-        self.scratch.orders[p] = orders;
+        (self.scratch.orders[p], self.scratch.keep) = (orders, keep);
         clearing
     }
 }

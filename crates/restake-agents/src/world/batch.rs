@@ -10,6 +10,7 @@
 //! order and stops a crowd of sellers from crashing a pool below what each of them would accept.
 
 use crate::pool::LrtPool;
+use rayon::slice::ParallelSliceMut;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Order {
@@ -59,7 +60,14 @@ pub fn clear(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
     for o in orders.iter_mut() {
         o.limit = o.limit.max(floor);
     }
-    orders.sort_by(|a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
+    // (limit, agent) is a total order with unique keys (one order per agent), so any sort gives
+    // the same sequence: unstable, and in parallel for a panic's tens of thousands of orders.
+    let by_limit = |a: &Order, b: &Order| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent));
+    if orders.len() >= 1 << 14 {
+        orders.par_sort_unstable_by(by_limit);
+    } else {
+        orders.sort_unstable_by(by_limit);
+    }
     let level = |o: &Order| o.limit;
     let demand = |p: f64| if p >= spot { 0.0 } else { pool.tokens_to_lower_price(p) };
     // The distinct limit levels below spot are orders[..end]; S(below) is the tokens of every
