@@ -22,6 +22,7 @@ use crate::market::{Next, NoQuote, OUTSIDE, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
+use rayon::prelude::*;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
@@ -99,7 +100,8 @@ impl World {
             }
             self.lending.markets[m].scan(&mut hf[..n]);
             candidates.clear();
-            candidates.extend(hf[..n].iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(k, h)| (*h, k as u32)));
+            candidates
+                .par_extend(hf[..n].par_iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(k, h)| (*h, k as u32)));
         }
         // Positions no liquidator could profit from now (`pay_margins`) cannot become profitable
         // later in the round (sales only lower the pool, budgets only shrink, the oracle's round
@@ -118,7 +120,8 @@ impl World {
             _ => true,
         });
         self.scratch.liquidation.margins = margins;
-        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // (health factor, slot) keys are unique: any sort gives the same sequence.
+        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.scratch.liquidation.candidates = candidates;
         let mut actions = 0;
         // The bound again as sales lower the pool within the round: recomputed when the price
