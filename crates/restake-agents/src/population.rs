@@ -100,6 +100,13 @@ pub struct Cohort {
     pub flows: Option<CohortFlows>,
 }
 
+impl Cohort {
+    /// The cohort's agents among agents `lo..hi` (empty if none).
+    pub fn agents_within(&self, lo: usize, hi: usize) -> std::ops::Range<usize> {
+        self.range.start.max(lo)..self.range.end.min(hi)
+    }
+}
+
 /// A cohort's yield-driven flows, as its holders apply them (each has its own hurdle).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CohortFlows {

@@ -33,9 +33,8 @@ impl StepContext {
 
     /// One uniform draw in [0, 1) for `entity` and `purpose` in this step. (Inlined across
     /// crates: the per-agent loops call it a million times a step, and the seed's stage of the
-    /// hash is then computed once per loop.) `always`: left to itself, LLVM keeps it a call in
-    /// the large decide closure, which costs a quarter of a baseline step.
-    #[inline(always)]
+    /// hash is then computed once per loop.)
+    #[inline]
     pub fn uniform(&self, entity: u64, purpose: Purpose) -> f64 {
         uniform(self.seed, entity, self.step, purpose)
     }

@@ -23,7 +23,7 @@ pub fn splitmix64(mut z: u64) -> u64 {
 
 /// Mixes the key components in sequence; each stage is a bijection, so distinct keys differ
 /// in the state with overwhelming probability.
-#[inline(always)]
+#[inline]
 fn mix_key(seed: u64, entity: u64, step: u64, purpose: Purpose) -> u128 {
     let a = splitmix64(seed ^ 0x5EED);
     let b = splitmix64(a ^ entity);
@@ -42,7 +42,7 @@ pub fn stream(seed: u64, entity: u64, step: u64, purpose: Purpose) -> Pcg64Mcg {
 /// One uniform draw in [0, 1) for a key, without building a generator: the 53 high bits of
 /// the keyed hash. For the many agents that need one draw per step (e.g. "do I look at my
 /// position now?"), this is several times cheaper than [`stream`] and just as order-free.
-#[inline(always)]
+#[inline]
 pub fn uniform(seed: u64, entity: u64, step: u64, purpose: Purpose) -> f64 {
     (mix_key(seed, entity, step, purpose) as u64 >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }

@@ -88,7 +88,7 @@ impl World {
         chunks.enumerate().for_each(|(c, ((inc, pts), at))| {
             let base = c * CHUNK;
             for cohort in &w.agents.cohorts {
-                for i in cohort.range.start.max(base)..cohort.range.end.min(base + inc.len()) {
+                for i in cohort.agents_within(base, base + inc.len()) {
                     if !which(w, cohort, w.agents.pop.strategy[i]) {
                         continue;
                     }

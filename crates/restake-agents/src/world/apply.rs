@@ -52,62 +52,60 @@ impl World {
             }
         }
         for i in gathered.iter().flat_map(|g| g.stateful.iter().map(|&i| i as usize)) {
-            {
-                // What it holds is about to change: its incentives so far are booked first.
-                self.book_incentives(i);
-                let intent = intents.kind[i];
-                let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
-                let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
-                let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {
-                    orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
-                };
-                match intent {
-                    Intent::Deposit => {
-                        // Paused since the decision: the agent stays on the sideline.
-                        if self.liquidity.lrts[l].deposits_paused {
-                            continue;
-                        }
-                        let eth = std::mem::take(&mut self.agents.pop.eth[i]);
-                        let tokens = self.mint_at_nav(l, eth, navs[l]);
-                        let pop = &mut self.agents.pop;
-                        pop.lrt[i] += tokens;
-                        pop.status[i] = Status::Active;
-                        deposits[l] += eth;
+            // What it holds is about to change: its incentives so far are booked first.
+            self.book_incentives(i);
+            let intent = intents.kind[i];
+            let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
+            let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
+            let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {
+                orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
+            };
+            match intent {
+                Intent::Deposit => {
+                    // Paused since the decision: the agent stays on the sideline.
+                    if self.liquidity.lrts[l].deposits_paused {
+                        continue;
                     }
-                    Intent::Redeem if self.liquidity.lrts[l].accepts_requests() => {
-                        let tokens = std::mem::take(&mut self.agents.pop.lrt[i]);
-                        let cap = self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
-                        let pop = &mut self.agents.pop;
-                        pop.queued[i] += tokens;
-                        pop.queued_cap[i] += cap;
+                    let eth = std::mem::take(&mut self.agents.pop.eth[i]);
+                    let tokens = self.mint_at_nav(l, eth, navs[l]);
+                    let pop = &mut self.agents.pop;
+                    pop.lrt[i] += tokens;
+                    pop.status[i] = Status::Active;
+                    deposits[l] += eth;
+                }
+                Intent::Redeem if self.liquidity.lrts[l].accepts_requests() => {
+                    let tokens = std::mem::take(&mut self.agents.pop.lrt[i]);
+                    let cap = self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
+                    let pop = &mut self.agents.pop;
+                    pop.queued[i] += tokens;
+                    pop.queued_cap[i] += cap;
+                    pop.status[i] = Status::Exited;
+                    redeem_tokens[l] += tokens;
+                    exits[l] += 1;
+                }
+                Intent::Instant => {
+                    let tokens = self.agents.pop.lrt[i];
+                    let (used, eth) = self.instant_withdrawal(l, Holder::Retail(i as u32), tokens, navs[l]);
+                    instant[l].0 += used;
+                    instant[l].1 += eth;
+                    let pop = &mut self.agents.pop;
+                    pop.lrt[i] = if used >= tokens { 0.0 } else { tokens - used };
+                    if pop.lrt[i] > 0.0 {
+                        // What the buffer could not pay is offered in the pool.
+                        sell(&mut self.scratch.orders, pop.lrt[i]);
+                    } else {
                         pop.status[i] = Status::Exited;
-                        redeem_tokens[l] += tokens;
                         exits[l] += 1;
                     }
-                    Intent::Instant => {
-                        let tokens = self.agents.pop.lrt[i];
-                        let (used, eth) = self.instant_withdrawal(l, Holder::Retail(i as u32), tokens, navs[l]);
-                        instant[l].0 += used;
-                        instant[l].1 += eth;
-                        let pop = &mut self.agents.pop;
-                        pop.lrt[i] = if used >= tokens { 0.0 } else { tokens - used };
-                        if pop.lrt[i] > 0.0 {
-                            // What the buffer could not pay is offered in the pool.
-                            sell(&mut self.scratch.orders, pop.lrt[i]);
-                        } else {
-                            pop.status[i] = Status::Exited;
-                            exits[l] += 1;
-                        }
-                    }
-                    Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
-                        // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
-                        let Some(m) = market else { continue };
-                        let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
-                        usd_deleverage[m] += repaid;
-                    }
-                    // Sales, refused requests and deleverages into a pool: gathered (`gather`).
-                    Intent::Hold | Intent::Sell | Intent::Redeem | Intent::Deleverage | Intent::Unwind => {}
                 }
+                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
+                    // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
+                    let Some(m) = market else { continue };
+                    let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
+                    usd_deleverage[m] += repaid;
+                }
+                // Sales, refused requests and deleverages into a pool: gathered (`gather`).
+                Intent::Hold | Intent::Sell | Intent::Redeem | Intent::Deleverage | Intent::Unwind => {}
             }
         }
         self.scratch.gathered = gathered;

@@ -46,7 +46,8 @@ impl World {
             // cohort looks with the cohort's attention probability, drawn for this chunk's share
             // of the cohort by geometric skips, so an agent that does not look costs nothing.
             for cohort in &self.agents.cohorts {
-                let (lo, hi) = (cohort.range.start.max(base), cohort.range.end.min(end));
+                let own = cohort.agents_within(base, end);
+                let (lo, hi) = (own.start, own.end);
                 if lo >= hi {
                     continue;
                 }
