@@ -4,6 +4,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use restake_agents::pool::LrtPool;
+use restake_agents::population::Intent;
 use restake_agents::world::batch::{Order, clear};
 use restake_agents::{Scenario, World, resolve};
 use restake_amm::{Pool, StableSwap};
@@ -44,6 +45,7 @@ fn batch_clearing(c: &mut Criterion) {
     let orders: Vec<Order> = (0..10_000u32)
         .map(|k| Order {
             agent: k,
+            intent: Intent::Sell,
             tokens: 1.0 + (k % 97) as f64,
             limit: 0.995 - 0.045 * ((k * 7919) % 10_000) as f64 / 1e4,
         })

@@ -6,6 +6,7 @@
 use crate::sampler::Sampler;
 use crate::vocab::{Asset, entity, purpose};
 use rand_distr::{Distribution, LogNormal};
+use restake_engine::par::CHUNK;
 use restake_engine::stream;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,19 +53,53 @@ pub enum Intent {
     Deposit = 6,
 }
 
-/// Per-agent intents, written in parallel by `decide`.
+/// What one agent that acts intends this step (an agent that holds is not listed).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Act {
+    pub agent: u32,
+    pub cohort: u16,
+    pub intent: Intent,
+    /// Tokens the intent moves, as the agent saw them when it decided: its wallet LRT for a
+    /// sale, a redemption request or an instant withdrawal; the collateral to sell for a
+    /// deleverage or an unwind; 0 for a deposit (it deposits its wallet ETH).
+    pub tokens: f64,
+    /// Lowest pool price (LRT in ETH) the agent accepts for a sale this step.
+    pub limit: f64,
+}
+
+/// A step's intents, written in parallel by `decide`: the agents that act, for each chunk of
+/// [`CHUNK`] agents in agent order. Most agents hold in most steps; listing only those who act
+/// lets everything after the decision cost nothing per idle agent.
 #[derive(Debug, Default)]
 pub struct Intents {
-    pub kind: Vec<Intent>,
-    /// Collateral tokens to sell for `Deleverage`.
-    pub amount: Vec<f64>,
-    /// Lowest pool price (LRT in ETH) the agent accepts for a sale this step.
-    pub limit: Vec<f64>,
+    pub chunks: Vec<Vec<Act>>,
 }
 
 impl Intents {
+    /// Intents for `n` agents (every chunk empty: everyone holds).
     pub fn with_len(n: usize) -> Self {
-        Intents { kind: vec![Intent::Hold; n], amount: vec![0.0; n], limit: vec![0.0; n] }
+        Intents { chunks: vec![Vec::new(); n.div_ceil(CHUNK)] }
+    }
+
+    /// Every act, in agent order.
+    pub fn iter(&self) -> impl Iterator<Item = &Act> {
+        self.chunks.iter().flatten()
+    }
+
+    /// How many agents act.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(Vec::is_empty)
+    }
+
+    /// Adds `act` (acts must come in agent order, one per agent).
+    pub fn push(&mut self, act: Act) {
+        let chunk = &mut self.chunks[act.agent as usize / CHUNK];
+        debug_assert!(chunk.last().is_none_or(|a| a.agent < act.agent), "acts in agent order");
+        chunk.push(act);
     }
 }
 

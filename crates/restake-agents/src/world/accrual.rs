@@ -149,7 +149,7 @@ mod tests {
         for step in 0..steps as u64 {
             let ctx = StepContext { step, steps: steps as u64, dt_seconds: w.dt_seconds, seed: 7 };
             w.decide(&ctx, &mut intents);
-            acted += intents.kind.iter().filter(|&&k| k != crate::population::Intent::Hold).count();
+            acted += intents.len();
             w.apply(&ctx, &intents).unwrap();
             for round in 0..64 {
                 if w.resolve_round(&ctx, round).unwrap() == 0 {

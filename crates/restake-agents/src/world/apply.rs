@@ -10,17 +10,6 @@ use crate::events::{Event, EventKind};
 use crate::population::{Intent, Status};
 use crate::vocab::Holder;
 use rayon::prelude::*;
-use restake_engine::par::CHUNK;
-
-/// What pass A gathers in parallel from one chunk of agents.
-#[derive(Debug, Default)]
-pub(super) struct Gathered {
-    /// Orders that need no shared state, with their pool.
-    orders: Vec<(u32, Order)>,
-    /// The agents whose intents do (deposits, redemption requests, instant withdrawals, ETH
-    /// collateral deleverages), in agent order.
-    stateful: Vec<u32>,
-}
 
 impl World {
     pub(super) fn apply_retail(&mut self, ctx: &StepContext, intents: &Intents) -> Result<(), WorldError> {
@@ -38,30 +27,27 @@ impl World {
         }
         self.scratch.orders.resize_with(n_pools, Vec::new);
 
-        // Pass A. In parallel: the orders that move no shared state (sales, deleverages, refused
-        // requests) are gathered. Then in agent order: redemption requests join the
-        // queue and instant withdrawals are paid, each seeing the buffer the ones before it left
-        // (a request reserves its claim, so it leaves less for instant withdrawals); deposits
-        // mint. The order of a pool's orders does not matter: the auction sorts them by (limit,
-        // agent).
-        let mut gathered = std::mem::take(&mut self.scratch.gathered);
-        self.gather(intents, &mut gathered);
-        for g in &gathered {
-            for &(p, o) in &g.orders {
-                self.scratch.orders[p as usize].push(o);
-            }
-        }
-        for i in gathered.iter().flat_map(|g| g.stateful.iter().map(|&i| i as usize)) {
-            // What it holds is about to change: its incentives so far are booked first.
-            self.book_incentives(i);
-            let intent = intents.kind[i];
-            let c = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
+        // Pass A, in agent order: sales, refused requests and deleverages into a pool join its
+        // auction; redemption requests join the queue and instant withdrawals are paid, each
+        // seeing the buffer the ones before it left (a request reserves its claim, so it leaves
+        // less for instant withdrawals); deposits mint. The order of a pool's orders does not
+        // matter: the auction sorts them by (limit, agent).
+        for act in intents.iter() {
+            let i = act.agent as usize;
+            let c = &self.agents.cohorts[act.cohort as usize];
             let (l, p, leg, market) = (c.lrt, c.pool, c.leg, c.market);
-            let sell = |orders: &mut Vec<Vec<Order>>, tokens: f64| {
-                orders[p].push(Order { agent: i as u32, tokens, limit: intents.limit[i] })
-            };
-            match intent {
+            let order = Order { agent: act.agent, intent: act.intent, tokens: act.tokens, limit: act.limit };
+            match act.intent {
+                // An order moves no shared state until the auction clears.
+                Intent::Sell => self.scratch.orders[p].push(order),
+                // Requests refused (the protocol paused this step): the pool is the exit.
+                Intent::Redeem if !self.liquidity.lrts[l].accepts_requests() => self.scratch.orders[p].push(order),
+                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral != Asset::Eth) => {
+                    self.scratch.orders[p].push(order)
+                }
                 Intent::Deposit => {
+                    // What it holds is about to change: its incentives so far are booked first.
+                    self.book_incentives(i);
                     // Paused since the decision: the agent stays on the sideline.
                     if self.liquidity.lrts[l].deposits_paused {
                         continue;
@@ -73,7 +59,8 @@ impl World {
                     pop.status[i] = Status::Active;
                     deposits[l] += eth;
                 }
-                Intent::Redeem if self.liquidity.lrts[l].accepts_requests() => {
+                Intent::Redeem => {
+                    self.book_incentives(i);
                     let tokens = std::mem::take(&mut self.agents.pop.lrt[i]);
                     let cap = self.enqueue_redemption(l, Holder::Retail(i as u32), tokens, ctx.step);
                     let pop = &mut self.agents.pop;
@@ -84,6 +71,7 @@ impl World {
                     exits[l] += 1;
                 }
                 Intent::Instant => {
+                    self.book_incentives(i);
                     let tokens = self.agents.pop.lrt[i];
                     let (used, eth) = self.instant_withdrawal(l, Holder::Retail(i as u32), tokens, navs[l]);
                     instant[l].0 += used;
@@ -92,23 +80,23 @@ impl World {
                     pop.lrt[i] = if used >= tokens { 0.0 } else { tokens - used };
                     if pop.lrt[i] > 0.0 {
                         // What the buffer could not pay is offered in the pool.
-                        sell(&mut self.scratch.orders, pop.lrt[i]);
+                        let rest = pop.lrt[i];
+                        self.scratch.orders[p].push(Order { tokens: rest, ..order });
                     } else {
                         pop.status[i] = Status::Exited;
                         exits[l] += 1;
                     }
                 }
-                Intent::Deleverage | Intent::Unwind if leg.is_some_and(|g| g.collateral == Asset::Eth) => {
+                Intent::Deleverage | Intent::Unwind => {
                     // ETH collateral against USD debt: sold on the deep ETH/USD market at once.
+                    self.book_incentives(i);
                     let Some(m) = market else { continue };
-                    let repaid = self.deleverage_on_usd_market(i, intents.amount[i], intent == Intent::Unwind);
+                    let repaid = self.deleverage_on_usd_market(i, act.tokens, act.intent == Intent::Unwind);
                     usd_deleverage[m] += repaid;
                 }
-                // Sales, refused requests and deleverages into a pool: gathered (`gather`).
-                Intent::Hold | Intent::Sell | Intent::Redeem | Intent::Deleverage | Intent::Unwind => {}
+                Intent::Hold => {}
             }
         }
-        self.scratch.gathered = gathered;
         for (l, &(tokens, eth)) in instant.iter().enumerate() {
             if tokens > 0.0 {
                 let mut e = Event::new(EventKind::InstantWithdrawal, Entity::Lrt(l as u32));
@@ -122,7 +110,7 @@ impl World {
 
         // One uniform-price batch per pool.
         for p in 0..n_pools {
-            let clearing = self.clear_feasible(p, intents);
+            let clearing = self.clear_feasible(p);
             if clearing.tokens <= 0.0 {
                 continue;
             }
@@ -140,7 +128,7 @@ impl World {
                 self.book_incentives(i);
                 let sold = o.tokens * fill;
                 let proceeds = sold * per_token;
-                match intents.kind[i] {
+                match o.intent {
                     Intent::Sell | Intent::Instant | Intent::Redeem => {
                         held += sold;
                         let pop = &mut self.agents.pop;
@@ -156,7 +144,7 @@ impl World {
                         levered += sold;
                         let used = self.repay_and_release(i, proceeds, sold);
                         self.agents.pop.eth[i] += proceeds - used;
-                        if intents.kind[i] == Intent::Unwind && self.collateral_of(i) <= 1e-12 {
+                        if o.intent == Intent::Unwind && self.collateral_of(i) <= 1e-12 {
                             self.agents.pop.status[i] = Status::Exited;
                             exits[l] += 1;
                         }
@@ -214,52 +202,12 @@ impl World {
         Ok(())
     }
 
-    /// Pass A's parallel part (see `apply_retail`): gathers per chunk the orders that need no
-    /// shared state, and lists the other agents that act.
-    fn gather(&self, intents: &Intents, gathered: &mut Vec<Gathered>) {
-        gathered.resize_with(self.agents.pop.len().div_ceil(CHUNK), Gathered::default);
-        gathered.par_iter_mut().enumerate().for_each(|(c, g)| {
-            g.orders.clear();
-            g.stateful.clear();
-            let (base, end) = (c * CHUNK, ((c + 1) * CHUNK).min(self.agents.pop.len()));
-            // Idle agents cost next to nothing: a block of 64 that all hold is skipped in one check.
-            for block in (base..end).step_by(64) {
-                let stop = (block + 64).min(end);
-                if intents.kind[block..stop].iter().all(|&k| k == Intent::Hold) {
-                    continue;
-                }
-                for i in block..stop {
-                    let intent = intents.kind[i];
-                    if intent == Intent::Hold {
-                        continue;
-                    }
-                    let cohort = &self.agents.cohorts[self.agents.pop.cohort[i] as usize];
-                    let tokens = match intent {
-                        Intent::Sell => self.agents.pop.lrt[i],
-                        // Requests refused (the protocol paused this step): the pool is the exit.
-                        Intent::Redeem if !self.liquidity.lrts[cohort.lrt].accepts_requests() => self.agents.pop.lrt[i],
-                        Intent::Deleverage | Intent::Unwind
-                            if cohort.leg.is_some_and(|g| g.collateral != Asset::Eth) =>
-                        {
-                            intents.amount[i].min(self.collateral_of(i))
-                        }
-                        _ => {
-                            g.stateful.push(i as u32);
-                            continue;
-                        }
-                    };
-                    g.orders.push((cohort.pool as u32, Order { agent: i as u32, tokens, limit: intents.limit[i] }));
-                }
-            }
-        });
-    }
-
     /// The auction of pool `p`'s orders, without the deleverages and unwinds that would fail at
     /// its price: on chain a flash-loan deleverage that cannot repay what it promised reverts,
     /// and the position stays (it may be liquidated). Such orders are dropped and the auction is
     /// cleared again, until every filled levered order is feasible (each pass drops at least one
     /// order, so this ends).
-    fn clear_feasible(&mut self, p: usize, intents: &Intents) -> Clearing {
+    fn clear_feasible(&mut self, p: usize) -> Clearing {
         let mut orders = std::mem::take(&mut self.scratch.orders[p]);
         let mut keep = std::mem::take(&mut self.scratch.keep);
         let clearing = loop {
@@ -271,7 +219,7 @@ impl World {
             let before = orders.len();
             let feasible = |o: &Order| {
                 let i = o.agent as usize;
-                let levered = matches!(intents.kind[i], Intent::Deleverage | Intent::Unwind);
+                let levered = matches!(o.intent, Intent::Deleverage | Intent::Unwind);
                 let sold = o.tokens * c.fill(o.limit);
                 !levered || sold <= 0.0 || self.sale_repays(i, sold, sold * per_token)
             };

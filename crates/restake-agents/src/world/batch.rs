@@ -10,11 +10,14 @@
 //! order and stops a crowd of sellers from crashing a pool below what each of them would accept.
 
 use crate::pool::LrtPool;
+use crate::population::Intent;
 use rayon::slice::ParallelSliceMut;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Order {
     pub agent: u32,
+    /// What the sale is for: a wallet sale, or a deleverage or unwind of a position.
+    pub intent: Intent,
     pub tokens: f64,
     pub limit: f64,
 }
@@ -145,7 +148,10 @@ mod tests {
 
     #[test]
     fn market_orders_all_fill() {
-        let mut o = vec![Order { agent: 0, tokens: 10.0, limit: 0.0 }, Order { agent: 1, tokens: 20.0, limit: 0.0 }];
+        let mut o = vec![
+            Order { agent: 0, intent: Intent::Sell, tokens: 10.0, limit: 0.0 },
+            Order { agent: 1, intent: Intent::Sell, tokens: 20.0, limit: 0.0 },
+        ];
         let c = clear(&pool(), &mut o);
         assert!((c.tokens - 30.0).abs() < 1e-9, "{c:?}");
         assert_eq!(c.fill(0.0), 1.0);
@@ -159,7 +165,10 @@ mod tests {
         // A(p) = 1000/sqrt(p) - 1000 tokens. X offers 10 at a limit of 0.90, Y 100 at 0.95.
         // At p = 0.95, A = 25.97: X's 10 is below and fills in full; Y, the marginal order, gets
         // the other 15.97. (A pro-rata batch would have given X only 2.36.)
-        let mut o = vec![Order { agent: 0, tokens: 10.0, limit: 0.90 }, Order { agent: 1, tokens: 100.0, limit: 0.95 }];
+        let mut o = vec![
+            Order { agent: 0, intent: Intent::Sell, tokens: 10.0, limit: 0.90 },
+            Order { agent: 1, intent: Intent::Sell, tokens: 100.0, limit: 0.95 },
+        ];
         let c = clear(&pool(), &mut o);
         let a = 1000.0 / 0.95f64.sqrt() - 1000.0;
         assert!((c.tokens - a).abs() < 1e-9, "{c:?} want {a}");
@@ -172,7 +181,10 @@ mod tests {
     fn limits_stop_the_batch_where_supply_meets_the_pool() {
         // Seller X offers 50 at limit 0.95, seller Y 50 at limit 0.90. Selling Y's 50 takes the
         // price to (1000/1050)^2 = 0.9070, above Y's limit and below X's: Y sells all 50, X nothing.
-        let mut o = vec![Order { agent: 0, tokens: 50.0, limit: 0.95 }, Order { agent: 1, tokens: 50.0, limit: 0.90 }];
+        let mut o = vec![
+            Order { agent: 0, intent: Intent::Sell, tokens: 50.0, limit: 0.95 },
+            Order { agent: 1, intent: Intent::Sell, tokens: 50.0, limit: 0.90 },
+        ];
         let c = clear(&pool(), &mut o);
         let p_star = (1000.0f64 / 1050.0).powi(2);
         assert!((c.price - p_star).abs() < 1e-12, "{c:?} want {p_star}");
@@ -222,6 +234,7 @@ mod tests {
             let mut orders: Vec<Order> = (0..n)
                 .map(|k| Order {
                     agent: k as u32,
+                    intent: Intent::Sell,
                     tokens: 10f64.powf(rng.random_range(-2.0..3.0)),
                     limit: (rng.random_range(0..40) as f64) * 0.0025 + 0.9,
                 })
@@ -235,7 +248,7 @@ mod tests {
 
     #[test]
     fn orders_above_spot_do_not_trade() {
-        let mut o = vec![Order { agent: 0, tokens: 10.0, limit: 1.01 }];
+        let mut o = vec![Order { agent: 0, intent: Intent::Sell, tokens: 10.0, limit: 1.01 }];
         assert_eq!(clear(&pool(), &mut o).tokens, 0.0);
     }
 }

@@ -1,7 +1,7 @@
 //! Retail decisions, in parallel, from the world as it stood at the start of the step.
 
 use super::*;
-use crate::population::{Intent, Status, Strategy};
+use crate::population::{Act, Intent, Status, Strategy};
 use crate::vocab::{entity, purpose};
 use rayon::prelude::*;
 use restake_engine::par::CHUNK;
@@ -12,40 +12,35 @@ impl World {
         // An exit wave: agents whose exit step has come leave now, whatever the price.
         let wave = pop.first_exit_at.is_some_and(|s| ctx.step >= s as u64);
         let forced = |i: usize| wave && pop.status[i] == Status::Active && ctx.step >= pop.exit_at[i] as u64;
-        let chunks = intents
-            .kind
-            .par_chunks_mut(CHUNK)
-            .zip(intents.amount.par_chunks_mut(CHUNK))
-            .zip(intents.limit.par_chunks_mut(CHUNK));
-        chunks.enumerate().for_each(|(c, ((kinds, amounts), limits))| {
-            let base = c * CHUNK;
-            let end = base + kinds.len();
-            // Most agents hold: every intent starts so, and only those who act are visited.
-            // Nobody reads the amount or limit of an agent that holds.
-            kinds.fill(Intent::Hold);
-            let mut decide = |k: usize, forced: bool| {
-                let (intent, amount) = self.decide_one(base + k, forced);
-                kinds[k] = intent;
+        intents.chunks.resize_with(pop.len().div_ceil(CHUNK), Vec::new);
+        intents.chunks.par_iter_mut().enumerate().for_each(|(c, acts)| {
+            let (base, end) = (c * CHUNK, ((c + 1) * CHUNK).min(pop.len()));
+            // Only agents that act are listed: the list of the last step is emptied, not freed.
+            acts.clear();
+            let mut decide = |i: usize, cohort: usize, forced: bool| {
+                let (intent, amount) = self.decide_one(i, cohort, forced);
                 if intent == Intent::Hold {
                     return;
                 }
-                amounts[k] = amount;
-                limits[k] = match intent {
+                let limit = match intent {
                     // A premium sale: never below what the token is worth.
                     Intent::Sell if amount > 0.0 => amount,
-                    _ => self.sale_limit(base + k, intent),
+                    _ => self.sale_limit(i, intent),
                 };
-                if intent == Intent::Sell {
-                    amounts[k] = 0.0;
-                }
+                let tokens = match intent {
+                    Intent::Sell | Intent::Redeem | Intent::Instant => pop.lrt[i],
+                    Intent::Deleverage | Intent::Unwind => amount,
+                    Intent::Hold | Intent::Deposit => 0.0,
+                };
+                acts.push(Act { agent: i as u32, cohort: cohort as u16, intent, tokens, limit });
             };
             if wave {
-                (base..end).filter(|&i| forced(i)).for_each(|i| decide(i - base, true));
+                (base..end).filter(|&i| forced(i)).for_each(|i| decide(i, pop.cohort[i] as usize, true));
             }
             // Agents look at their position now and then, not every minute: each agent of a
             // cohort looks with the cohort's attention probability, drawn for this chunk's share
             // of the cohort by geometric skips, so an agent that does not look costs nothing.
-            for cohort in &self.agents.cohorts {
+            for (k, cohort) in self.agents.cohorts.iter().enumerate() {
                 let own = cohort.agents_within(base, end);
                 let (lo, hi) = (own.start, own.end);
                 if lo >= hi {
@@ -53,20 +48,24 @@ impl World {
                 }
                 ctx.bernoulli(entity::retail(lo), purpose::ATTENTION, hi - lo, cohort.attention, |j| {
                     if !forced(lo + j) {
-                        decide(lo + j - base, false)
+                        decide(lo + j, k, false)
                     }
                 });
+            }
+            // The wave's agents were listed first: back to agent order.
+            if wave {
+                acts.sort_unstable_by_key(|a| a.agent);
             }
         });
     }
 
-    /// The decision of agent `i`, who looks at its position this step or is `forced` out by an
+    /// The decision of agent `i` of `cohort`, who looks at its position this step or is `forced` out by an
     /// exit wave. Pure: reads only `self`. (For a sale, `amount` is the agent's own limit price
     /// if it sets one, else 0.)
     #[inline]
-    fn decide_one(&self, i: usize, forced: bool) -> (Intent, f64) {
+    fn decide_one(&self, i: usize, cohort: usize, forced: bool) -> (Intent, f64) {
         let pop = &self.agents.pop;
-        let cohort = &self.agents.cohorts[pop.cohort[i] as usize];
+        let cohort = &self.agents.cohorts[cohort];
         if pop.status[i] == Status::Waiting {
             return self.decide_deposit(i, cohort);
         }

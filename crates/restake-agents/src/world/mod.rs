@@ -157,7 +157,6 @@ pub struct World {
 struct Scratch {
     liquidation: liquidation::Scratch,
     orders: Vec<Vec<batch::Order>>,
-    gathered: Vec<apply::Gathered>,
     /// Which orders of an auction can be filled (`clear_feasible`).
     keep: Vec<bool>,
 }

@@ -6,7 +6,7 @@
 use super::*;
 use crate::events::{Event, EventKind};
 use crate::market::ReserveMetric;
-use crate::population::{Intent, Status};
+use crate::population::{Act, Intent, Status};
 use crate::{Scenario, resolve};
 use restake_engine::Model;
 
@@ -215,8 +215,7 @@ fn an_unwind_that_cannot_repay_does_not_happen_and_the_position_is_liquidated() 
     let c0 = ctx(&w);
     w.exogenous(&c0).unwrap();
     let mut intents = w.new_intents();
-    intents.kind[0] = Intent::Unwind;
-    intents.amount[0] = c;
+    intents.push(Act { agent: 0, cohort: 0, intent: Intent::Unwind, tokens: c, limit: 0.0 });
     let pool_before = w.liquidity.pools[0].eth_reserve();
     w.apply(&c0, &intents).unwrap();
     assert_eq!(w.obs.tally.reverted_deleverages, 1);
@@ -239,8 +238,8 @@ fn an_unwind_that_repays_closes_the_position() {
     let c0 = ctx(&w);
     w.exogenous(&c0).unwrap();
     let mut intents = w.new_intents();
-    intents.kind[0] = Intent::Unwind;
-    intents.amount[0] = w.lending.markets[0].supplied(0, 0);
+    let c = w.lending.markets[0].supplied(0, 0);
+    intents.push(Act { agent: 0, cohort: 0, intent: Intent::Unwind, tokens: c, limit: 0.0 });
     w.apply(&c0, &intents).unwrap();
     assert_eq!(w.obs.tally.reverted_deleverages, 0);
     assert_eq!((w.lending.markets[0].supplied(0, 0), w.lending.markets[0].debt(0, 0)), (0.0, 0.0));
