@@ -47,6 +47,13 @@ impl StepContext {
         crate::rng::bernoulli_sample(self.seed, entity, self.step, purpose, len, p, f)
     }
 
+    /// The same sample as [`Self::bernoulli`], 64 entities at a time as bit masks (see
+    /// [`crate::rng::bernoulli_blocks`]).
+    #[inline]
+    pub fn bernoulli_blocks(&self, entity: u64, purpose: Purpose, len: usize, p: f64, f: impl FnMut(usize, u64)) {
+        crate::rng::bernoulli_blocks(self.seed, entity, self.step, purpose, len, p, f)
+    }
+
     /// The random stream of `entity` for `purpose` in this step.
     #[inline]
     pub fn rng(&self, entity: u64, purpose: Purpose) -> Pcg64Mcg {

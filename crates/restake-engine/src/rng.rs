@@ -49,12 +49,7 @@ pub fn uniform(seed: u64, entity: u64, step: u64, purpose: Purpose) -> f64 {
 
 /// Calls `f(k)`, in increasing order, for each `k` in `0..len` chosen independently with
 /// probability `p`: a Bernoulli(p) sample of the range from one stream, keyed like any other.
-///
-/// Rare choices are drawn by geometric skips, one draw per chosen element: the gap before the
-/// next one is `floor(ln U / ln(1 - p))` with U uniform on (0, 1], geometric with parameter p
-/// (Devroye, *Non-Uniform Random Variate Generation*, 1986, ch. X.2, the skip method). Common
-/// ones (p >= 1/16, where a logarithm per choice costs more than a draw per element) compare
-/// one 64-bit draw per element with p scaled to 2^64, 64 elements to a bit mask.
+/// (The sample of [`bernoulli_blocks`], element by element.)
 #[inline]
 pub fn bernoulli_sample(
     seed: u64,
@@ -65,11 +60,42 @@ pub fn bernoulli_sample(
     p: f64,
     mut f: impl FnMut(usize),
 ) {
+    bernoulli_blocks(seed, entity, step, purpose, len, p, |block, mut mask| {
+        while mask != 0 {
+            f(block + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+    })
+}
+
+/// The Bernoulli(p) sample of `0..len` as bit masks: calls `f(block, mask)`, in increasing
+/// order of `block` (a multiple of 64), for each block of 64 elements with a chosen element,
+/// bit `b` of `mask` set when `block + b` is chosen. A caller that sees a block before it
+/// visits its elements can fetch their data from memory ahead of need.
+///
+/// Rare choices are drawn by geometric skips, one draw per chosen element: the gap before the
+/// next one is `floor(ln U / ln(1 - p))` with U uniform on (0, 1], geometric with parameter p
+/// (Devroye, *Non-Uniform Random Variate Generation*, 1986, ch. X.2, the skip method). Common
+/// ones (p >= 1/16, where a logarithm per choice costs more than a draw per element) compare
+/// one 64-bit draw per element with p scaled to 2^64, 64 elements to a bit mask.
+#[inline]
+pub fn bernoulli_blocks(
+    seed: u64,
+    entity: u64,
+    step: u64,
+    purpose: Purpose,
+    len: usize,
+    p: f64,
+    mut f: impl FnMut(usize, u64),
+) {
     if len == 0 || p.is_nan() || p <= 0.0 {
         return;
     }
     if p >= 1.0 {
-        (0..len).for_each(f);
+        for block in (0..len).step_by(64) {
+            let n = (len - block).min(64);
+            f(block, if n == 64 { u64::MAX } else { (1u64 << n) - 1 });
+        }
         return;
     }
     let mut rng = stream(seed, entity, step, purpose);
@@ -82,29 +108,37 @@ pub fn bernoulli_sample(
             for b in 0..n {
                 mask |= ((rng.random::<u64>() < t) as u64) << b;
             }
-            while mask != 0 {
-                f(block + mask.trailing_zeros() as usize);
-                mask &= mask - 1;
+            if mask != 0 {
+                f(block, mask);
             }
         }
         return;
     }
     // ln(1 - p), accurate for small p.
     let scale = 1.0 / (-p).ln_1p();
-    let mut k = 0usize;
+    let (mut k, mut block, mut mask) = (0usize, 0usize, 0u64);
     loop {
         let u = 1.0 - rng.random::<f64>();
         let gap = (u.ln() * scale).floor();
         // Compared as a float: a gap can exceed any index.
         if gap >= (len - k) as f64 {
-            return;
+            break;
         }
         k += gap as usize;
-        f(k);
+        if k - block >= 64 {
+            if mask != 0 {
+                f(block, mask);
+            }
+            (block, mask) = (k & !63, 0);
+        }
+        mask |= 1 << (k - block);
         k += 1;
         if k >= len {
-            return;
+            break;
         }
+    }
+    if mask != 0 {
+        f(block, mask);
     }
 }
 
@@ -228,6 +262,46 @@ mod tests {
         // The same key draws the same sample; another step another one.
         assert_eq!(chosen(3, 7, 500, 0.3), chosen(3, 7, 500, 0.3));
         assert_ne!(chosen(3, 7, 500, 0.3), chosen(3, 8, 500, 0.3));
+    }
+
+    /// The masks name the elements a plain skip loop (the geometric method written out, one
+    /// index at a time) or a draw per element chooses, block by block, blocks increasing.
+    #[test]
+    fn bernoulli_blocks_are_the_sample_in_masks() {
+        let reference = |len: usize, p: f64| -> Vec<usize> {
+            let mut rng = stream(4, 5, 6, Purpose(7));
+            let mut out = vec![];
+            if p >= 1.0 / 16.0 {
+                let t = (p * 18_446_744_073_709_551_616.0) as u64;
+                out.extend((0..len).filter(|_| rng.random::<u64>() < t));
+                return out;
+            }
+            let (scale, mut k) = (1.0 / (-p).ln_1p(), 0usize);
+            while k < len {
+                let gap = ((1.0 - rng.random::<f64>()).ln() * scale).floor();
+                if gap >= (len - k) as f64 {
+                    break;
+                }
+                k += gap as usize;
+                out.push(k);
+                k += 1;
+            }
+            out
+        };
+        for (len, p) in [(1000, 0.01), (1000, 0.05), (130, 0.2), (64, 0.5), (200, 0.0005), (65, 1.0)] {
+            let mut got = vec![];
+            let mut last_block = None;
+            bernoulli_blocks(4, 5, 6, Purpose(7), len, p, |block, mut mask| {
+                assert!(block % 64 == 0 && mask != 0 && last_block.is_none_or(|b| block > b));
+                last_block = Some(block);
+                while mask != 0 {
+                    got.push(block + mask.trailing_zeros() as usize);
+                    mask &= mask - 1;
+                }
+            });
+            let want = if p >= 1.0 { (0..len).collect() } else { reference(len, p) };
+            assert_eq!(got, want, "len {len}, p {p}");
+        }
     }
 
     #[test]

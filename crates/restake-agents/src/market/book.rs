@@ -106,6 +106,8 @@ pub(crate) trait Positions {
     /// Position `slot` at the step's oracle prices, read through the owner's collateral and debt
     /// reserves.
     fn view(&self, slot: usize, coll_reserve: usize, debt_reserve: usize) -> Position;
+    /// Brings position `slot`'s data into cache ahead of a `view` (a hint).
+    fn prefetch(&self, slot: usize);
     /// Units of reserve `r` supplied (as collateral) by position `slot`.
     fn supplied(&self, slot: usize, r: usize) -> f64;
     /// Debt of position `slot` in reserve `r`.
@@ -118,8 +120,10 @@ pub(crate) trait Positions {
 
     /// Reads the oracles for a liquidation round (a live pool-spot feed sees the pool now).
     fn begin_round(&mut self, pools: &[LrtPool], step: u64, eth_usd: f64);
-    /// Health factor of every position at the round's prices, in parallel (`+inf` without debt).
-    fn scan(&self, hf: &mut [f64]);
+    /// (health factor, slot) of every position with debt whose health factor is below 1 at the
+    /// round's prices, into `out` (found in parallel; a book may skip positions it can prove
+    /// healthy).
+    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>);
     /// What to do with an unhealthy position.
     fn next(&self, slot: usize) -> Next;
     /// The most debt one liquidation may repay now.

@@ -33,6 +33,7 @@ impl Market {
                         inner.total_supply_shares()
                     ));
                 }
+                b.check_scan_bounds()?;
                 let scale = inner.total_supply_assets().max(1.0);
                 let cash = inner.total_supply_assets() - inner.total_borrow_assets();
                 if cash < -1e-9 * scale {

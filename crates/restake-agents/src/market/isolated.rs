@@ -3,9 +3,9 @@
 
 use super::book::{Liquidated, Next, NoQuote, Position, Positions, Quote, Target};
 use super::feed::PriceFeed;
+use super::scan::ScanBlocks;
 use crate::pool::LrtPool;
 use crate::vocab::Asset;
-use restake_engine::par::par_fill;
 use restake_lending::isolated::LiquidationRequest;
 use restake_lending::{IsolatedMarket, LendingError};
 
@@ -24,6 +24,8 @@ pub(crate) struct IsolatedBook {
     pub borrow_shares: Vec<f64>,
     /// The collateral's price in the current liquidation round.
     pub round_price: f64,
+    /// What the liquidation scan may skip (`scan.rs`).
+    scan: ScanBlocks,
 }
 
 impl IsolatedBook {
@@ -37,7 +39,14 @@ impl IsolatedBook {
             collateral: Vec::new(),
             borrow_shares: Vec::new(),
             round_price: f64::NAN,
+            scan: ScanBlocks::default(),
         }
+    }
+
+    /// Raises the liquidation scan's bound to cover `slot` as it is now: called by every
+    /// change to a position's collateral or shares.
+    pub fn cover(&mut self, slot: usize) {
+        self.scan.cover(slot, self.collateral[slot], self.borrow_shares[slot]);
     }
 
     /// Opens the next position at the start of the run (deposit, then borrow at the oracle).
@@ -46,6 +55,14 @@ impl IsolatedBook {
         self.inner.genesis_position(&mut c, &mut s, collateral, debt);
         self.collateral.push(c);
         self.borrow_shares.push(s);
+        self.cover(self.collateral.len() - 1);
+    }
+}
+
+impl IsolatedBook {
+    /// The liquidation scan's bounds cover every position (see `scan.rs`).
+    pub fn check_scan_bounds(&self) -> Result<(), String> {
+        self.scan.check(&self.collateral, &self.borrow_shares)
     }
 }
 
@@ -72,6 +89,11 @@ impl Positions for IsolatedBook {
         }
     }
 
+    fn prefetch(&self, slot: usize) {
+        restake_engine::par::prefetch(&self.collateral, slot);
+        restake_engine::par::prefetch(&self.borrow_shares, slot);
+    }
+
     fn supplied(&self, slot: usize, _r: usize) -> f64 {
         self.collateral[slot]
     }
@@ -81,26 +103,25 @@ impl Positions for IsolatedBook {
     }
 
     fn repay(&mut self, slot: usize, _r: usize, amount: f64) -> f64 {
-        if amount > 0.0 { self.inner.repay(&mut self.borrow_shares[slot], amount).unwrap_or(0.0) } else { 0.0 }
+        let repaid =
+            if amount > 0.0 { self.inner.repay(&mut self.borrow_shares[slot], amount).unwrap_or(0.0) } else { 0.0 };
+        self.cover(slot);
+        repaid
     }
 
     fn release(&mut self, slot: usize, _r: usize, amount: f64) -> f64 {
-        self.inner.release_collateral(&mut self.collateral[slot], amount)
+        let released = self.inner.release_collateral(&mut self.collateral[slot], amount);
+        self.cover(slot);
+        released
     }
 
     fn begin_round(&mut self, pools: &[LrtPool], step: u64, _eth_usd: f64) {
         self.round_price = self.feed.round_price(pools, step);
     }
 
-    fn scan(&self, hf: &mut [f64]) {
-        let (price, lltv) = (self.round_price, self.lltv);
-        par_fill(hf, |k| {
-            let debt = self.inner.debt_of(self.borrow_shares[k]);
-            if debt <= 1e-12 {
-                return f64::INFINITY;
-            }
-            self.collateral[k] * price * lltv / debt
-        });
+    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
+        let index = self.inner.borrow_index();
+        self.scan.unhealthy(&self.collateral, &self.borrow_shares, self.round_price, self.lltv, index, out);
     }
 
     fn next(&self, slot: usize) -> Next {
@@ -136,6 +157,7 @@ impl Positions for IsolatedBook {
             price,
             LiquidationRequest::Repay(q.execute),
         )?;
+        self.cover(slot);
         Ok(Liquidated {
             repaid: o.repaid,
             seized: o.seized,
@@ -171,6 +193,7 @@ impl Positions for IsolatedBook {
             .inner
             .liquidate(&mut self.collateral[slot], &mut self.borrow_shares[slot], price, LiquidationRequest::Max)
             .map_or(0.0, |o| o.bad_debt);
+        self.cover(slot);
         (bad, price)
     }
 }

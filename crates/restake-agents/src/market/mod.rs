@@ -19,6 +19,7 @@ mod feed;
 mod isolated;
 mod lenders;
 mod pooled;
+mod scan;
 mod spec;
 mod stress;
 
@@ -186,6 +187,12 @@ impl Market {
         positions!(&self.book, b => b.view(slot, coll_reserve, debt_reserve))
     }
 
+    /// Brings position `slot`'s data into cache ahead of a read (a hint).
+    #[inline]
+    pub fn prefetch(&self, slot: usize) {
+        positions!(&self.book, b => b.prefetch(slot))
+    }
+
     /// Units of reserve `r` that position `slot` has supplied.
     pub fn supplied(&self, slot: usize, r: usize) -> f64 {
         positions!(&self.book, b => b.supplied(slot, r))
@@ -212,9 +219,10 @@ impl Market {
         positions!(&mut self.book, b => b.begin_round(pools, step, eth_usd))
     }
 
-    /// Health factor of every position at the round's prices, into `hf` (one per slot).
-    pub fn scan(&self, hf: &mut [f64]) {
-        positions!(&self.book, b => b.scan(hf))
+    /// (health factor, slot) of the positions with debt below health factor 1 at the round's
+    /// prices, into `out` (see [`book::Positions::unhealthy`]).
+    pub fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
+        positions!(&mut self.book, b => b.unhealthy(out))
     }
 
     pub fn next(&self, slot: usize) -> Next {

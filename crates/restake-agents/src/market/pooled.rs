@@ -5,7 +5,7 @@ use super::book::{Liquidated, Next, NoQuote, Position, Positions, Quote, Target}
 use super::feed::PriceFeed;
 use crate::pool::LrtPool;
 use crate::vocab::Asset;
-use restake_engine::par::par_fill;
+use rayon::prelude::*;
 use restake_lending::{Account, LendingError, PooledMarket, Receive};
 
 #[derive(Clone, Debug)]
@@ -93,6 +93,10 @@ impl Positions for PooledBook {
         }
     }
 
+    fn prefetch(&self, slot: usize) {
+        restake_engine::par::prefetch(&self.accounts, slot);
+    }
+
     fn supplied(&self, slot: usize, r: usize) -> f64 {
         self.inner.supplied(&self.accounts[slot], r)
     }
@@ -115,12 +119,13 @@ impl Positions for PooledBook {
         self.round_eth_usd = eth_usd;
     }
 
-    fn scan(&self, hf: &mut [f64]) {
-        let prices: &[f64] = &self.round_prices;
-        par_fill(hf, |k| match self.inner.account_data(&self.accounts[k], prices) {
-            Ok(d) if d.total_debt > 1e-12 => d.health_factor,
-            _ => f64::INFINITY,
-        });
+    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
+        let (prices, inner): (&[f64], _) = (&self.round_prices, &self.inner);
+        out.clear();
+        out.par_extend(self.accounts.par_iter().enumerate().filter_map(|(k, a)| match inner.account_data(a, prices) {
+            Ok(d) if d.total_debt > 1e-12 && d.health_factor < 1.0 => Some((d.health_factor, k as u32)),
+            _ => None,
+        }));
     }
 
     fn next(&self, slot: usize) -> Next {

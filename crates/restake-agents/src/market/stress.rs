@@ -35,6 +35,7 @@ impl Market {
                 let borrowed = if want > 0.0 && b.inner.borrow(c, &mut s, want, price).is_ok() { want } else { 0.0 };
                 b.collateral.push(c);
                 b.borrow_shares.push(s);
+                b.cover(b.collateral.len() - 1);
                 self.owners.push(OUTSIDE);
                 (Some(b.collateral.len() - 1), tokens, borrowed)
             }
@@ -76,7 +77,9 @@ impl Market {
         match &mut self.book {
             Book::Isolated(b) => {
                 let (c, s) = (&mut b.collateral[slot], &mut b.borrow_shares[slot]);
-                b.inner.forfeit(c, s)
+                let out = b.inner.forfeit(c, s);
+                b.cover(slot);
+                out
             }
             Book::Pooled(b) => {
                 let Ok((taken, deficits)) = b.inner.forfeit(&mut b.accounts[slot]) else { return (0.0, 0.0) };
@@ -105,6 +108,7 @@ impl Market {
                 for k in 0..b.collateral.len() {
                     let want = b.collateral[k] * fraction;
                     let got = b.inner.release_collateral(&mut b.collateral[k], want);
+                    b.cover(k);
                     add(Asset::Lrt(b.lrt), got);
                 }
             }

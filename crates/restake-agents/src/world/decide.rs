@@ -4,7 +4,7 @@ use super::*;
 use crate::population::{Act, Intent, Status, Strategy};
 use crate::vocab::{entity, purpose};
 use rayon::prelude::*;
-use restake_engine::par::CHUNK;
+use restake_engine::par::{CHUNK, prefetch};
 
 impl World {
     pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
@@ -40,23 +40,86 @@ impl World {
             // Agents look at their position now and then, not every minute: each agent of a
             // cohort looks with the cohort's attention probability, drawn for this chunk's share
             // of the cohort by geometric skips, so an agent that does not look costs nothing.
+            // A block of 64 is seen three blocks before its agents decide: its agents' data is
+            // fetched from memory in stages (wallet and traits; a borrower's slot; its position),
+            // so the misses of many agents overlap instead of stalling one after another.
             for (k, cohort) in self.agents.cohorts.iter().enumerate() {
                 let own = cohort.agents_within(base, end);
                 let (lo, hi) = (own.start, own.end);
                 if lo >= hi {
                     continue;
                 }
-                ctx.bernoulli(entity::retail(lo), purpose::ATTENTION, hi - lo, cohort.attention, |j| {
-                    if !forced(lo + j) {
-                        decide(lo + j, k, false)
+                let market = cohort.market.map(|m| &self.lending.markets[m]);
+                let mut pipe = [(0usize, 0u64); 3];
+                let mut advance = |decide: &mut dyn FnMut(usize, usize, bool), next: (usize, u64)| {
+                    let (b, m) = next;
+                    if m != 0 {
+                        self.fetch_wallets(lo + b, m);
                     }
+                    if let Some(market) = market {
+                        self.fetch_slots(lo + pipe[2].0, pipe[2].1);
+                        self.fetch_positions(market, lo + pipe[1].0, pipe[1].1);
+                    }
+                    let (b0, m0) = pipe[0];
+                    for j in bits(m0) {
+                        if !forced(lo + b0 + j) {
+                            decide(lo + b0 + j, k, false)
+                        }
+                    }
+                    pipe = [pipe[1], pipe[2], next];
+                };
+                ctx.bernoulli_blocks(entity::retail(lo), purpose::ATTENTION, hi - lo, cohort.attention, |b, m| {
+                    advance(&mut decide, (b, m))
                 });
+                for _ in 0..3 {
+                    advance(&mut decide, (0, 0));
+                }
             }
             // The wave's agents were listed first: back to agent order.
             if wave {
                 acts.sort_unstable_by_key(|a| a.agent);
             }
         });
+    }
+
+    /// Prefetch, stage 1: the status, strategy, wallet and traits of the agents of `mask` from
+    /// agent `first` on.
+    #[inline]
+    fn fetch_wallets(&self, first: usize, mask: u64) {
+        let pop = &self.agents.pop;
+        for line in [first, first + 63] {
+            prefetch(&pop.status, line);
+            prefetch(&pop.strategy, line);
+        }
+        for j in bits(mask) {
+            prefetch(&pop.lrt, first + j);
+            prefetch(&pop.panic_loss, first + j);
+            prefetch(&pop.herd_sensitivity, first + j);
+        }
+    }
+
+    /// Stage 2: the slot and leverage traits of the borrowers among them.
+    #[inline]
+    fn fetch_slots(&self, first: usize, mask: u64) {
+        let pop = &self.agents.pop;
+        for i in bits(mask).map(|j| first + j) {
+            if pop.strategy[i] != Strategy::Holder {
+                prefetch(&pop.slot, i);
+                prefetch(&pop.initial_wealth, i);
+                prefetch(&pop.deleverage_hf, i);
+            }
+        }
+    }
+
+    /// Stage 3: the borrowers' positions in `market`.
+    #[inline]
+    fn fetch_positions(&self, market: &crate::market::Market, first: usize, mask: u64) {
+        let pop = &self.agents.pop;
+        for i in bits(mask).map(|j| first + j) {
+            if pop.strategy[i] != Strategy::Holder {
+                market.prefetch(pop.slot[i] as usize);
+            }
+        }
     }
 
     /// The decision of agent `i` of `cohort`, who looks at its position this step or is `forced` out by an
@@ -144,6 +207,18 @@ impl World {
             floor
         }
     }
+}
+
+/// The set bits of `mask`, lowest first.
+#[inline]
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let b = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            b
+        })
+    })
 }
 
 /// Per-token value of redeeming through the queue, discounted for the wait; 0 when closed.

@@ -22,12 +22,9 @@ use crate::market::{Next, NoQuote, OUTSIDE, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
-use rayon::prelude::*;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
-    /// Health factor of each position of the market being scanned.
-    hf: Vec<f64>,
     /// (health factor, slot) of the positions to liquidate.
     candidates: Vec<(f64, u32)>,
     /// Per liquidator, what bounds its profit this round (`World::pay_margins`).
@@ -92,17 +89,7 @@ impl World {
         let p = self.lending.markets[m].round_oracle_price();
         let low = &mut self.obs.tally.market[m].oracle_low;
         *low = Some(low.map_or(p, |x| x.min(p)));
-        let n = self.lending.markets[m].positions();
-        {
-            let Scratch { hf, candidates, .. } = &mut self.scratch.liquidation;
-            if hf.len() < n {
-                hf.resize(n, f64::INFINITY);
-            }
-            self.lending.markets[m].scan(&mut hf[..n]);
-            candidates.clear();
-            candidates
-                .par_extend(hf[..n].par_iter().enumerate().filter(|(_, h)| **h < 1.0).map(|(k, h)| (*h, k as u32)));
-        }
+        self.lending.markets[m].unhealthy(&mut self.scratch.liquidation.candidates);
         // Positions no liquidator could profit from now (`pay_margins`) cannot become profitable
         // later in the round (sales only lower the pool, budgets only shrink, the oracle's round
         // price is fixed), so they leave the list before it is sorted: a cascade's many small or
