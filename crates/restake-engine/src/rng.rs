@@ -60,11 +60,18 @@ pub fn bernoulli_sample(
     p: f64,
     mut f: impl FnMut(usize),
 ) {
-    bernoulli_blocks(seed, entity, step, purpose, len, p, |block, mut mask| {
-        while mask != 0 {
-            f(block + mask.trailing_zeros() as usize);
+    bernoulli_blocks(seed, entity, step, purpose, len, p, |block, mask| set_bits(mask).for_each(|b| f(block + b)))
+}
+
+/// The set bits of `mask`, lowest first (the elements of a block of [`bernoulli_blocks`]).
+#[inline]
+pub fn set_bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let b = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-        }
+            b
+        })
     })
 }
 
@@ -291,13 +298,10 @@ mod tests {
         for (len, p) in [(1000, 0.01), (1000, 0.05), (130, 0.2), (64, 0.5), (200, 0.0005), (65, 1.0)] {
             let mut got = vec![];
             let mut last_block = None;
-            bernoulli_blocks(4, 5, 6, Purpose(7), len, p, |block, mut mask| {
+            bernoulli_blocks(4, 5, 6, Purpose(7), len, p, |block, mask| {
                 assert!(block % 64 == 0 && mask != 0 && last_block.is_none_or(|b| block > b));
                 last_block = Some(block);
-                while mask != 0 {
-                    got.push(block + mask.trailing_zeros() as usize);
-                    mask &= mask - 1;
-                }
+                got.extend(set_bits(mask).map(|b| block + b));
             });
             let want = if p >= 1.0 { (0..len).collect() } else { reference(len, p) };
             assert_eq!(got, want, "len {len}, p {p}");

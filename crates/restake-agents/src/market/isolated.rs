@@ -57,9 +57,7 @@ impl IsolatedBook {
         self.borrow_shares.push(s);
         self.cover(self.collateral.len() - 1);
     }
-}
 
-impl IsolatedBook {
     /// The liquidation scan's bounds cover every position (see `scan.rs`).
     pub fn check_scan_bounds(&self) -> Result<(), String> {
         self.scan.check(&self.collateral, &self.borrow_shares)

@@ -5,6 +5,7 @@ use crate::population::{Act, Intent, Status, Strategy};
 use crate::vocab::{entity, purpose};
 use rayon::prelude::*;
 use restake_engine::par::{CHUNK, prefetch};
+use restake_engine::rng::set_bits;
 
 impl World {
     pub(super) fn decide_retail(&self, ctx: &StepContext, intents: &mut Intents) {
@@ -61,7 +62,7 @@ impl World {
                         self.fetch_positions(market, lo + pipe[1].0, pipe[1].1);
                     }
                     let (b0, m0) = pipe[0];
-                    for j in bits(m0) {
+                    for j in set_bits(m0) {
                         if !forced(lo + b0 + j) {
                             decide(lo + b0 + j, k, false)
                         }
@@ -91,7 +92,7 @@ impl World {
             prefetch(&pop.status, line);
             prefetch(&pop.strategy, line);
         }
-        for j in bits(mask) {
+        for j in set_bits(mask) {
             prefetch(&pop.lrt, first + j);
             prefetch(&pop.panic_loss, first + j);
             prefetch(&pop.herd_sensitivity, first + j);
@@ -102,7 +103,7 @@ impl World {
     #[inline]
     fn fetch_slots(&self, first: usize, mask: u64) {
         let pop = &self.agents.pop;
-        for i in bits(mask).map(|j| first + j) {
+        for i in set_bits(mask).map(|j| first + j) {
             if pop.strategy[i] != Strategy::Holder {
                 prefetch(&pop.slot, i);
                 prefetch(&pop.initial_wealth, i);
@@ -115,7 +116,7 @@ impl World {
     #[inline]
     fn fetch_positions(&self, market: &crate::market::Market, first: usize, mask: u64) {
         let pop = &self.agents.pop;
-        for i in bits(mask).map(|j| first + j) {
+        for i in set_bits(mask).map(|j| first + j) {
             if pop.strategy[i] != Strategy::Holder {
                 market.prefetch(pop.slot[i] as usize);
             }
@@ -207,18 +208,6 @@ impl World {
             floor
         }
     }
-}
-
-/// The set bits of `mask`, lowest first.
-#[inline]
-fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let b = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            b
-        })
-    })
 }
 
 /// Per-token value of redeeming through the queue, discounted for the wait; 0 when closed.
