@@ -164,7 +164,7 @@ mod tests {
         let mut out: Vec<(f64, u32)> = (0..c.len())
             .filter_map(|k| health(c[k], s[k], price, lltv, index).filter(|&h| h < 1.0).map(|h| (h, k as u32)))
             .collect();
-        out.sort_by(|a, b| a.1.cmp(&b.1));
+        out.sort_by_key(|a| a.1);
         out
     }
 
@@ -202,7 +202,7 @@ mod tests {
                 scan.cover(k, c[k], s[k]);
             }
             scan.unhealthy(&c, &s, price, lltv, index, &mut out);
-            out.sort_by(|a, b| a.1.cmp(&b.1));
+            out.sort_by_key(|a| a.1);
             assert_eq!(out, every_slot(&c, &s, price, lltv, index), "round {round}");
             scan.check(&c, &s).unwrap();
             found_any += out.len();
