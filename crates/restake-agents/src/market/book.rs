@@ -122,8 +122,10 @@ pub(crate) trait Positions {
     fn begin_round(&mut self, pools: &[LrtPool], step: u64, eth_usd: f64);
     /// (health factor, slot) of every position with debt whose health factor is below 1 at the
     /// round's prices, into `out` (found in parallel; a book may skip positions it can prove
-    /// healthy).
-    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>);
+    /// healthy). A single-collateral book leaves out the positions with collateral left whose
+    /// amount `seizable` refuses (no liquidator could profit from them); a multi-collateral
+    /// book, whose seizure depends on the reserve a liquidator takes, lists them all.
+    fn unhealthy(&mut self, seizable: impl Fn(f64) -> bool + Sync, out: &mut Vec<(f64, u32)>);
     /// What to do with an unhealthy position.
     fn next(&self, slot: usize) -> Next;
     /// The most debt one liquidation may repay now.

@@ -9,6 +9,9 @@ use crate::vocab::Asset;
 use restake_lending::isolated::LiquidationRequest;
 use restake_lending::{IsolatedMarket, LendingError};
 
+/// Collateral at or below this is nothing to seize: the position's debt is written off.
+const NOTHING_TO_SEIZE: f64 = 1e-12;
+
 #[derive(Clone, Debug)]
 pub(crate) struct IsolatedBook {
     /// Collateral LRT index; the loan asset is ETH.
@@ -56,6 +59,17 @@ impl IsolatedBook {
         self.collateral.push(c);
         self.borrow_shares.push(s);
         self.cover(self.collateral.len() - 1);
+    }
+
+    /// What every liquidation here takes and repays.
+    pub fn target(&self) -> Target {
+        Target {
+            collateral: Asset::Lrt(self.lrt),
+            debt: Asset::Eth,
+            coll_reserve: 0,
+            debt_reserve: 0,
+            feed_pool: self.feed.pool,
+        }
     }
 
     /// The liquidation scan's bounds cover every position (see `scan.rs`).
@@ -117,20 +131,16 @@ impl Positions for IsolatedBook {
         self.round_price = self.feed.round_price(pools, step);
     }
 
-    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
+    fn unhealthy(&mut self, seizable: impl Fn(f64) -> bool + Sync, out: &mut Vec<(f64, u32)>) {
         let index = self.inner.borrow_index();
-        self.scan.unhealthy(&self.collateral, &self.borrow_shares, self.round_price, self.lltv, index, out);
+        // A position with nothing left to seize is written off, whatever `seizable` says.
+        let listed = |c: f64| c <= NOTHING_TO_SEIZE || seizable(c);
+        self.scan.unhealthy(&self.collateral, &self.borrow_shares, self.round_price, self.lltv, index, listed, out);
     }
 
     fn next(&self, slot: usize) -> Next {
-        let t = Target {
-            collateral: Asset::Lrt(self.lrt),
-            debt: Asset::Eth,
-            coll_reserve: 0,
-            debt_reserve: 0,
-            feed_pool: self.feed.pool,
-        };
-        if self.collateral[slot] <= 1e-12 { Next::WriteOff(t) } else { Next::Liquidate(t) }
+        let t = self.target();
+        if self.collateral[slot] <= NOTHING_TO_SEIZE { Next::WriteOff(t) } else { Next::Liquidate(t) }
     }
 
     fn max_repay(&self, slot: usize, _t: &Target) -> Result<f64, NoQuote> {
@@ -164,7 +174,7 @@ impl Positions for IsolatedBook {
             claim: false,
             bad_debt_eth: o.bad_debt,
             oracle_price: price,
-            no_collateral_left: self.collateral[slot] <= 1e-12,
+            no_collateral_left: self.collateral[slot] <= NOTHING_TO_SEIZE,
             label: None,
         })
     }

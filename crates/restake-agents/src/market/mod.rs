@@ -220,9 +220,19 @@ impl Market {
     }
 
     /// (health factor, slot) of the positions with debt below health factor 1 at the round's
-    /// prices, into `out` (see [`book::Positions::unhealthy`]).
-    pub fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
-        positions!(&mut self.book, b => b.unhealthy(out))
+    /// prices whose collateral `seizable` accepts, into `out` (see
+    /// [`book::Positions::unhealthy`]).
+    pub fn unhealthy(&mut self, seizable: impl Fn(f64) -> bool + Sync, out: &mut Vec<(f64, u32)>) {
+        positions!(&mut self.book, b => b.unhealthy(seizable, out))
+    }
+
+    /// What every liquidation on this market takes and repays, if that is the same for every
+    /// position (a single-collateral market).
+    pub fn single_target(&self) -> Option<Target> {
+        match &self.book {
+            Book::Isolated(b) => Some(b.target()),
+            Book::Pooled(_) => None,
+        }
     }
 
     pub fn next(&self, slot: usize) -> Next {

@@ -119,7 +119,7 @@ impl Positions for PooledBook {
         self.round_eth_usd = eth_usd;
     }
 
-    fn unhealthy(&mut self, out: &mut Vec<(f64, u32)>) {
+    fn unhealthy(&mut self, _seizable: impl Fn(f64) -> bool + Sync, out: &mut Vec<(f64, u32)>) {
         let (prices, inner): (&[f64], _) = (&self.round_prices, &self.inner);
         out.clear();
         out.par_extend(self.accounts.par_iter().enumerate().filter_map(|(k, a)| match inner.account_data(a, prices) {

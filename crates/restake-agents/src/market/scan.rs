@@ -84,9 +84,20 @@ impl ScanBlocks {
     }
 
     /// (health factor, slot) of every position (collateral `c[k]`, borrow shares `s[k]`) with
-    /// debt above dust and a health factor below 1 at `price`, into `out`, in no particular
-    /// order (blocks in parallel).
-    pub fn unhealthy(&mut self, c: &[f64], s: &[f64], price: f64, lltv: f64, index: f64, out: &mut Vec<(f64, u32)>) {
+    /// debt above dust, a health factor below 1 at `price` and collateral that `seizable`
+    /// accepts, into `out`, in no particular order (blocks in parallel). A position `seizable`
+    /// refuses is watched like any other: only its listing is left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn unhealthy(
+        &mut self,
+        c: &[f64],
+        s: &[f64],
+        price: f64,
+        lltv: f64,
+        index: f64,
+        seizable: impl Fn(f64) -> bool + Sync,
+        out: &mut Vec<(f64, u32)>,
+    ) {
         let n = c.len();
         // Blocks without a bound yet are scanned.
         self.blocks.resize(n.div_ceil(BLOCK), Block { bound: f64::NAN, watched: Vec::new() });
@@ -99,6 +110,7 @@ impl ScanBlocks {
                     let k = k as usize;
                     if let Some(hf) = health(c[k], s[k], price, lltv, index)
                         && hf < 1.0
+                        && seizable(c[k])
                     {
                         found.push((hf, k as u32));
                     }
@@ -117,7 +129,7 @@ impl ScanBlocks {
                     match health(ck, sk, price, lltv, index) {
                         Some(hf) if hf < WATCH_BELOW => {
                             block.watched.push(k);
-                            if hf < 1.0 {
+                            if hf < 1.0 && seizable(ck) {
                                 found.push((hf, k));
                             }
                         }
@@ -186,7 +198,7 @@ mod tests {
         }
         let (mut price, mut index) = (1.0, 1.0);
         let mut out = Vec::new();
-        let mut found_any = 0;
+        let (mut found_any, mut refused) = (0, 0);
         for round in 0..60 {
             price *= rng.random_range(0.985..1.012);
             index *= 1.0 + 1e-5;
@@ -201,13 +213,21 @@ mod tests {
                 }
                 scan.cover(k, c[k], s[k]);
             }
-            scan.unhealthy(&c, &s, price, lltv, index, &mut out);
+            // Every third round lists only positions with at least 12 tokens of collateral (as
+            // when small seizures cannot pay a liquidator's gas); the others list every one.
+            let least = if round % 3 == 0 { 12.0 } else { 0.0 };
+            scan.unhealthy(&c, &s, price, lltv, index, |ck| ck >= least, &mut out);
             out.sort_by_key(|a| a.1);
-            assert_eq!(out, every_slot(&c, &s, price, lltv, index), "round {round}");
+            let mut expected = every_slot(&c, &s, price, lltv, index);
+            let all = expected.len();
+            expected.retain(|&(_, k)| c[k as usize] >= least);
+            refused += all - expected.len();
+            assert_eq!(out, expected, "round {round}");
             scan.check(&c, &s).unwrap();
             found_any += out.len();
         }
         assert!(found_any > 100, "the test moves prices through liquidations ({found_any} found)");
+        assert!(refused > 10, "the filter leaves positions out ({refused})");
     }
 
     #[test]
@@ -219,16 +239,16 @@ mod tests {
         }
         let mut out = Vec::new();
         // At price 1 every HF is 10 x 0.9 / 5 = 1.8: no watch, the bound is 0.5 shares a token.
-        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, &mut out);
+        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, |_| true, &mut out);
         assert!(out.is_empty());
         scan.check(&c, &s).unwrap();
         // A borrow the book forgot to cover (HF 0.9) would be skipped: the check says so.
         s[3] = 10.0;
         assert!(scan.check(&c, &s).is_err());
-        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, &mut out);
+        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, |_| true, &mut out);
         assert!(out.is_empty(), "skipped, as the bound allows");
         scan.cover(3, c[3], s[3]);
-        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, &mut out);
+        scan.unhealthy(&c, &s, 1.0, 0.9, 1.0, |_| true, &mut out);
         assert_eq!(out, vec![(0.9, 3)]);
     }
 }

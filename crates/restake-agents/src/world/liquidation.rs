@@ -22,6 +22,7 @@ use crate::market::{Next, NoQuote, OUTSIDE, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
+use rayon::slice::ParallelSliceMut;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
@@ -89,26 +90,26 @@ impl World {
         let p = self.lending.markets[m].round_oracle_price();
         let low = &mut self.obs.tally.market[m].oracle_low;
         *low = Some(low.map_or(p, |x| x.min(p)));
-        self.lending.markets[m].unhealthy(&mut self.scratch.liquidation.candidates);
         // Positions no liquidator could profit from now (`pay_margins`) cannot become profitable
         // later in the round (sales only lower the pool, budgets only shrink, the oracle's round
-        // price is fixed), so they leave the list before it is sorted: a cascade's many small or
-        // deeply underwater positions are not sorted and quoted again in every round.
+        // price is fixed), so the scan leaves them out: a cascade's many small or deeply
+        // underwater positions are not listed, sorted and quoted again in every round.
         let mut candidates = std::mem::take(&mut self.scratch.liquidation.candidates);
         let mut margins = std::mem::take(&mut self.scratch.liquidation.margins);
-        let mut bound = None;
-        candidates.retain(|&(_, slot)| match self.lending.markets[m].next(slot as usize) {
-            Next::Liquidate(t) => {
-                // One target per market (isolated): the margins are the same for every slot.
-                let applies = *bound.get_or_insert_with(|| self.pay_margins(m, &t, &mut margins));
-                let collateral = self.lending.markets[m].supplied(slot as usize, t.coll_reserve);
-                !(applies && none_can_pay(&margins, collateral))
-            }
-            _ => true,
-        });
+        let applies = match self.lending.markets[m].single_target() {
+            Some(t) => self.pay_margins(m, &t, &mut margins),
+            None => false,
+        };
+        self.lending.markets[m].unhealthy(|c| !(applies && none_can_pay(&margins, c)), &mut candidates);
         self.scratch.liquidation.margins = margins;
-        // (health factor, slot) keys are unique: any sort gives the same sequence.
-        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // (health factor, slot) keys are unique: any sort gives the same sequence (in parallel
+        // for a cascade's tens of thousands).
+        let worst_first = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if candidates.len() >= 1 << 14 {
+            candidates.par_sort_unstable_by(worst_first);
+        } else {
+            candidates.sort_unstable_by(worst_first);
+        }
         self.scratch.liquidation.candidates = candidates;
         let mut actions = 0;
         // The bound again as sales lower the pool within the round: recomputed when the price
@@ -242,6 +243,17 @@ impl World {
         // once per slice and request (the decision is the same as quoting each time).
         let mut memo: [Option<(f64, Result<Quote, NoQuote>)>; SLICES.len()] = [None; SLICES.len()];
         let mut sales: [Option<(f64, f64)>; SLICES.len()] = [None; SLICES.len()];
+        // A sale of `x` LRT fetches at most `x` times the pool's spot after its fee (the price
+        // falls as it sells; restake-amm's `post_trade_spot_price_is_monotone_in_size` checks
+        // it to 1e-12), with a hair of slack for rounding: a quote that cannot pay even at that
+        // price is refused without solving the sale.
+        let sale_per_token = match t.collateral {
+            Asset::Lrt(l) => {
+                let pool = &self.liquidity.pools[self.liquidity.lrt_pool[l]];
+                pool.price() * (1.0 - restake_amm::Amm::fee(&pool.amm)) * (1.0 + 1e-9)
+            }
+            _ => f64::NAN,
+        };
         for (li, budget) in self.liquidator_order(ctx, round, agent) {
             let liq = &self.agents.liquidators[li];
             let most = match most {
@@ -270,6 +282,16 @@ impl World {
                 };
                 if q.repaid <= 0.0 {
                     break;
+                }
+                // (A pool that cannot price, NaN, never refuses: the sale is solved.)
+                if let Asset::Lrt(l) = t.collateral
+                    && sale_per_token >= 0.0
+                {
+                    let at_spot = q.liquidator_seized * sale_per_token;
+                    let most = at_spot.max(self.redemption_value(li, l, q.liquidator_seized, nav, wait_years));
+                    if most - q.repaid * unit_cost - liq.gas_eth < liq.min_profit {
+                        continue;
+                    }
                 }
                 let sale = match sales[fi] {
                     Some((amount, eth)) if amount == q.liquidator_seized => eth,
@@ -368,14 +390,20 @@ impl World {
         match asset {
             Asset::Eth | Asset::Usd => (sale, false),
             Asset::Lrt(l) => {
-                let liq = &self.agents.liquidators[li];
-                let redeem = if liq.may_redeem && self.liquidity.lrts[l].accepts_requests() {
-                    amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0)
-                } else {
-                    0.0
-                };
+                let redeem = self.redemption_value(li, l, amount, nav, wait_years);
                 if redeem > sale { (redeem, true) } else { (sale, false) }
             }
+        }
+    }
+
+    /// ETH liquidator `li` counts on for redeeming `amount` of LRT `l` at NAV after the queue's
+    /// wait (less the carry of waiting); 0 where it may not or the LRT takes no requests.
+    fn redemption_value(&self, li: usize, l: usize, amount: f64, nav: f64, wait_years: f64) -> f64 {
+        let liq = &self.agents.liquidators[li];
+        if liq.may_redeem && self.liquidity.lrts[l].accepts_requests() {
+            amount * nav * (1.0 - liq.carry_rate * wait_years).max(0.0)
+        } else {
+            0.0
         }
     }
 
