@@ -4,10 +4,10 @@
 use super::store::{self, SweepDir};
 use crate::Failure;
 use anyhow::{Context, anyhow};
-use polars::prelude::{DataFrame, DataType, ParquetWriter, SortMultipleOptions};
+use polars::prelude::{DataFrame, DataType, SortMultipleOptions};
 use restake_agents::observe::metrics::names;
 use restake_analysis::risk::summary_frame;
-use restake_analysis::table::{compression, read_parquet};
+use restake_analysis::table::{parquet_writer, read_parquet};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -39,10 +39,7 @@ fn write_atomic(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    ParquetWriter::new(file)
-        .with_compression(compression())
-        .finish(df)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    parquet_writer(file).finish(df).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))?;
     Ok(())
 }
