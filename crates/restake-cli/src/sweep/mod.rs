@@ -2,14 +2,16 @@
 //! committed batches, resumable, and splittable into shards for a cluster.
 //!
 //! Memory does not grow with the number of runs: at most `--threads` runs are in flight
-//! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each), finished runs are held only
-//! until their batch commits (`outputs.batch_runs`), and each run streams its steps and events to
-//! a scratch file in bounded row groups ([`restake_analysis::recorder::ROW_GROUP`]); a commit
-//! copies them into the part in slices.
+//! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each), finished runs are held
+//! (a row each) only until their part commits (`outputs.batch_runs`), and each run streams its
+//! steps and events to a scratch file in bounded row groups
+//! ([`restake_analysis::recorder::ROW_GROUP`]), copied into the open part in slices as soon as
+//! the run is staged.
 
 pub mod experiment;
 mod job;
 pub mod merge;
+mod order;
 mod progress;
 pub mod slurm;
 pub mod store;
@@ -18,11 +20,12 @@ mod values;
 use crate::Failure;
 use anyhow::{Context, anyhow};
 use experiment::Experiment;
+use order::InOrder;
 use progress::Progress;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-use store::{Batch, ShardWriter};
+use store::ShardWriter;
 
 #[derive(clap::Args)]
 pub struct SweepArgs {
@@ -205,7 +208,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     );
     let mut progress = Progress::new(&label, todo.len() as u64);
     let running = progress.running.clone();
-    let mut batch = Batch::new();
+    // Runs go into parts in the order they started (ascending id); at most a few hundred
+    // finished runs (a row each) wait for a slow earlier one.
+    let mut in_order = InOrder::new(&todo, (4 * threads).max(256));
+    let mut ready = Vec::new();
     // The first few failures, for the closing message; all of them are in the parts.
     let mut failures: Vec<(u32, String)> = Vec::new();
     let mut failed_runs = 0u64;
@@ -235,9 +241,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                     failures.push((id, e.clone()));
                 }
             }
-            batch.runs.push((id, finished));
-            if batch.runs.len() >= batching.runs as usize || batch.opened.elapsed().as_secs_f64() >= batching.seconds {
-                writer.commit(std::mem::replace(&mut batch, Batch::new())).map_err(Stop::Fatal)?;
+            in_order.arrive(id, finished, &mut ready);
+            for (id, finished) in ready.drain(..) {
+                writer.stage(id, finished).map_err(Stop::Fatal)?;
+            }
+            let (staged, seconds) = writer.staged();
+            if staged >= batching.runs as usize || seconds >= batching.seconds {
+                writer.commit().map_err(Stop::Fatal)?;
             }
             match error {
                 Some(error) if fail_fast => Err(Stop::FailFast { run_id: id, error }),
@@ -246,7 +256,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         },
     );
     // Whatever stopped the runs, finished runs are kept.
-    let committed = writer.commit(std::mem::replace(&mut batch, Batch::new()));
+    in_order.drain(&mut ready);
+    let committed = ready.drain(..).try_for_each(|(id, f)| writer.stage(id, f)).and_then(|()| writer.commit());
     progress.finish();
     let wall = started.elapsed().as_secs_f64();
     let ran = progress.done();

@@ -10,8 +10,9 @@
 //! OUT/runs.parquet, summary.parquet, manifest.json   written by `restake merge`
 //! ```
 //!
-//! A shard commits its finished runs in batches. A batch's parts are written in `.work`, then
-//! renamed into the dataset folders, the runs part last: a runs part exists only when the parts
+//! A shard stages its finished runs into a part as they finish (the part's files grow in `.work`,
+//! runs in ascending id) and commits it every `outputs.batch_runs` runs or `batch_seconds`: the
+//! files are closed, then renamed into the dataset folders, the runs part last: a runs part exists only when the parts
 //! it vouches for are complete, so the run ids in runs parts are exactly the finished runs. A
 //! process killed at any moment leaves only `.work` files and, at worst, steps/events/manifest
 //! parts without their runs part; the next process to take that shard's lock deletes both before
@@ -323,12 +324,12 @@ pub fn open(root: &Path, exp: &Experiment) -> Result<SweepDir, Failure> {
 }
 
 /// Scratch folder (under a shard's work dir) where run `run_id` records its steps and events
-/// until its batch commits.
+/// until they are staged into a part.
 pub fn scratch_path(work_dir: &Path, run_id: u32) -> PathBuf {
     work_dir.join(format!("run-{run_id:010}"))
 }
 
-/// One run's result waiting in a batch.
+/// One run's result, on its way into a part.
 pub struct Finished {
     pub row: RunRow,
     /// Scratch folder holding the run's steps.parquet / events.parquet (ok runs that record).
@@ -336,16 +337,14 @@ pub struct Finished {
     pub log: serde_json::Value,
 }
 
-/// Runs finished since the last commit.
-pub struct Batch {
-    pub runs: Vec<(u32, Finished)>,
-    pub opened: Instant,
-}
-
-impl Batch {
-    pub fn new() -> Self {
-        Batch { runs: Vec::new(), opened: Instant::now() }
-    }
+/// The part being filled: the runs staged into it, in ascending run id, their steps and events
+/// already copied into the part's files in `.work`, so that a commit only closes and renames
+/// them (the copying happens while later runs are still running, not all at the end).
+struct OpenPart {
+    runs: Vec<(u32, RunRow, serde_json::Value)>,
+    /// (kind, staged file, its writer) for the steps and events of the part's runs.
+    outputs: Vec<(&'static str, PathBuf, StreamingParquet)>,
+    opened: Instant,
 }
 
 /// Writes one shard's parts. Holds the shard's lock.
@@ -357,6 +356,7 @@ pub struct ShardWriter {
     next_part: u32,
     columns: Vec<(String, Kind)>,
     host: String,
+    open: Option<OpenPart>,
 }
 
 pub fn hostname() -> String {
@@ -375,66 +375,90 @@ impl ShardWriter {
             .map_or(0, |n| n + 1);
         std::fs::create_dir_all(dir.work_dir(shard))
             .with_context(|| format!("cannot create {}", dir.work_dir(shard).display()))?;
-        Ok(ShardWriter { dir, shard, shards, _lock: lock, next_part, columns, host: hostname() })
+        Ok(ShardWriter { dir, shard, shards, _lock: lock, next_part, columns, host: hostname(), open: None })
     }
 
-    /// Commits a batch as one part per output (see the module docs for the order).
-    pub fn commit(&mut self, batch: Batch) -> Result<usize> {
-        if batch.runs.is_empty() {
-            return Ok(0);
-        }
-        let mut runs = batch.runs;
-        runs.sort_by_key(|(id, _)| *id);
-        let part = self.next_part;
-        let stem = part_stem(part);
-        let work = self.dir.work_dir(self.shard);
-        let staged = |kind: &str, ext: &str| work.join(format!("{stem}.{kind}.{ext}"));
+    /// The runs staged into the open part, and the seconds since it opened.
+    pub fn staged(&self) -> (usize, f64) {
+        self.open.as_ref().map_or((0, 0.0), |p| (p.runs.len(), p.opened.elapsed().as_secs_f64()))
+    }
 
-        let rows: Vec<RunRow> = runs.iter().map(|(_, f)| f.row.clone()).collect();
-        let mut df = runs_frame_typed(&rows, &self.columns)?;
-        write_parquet(&staged(RUNS, "parquet"), &mut df)?;
-        let mut renames = Vec::new();
-        for kind in [STEPS, EVENTS] {
-            let files: Vec<PathBuf> = runs
-                .iter()
-                .filter_map(|(_, f)| f.recording.as_ref())
-                .map(|d| d.join(format!("{kind}.parquet")))
-                .filter(|p| p.exists())
-                .collect();
-            let Some(first) = files.first() else { continue };
-            let target = staged(kind, "parquet");
-            let mut out = StreamingParquet::create(&target, &parquet_schema(first)?)?;
-            for f in &files {
-                out.append_file(f, COPY_ROWS)?;
+    /// The staged file of the open part for `kind` (`ext`), in the shard's work folder.
+    fn staged_path(&self, kind: &str, ext: &str) -> PathBuf {
+        self.dir.work_dir(self.shard).join(format!("{}.{kind}.{ext}", part_stem(self.next_part)))
+    }
+
+    /// Adds a finished run to the open part (opening one): its steps and events are copied into
+    /// the part's staged files now and its scratch folder removed. A part holds its runs in
+    /// ascending id, so a run below the open part's last is staged into the next part (the open
+    /// one is committed first).
+    pub fn stage(&mut self, id: u32, finished: Finished) -> Result<()> {
+        if self.open.as_ref().and_then(|p| p.runs.last()).is_some_and(|&(last, ..)| id < last) {
+            self.commit()?;
+        }
+        if self.open.is_none() {
+            self.open = Some(OpenPart { runs: Vec::new(), outputs: Vec::new(), opened: Instant::now() });
+        }
+        if let Some(d) = &finished.recording {
+            for kind in [STEPS, EVENTS] {
+                let file = d.join(format!("{kind}.parquet"));
+                if !file.exists() {
+                    continue;
+                }
+                let target = self.staged_path(kind, "parquet");
+                let part = self.open.as_mut().expect("opened above");
+                let k = match part.outputs.iter().position(|(o, ..)| *o == kind) {
+                    Some(k) => k,
+                    None => {
+                        // The part's schema: its first run's (one schema for every run).
+                        let out = StreamingParquet::create(&target, &parquet_schema(&file)?)?;
+                        part.outputs.push((kind, target, out));
+                        part.outputs.len() - 1
+                    }
+                };
+                part.outputs[k].2.append_file(&file, COPY_ROWS)?;
             }
+            std::fs::remove_dir_all(d).ok();
+        }
+        let part = self.open.as_mut().expect("opened above");
+        part.runs.push((id, finished.row, finished.log));
+        Ok(())
+    }
+
+    /// Commits the open part, one file per output (see the module docs for the order).
+    /// Returns the runs it held.
+    pub fn commit(&mut self) -> Result<usize> {
+        let Some(part) = self.open.take() else { return Ok(0) };
+        let stem = part_stem(self.next_part);
+        let rows: Vec<RunRow> = part.runs.iter().map(|(_, row, _)| row.clone()).collect();
+        let mut df = runs_frame_typed(&rows, &self.columns)?;
+        let runs_path = self.staged_path(RUNS, "parquet");
+        write_parquet(&runs_path, &mut df)?;
+        let mut renames = Vec::new();
+        for (kind, target, out) in part.outputs {
             out.finish()?;
             renames.push((target, self.dir.shard_dir(kind, self.shard).join(format!("{stem}.parquet"))));
         }
         let log = json!({
-            "shard": self.shard, "shards": self.shards, "part": part,
+            "shard": self.shard, "shards": self.shards, "part": self.next_part,
             "host": self.host, "pid": std::process::id(),
             "committed_unix": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-            "runs": runs.iter().map(|(_, f)| f.log.clone()).collect::<Vec<_>>(),
+            "runs": part.runs.iter().map(|(_, _, log)| log.clone()).collect::<Vec<_>>(),
         });
-        let log_path = staged(MANIFEST, "json");
+        let log_path = self.staged_path(MANIFEST, "json");
         std::fs::write(&log_path, serde_json::to_string(&log)?)
             .with_context(|| format!("cannot write {}", log_path.display()))?;
         renames.push((log_path, self.dir.shard_dir(MANIFEST, self.shard).join(format!("{stem}.json"))));
         // The runs part last: it is the commit.
-        renames.push((staged(RUNS, "parquet"), self.dir.shard_dir(RUNS, self.shard).join(format!("{stem}.parquet"))));
+        renames.push((runs_path, self.dir.shard_dir(RUNS, self.shard).join(format!("{stem}.parquet"))));
         for (from, to) in &renames {
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
             }
             std::fs::rename(from, to).with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
         }
-        for (_, f) in &runs {
-            if let Some(d) = &f.recording {
-                std::fs::remove_dir_all(d).ok();
-            }
-        }
         self.next_part += 1;
-        Ok(runs.len())
+        Ok(part.runs.len())
     }
 }
 
