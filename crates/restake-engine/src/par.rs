@@ -32,6 +32,12 @@ pub fn par_fill<T: Send>(out: &mut [T], f: impl Fn(usize) -> T + Sync) {
     });
 }
 
+/// Sorts `v` by `cmp`, in parallel once it is long enough to pay (16,384 items). For a total
+/// order with unique keys only: then every sort, at any thread count, gives the one sequence.
+pub fn sort_unique_by<T: Send>(v: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
+    if v.len() >= 1 << 14 { v.par_sort_unstable_by(cmp) } else { v.sort_unstable_by(cmp) }
+}
+
 /// Σ f(i) for i in 0..n, bit-identical at any thread count: blocks of [`CHUNK`] are summed
 /// sequentially, then the block sums are added in block order.
 /// (`par_iter().sum::<f64>()` is not: its association order follows the scheduler.)

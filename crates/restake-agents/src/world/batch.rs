@@ -11,7 +11,6 @@
 
 use crate::pool::LrtPool;
 use crate::population::Intent;
-use rayon::slice::ParallelSliceMut;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Order {
@@ -65,12 +64,7 @@ pub fn clear(pool: &LrtPool, orders: &mut [Order]) -> Clearing {
     }
     // (limit, agent) is a total order with unique keys (one order per agent), so any sort gives
     // the same sequence: unstable, and in parallel for a panic's tens of thousands of orders.
-    let by_limit = |a: &Order, b: &Order| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent));
-    if orders.len() >= 1 << 14 {
-        orders.par_sort_unstable_by(by_limit);
-    } else {
-        orders.sort_unstable_by(by_limit);
-    }
+    restake_engine::par::sort_unique_by(orders, |a, b| a.limit.total_cmp(&b.limit).then(a.agent.cmp(&b.agent)));
     let level = |o: &Order| o.limit;
     let demand = |p: f64| if p >= spot { 0.0 } else { pool.tokens_to_lower_price(p) };
     // The distinct limit levels below spot are orders[..end]; S(below) is the tokens of every

@@ -22,7 +22,6 @@ use crate::market::{Next, NoQuote, OUTSIDE, Quote, Target};
 use crate::population::Status;
 use crate::vocab::{Holder, entity, purpose};
 use rand::RngExt;
-use rayon::slice::ParallelSliceMut;
 
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
@@ -104,12 +103,7 @@ impl World {
         self.scratch.liquidation.margins = margins;
         // (health factor, slot) keys are unique: any sort gives the same sequence (in parallel
         // for a cascade's tens of thousands).
-        let worst_first = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-        if candidates.len() >= 1 << 14 {
-            candidates.par_sort_unstable_by(worst_first);
-        } else {
-            candidates.sort_unstable_by(worst_first);
-        }
+        restake_engine::par::sort_unique_by(&mut candidates, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.scratch.liquidation.candidates = candidates;
         let mut actions = 0;
         // The bound again as sales lower the pool within the round: recomputed when the price
@@ -248,10 +242,7 @@ impl World {
         // it to 1e-12), with a hair of slack for rounding: a quote that cannot pay even at that
         // price is refused without solving the sale.
         let sale_per_token = match t.collateral {
-            Asset::Lrt(l) => {
-                let pool = &self.liquidity.pools[self.liquidity.lrt_pool[l]];
-                pool.price() * (1.0 - restake_amm::Amm::fee(&pool.amm)) * (1.0 + 1e-9)
-            }
+            Asset::Lrt(l) => self.spot_sale(l) * (1.0 + 1e-9),
             _ => f64::NAN,
         };
         for (li, budget) in self.liquidator_order(ctx, round, agent) {
@@ -330,14 +321,11 @@ impl World {
             return false;
         }
         let (nav, wait_years) = (self.nav(l), self.liquidity.views[l].wait_years);
-        let pool = &self.liquidity.pools[self.liquidity.lrt_pool[l]];
-        let sale = pool.price() * (1.0 - restake_amm::Amm::fee(&pool.amm));
+        let sale = self.spot_sale(l);
         let (_, lltv, _) = market.collateral_terms(t.coll_reserve, None);
         let cost = market.round_oracle_price() / restake_lending::liquidation_incentive_factor(lltv);
-        let redeemable = self.liquidity.lrts[l].accepts_requests();
-        for liq in self.agents.liquidators.iter().filter(|q| q.eth - q.gas_eth > 0.0) {
-            let redeem =
-                if liq.may_redeem && redeemable { nav * (1.0 - liq.carry_rate * wait_years).max(0.0) } else { 0.0 };
+        for (li, liq) in self.agents.liquidators.iter().enumerate().filter(|(_, q)| q.eth - q.gas_eth > 0.0) {
+            let redeem = self.redemption_value(li, l, 1.0, nav, wait_years);
             // A hair of slack both ways, so rounding can never skip a liquidation that pays.
             out.push(((sale.max(redeem) * (1.0 + 1e-9) - cost).max(0.0), liq.gas_eth, liq.min_profit - 1e-12));
         }
@@ -394,6 +382,13 @@ impl World {
                 if redeem > sale { (redeem, true) } else { (sale, false) }
             }
         }
+    }
+
+    /// ETH per LRT `l` at the pool's spot price after its fee: more than any sale into it fetches
+    /// per token (the price falls as it sells).
+    fn spot_sale(&self, l: usize) -> f64 {
+        let pool = &self.liquidity.pools[self.liquidity.lrt_pool[l]];
+        pool.price() * (1.0 - restake_amm::Amm::fee(&pool.amm))
     }
 
     /// ETH liquidator `li` counts on for redeeming `amount` of LRT `l` at NAV after the queue's

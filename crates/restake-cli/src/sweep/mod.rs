@@ -2,9 +2,9 @@
 //! committed batches, resumable, and splittable into shards for a cluster.
 //!
 //! Memory does not grow with the number of runs: at most `--threads` runs are in flight
-//! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each), finished runs are held
-//! (a row each) only until their part commits (`outputs.batch_runs`), and each run streams its
-//! steps and events to a scratch file in bounded row groups
+//! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each),
+//! finished runs are held (a row each) only until their part commits (`outputs.batch_runs`), and
+//! each run streams its steps and events to a scratch file in bounded row groups
 //! ([`restake_analysis::recorder::ROW_GROUP`]), copied into the open part in slices as soon as
 //! the run is staged.
 

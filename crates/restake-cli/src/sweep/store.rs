@@ -10,10 +10,11 @@
 //! OUT/runs.parquet, summary.parquet, manifest.json   written by `restake merge`
 //! ```
 //!
-//! A shard stages its finished runs into a part as they finish (the part's files grow in `.work`,
-//! runs in ascending id) and commits it every `outputs.batch_runs` runs or `batch_seconds`: the
-//! files are closed, then renamed into the dataset folders, the runs part last: a runs part exists only when the parts
-//! it vouches for are complete, so the run ids in runs parts are exactly the finished runs. A
+//! A shard stages its finished runs into a part as they finish (the part's files grow in
+//! `.work`, runs in ascending id) and commits it every `outputs.batch_runs` runs or
+//! `batch_seconds`: the files are closed, then renamed into the dataset folders, the runs part
+//! last: a runs part exists only when the parts it vouches for are complete, so the run ids in
+//! runs parts are exactly the finished runs. A
 //! process killed at any moment leaves only `.work` files and, at worst, steps/events/manifest
 //! parts without their runs part; the next process to take that shard's lock deletes both before
 //! it starts. A shard's folders are written only by the holder of its lock (an OS file lock,
