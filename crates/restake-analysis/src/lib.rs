@@ -5,6 +5,7 @@
 //! and the step's events, to Parquet in bounded row groups, so memory does not grow with the
 //! number of steps; [`runs`] writes the run metrics as `runs.parquet` rows.
 
+pub mod concat;
 pub mod html;
 pub mod plots;
 pub mod recorder;

@@ -38,12 +38,6 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), AnalysisErro
     Ok(())
 }
 
-/// The schema of the Parquet file at `path` (read from its footer, no data).
-pub fn parquet_schema(path: &Path) -> Result<Schema, AnalysisError> {
-    let mut reader = ParquetReader::new(File::open(path).map_err(io_err(path))?);
-    Ok(Schema::from_arrow_schema(reader.schema()?.as_ref()))
-}
-
 pub fn read_parquet(path: &Path) -> Result<DataFrame, AnalysisError> {
     let file = File::open(path).map_err(io_err(path))?;
     Ok(ParquetReader::new(file).finish()?)
@@ -69,21 +63,6 @@ impl StreamingParquet {
             self.writer.write_batch(df)?;
         }
         Ok(())
-    }
-
-    /// Appends every row of the Parquet file at `path`, read in slices of `rows` rows so that
-    /// memory stays bounded whatever the file's size. Returns the rows copied.
-    pub fn append_file(&mut self, path: &Path, rows: usize) -> Result<usize, AnalysisError> {
-        let total = ParquetReader::new(File::open(path).map_err(io_err(path))?).num_rows()?;
-        let mut offset = 0;
-        while offset < total {
-            let df = ParquetReader::new(File::open(path).map_err(io_err(path))?)
-                .with_slice(Some((offset, rows.max(1))))
-                .finish()?;
-            self.write(&df)?;
-            offset += df.height().max(1);
-        }
-        Ok(total)
     }
 
     pub fn finish(self) -> Result<(), AnalysisError> {

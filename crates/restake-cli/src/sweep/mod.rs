@@ -5,8 +5,8 @@
 //! ([`restake_engine::ensemble::run_bounded`]), the runs to do are a list of ids (4 bytes each),
 //! finished runs are held (a row each) only until their part commits (`outputs.batch_runs`), and
 //! each run streams its steps and events to a scratch file in bounded row groups
-//! ([`restake_analysis::recorder::ROW_GROUP`]), copied into the open part in slices as soon as
-//! the run is staged.
+//! ([`restake_analysis::recorder::ROW_GROUP`]), copied into the open part a row group at a time,
+//! compressed pages as they are ([`restake_analysis::concat`]), as soon as the run is staged.
 
 pub mod experiment;
 mod job;

@@ -26,8 +26,9 @@ use crate::Failure;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::{DataType, ParquetReader, SerReader};
 use restake_analysis::RunRow;
+use restake_analysis::concat::ParquetConcat;
 use restake_analysis::runs::{Kind, runs_frame_typed};
-use restake_analysis::table::{StreamingParquet, parquet_schema, write_parquet};
+use restake_analysis::table::write_parquet;
 use serde_json::json;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -40,9 +41,6 @@ pub const STEPS: &str = "steps";
 pub const EVENTS: &str = "events";
 pub const MANIFEST: &str = "manifest";
 const WORK: &str = ".work";
-
-/// Rows copied per slice when a run's recording is appended to a part.
-const COPY_ROWS: usize = restake_analysis::recorder::ROW_GROUP;
 
 #[derive(Clone, Debug)]
 pub struct SweepDir {
@@ -344,7 +342,7 @@ pub struct Finished {
 struct OpenPart {
     runs: Vec<(u32, RunRow, serde_json::Value)>,
     /// (kind, staged file, its writer) for the steps and events of the part's runs.
-    outputs: Vec<(&'static str, PathBuf, StreamingParquet)>,
+    outputs: Vec<(&'static str, PathBuf, ParquetConcat)>,
     opened: Instant,
 }
 
@@ -390,7 +388,8 @@ impl ShardWriter {
     }
 
     /// Adds a finished run to the open part (opening one): its steps and events are copied into
-    /// the part's staged files now and its scratch folder removed. A part holds its runs in
+    /// the part's staged files now, row group by row group without decoding (the worker encoded
+    /// them), and its scratch folder removed. A part holds its runs in
     /// ascending id, so a run below the open part's last is staged into the next part (the open
     /// one is committed first).
     pub fn stage(&mut self, id: u32, finished: Finished) -> Result<()> {
@@ -412,12 +411,12 @@ impl ShardWriter {
                     Some(k) => k,
                     None => {
                         // The part's schema: its first run's (one schema for every run).
-                        let out = StreamingParquet::create(&target, &parquet_schema(&file)?)?;
+                        let out = ParquetConcat::create(&target, &file)?;
                         part.outputs.push((kind, target, out));
                         part.outputs.len() - 1
                     }
                 };
-                part.outputs[k].2.append_file(&file, COPY_ROWS)?;
+                part.outputs[k].2.append_file(&file)?;
             }
             std::fs::remove_dir_all(d).ok();
         }
