@@ -114,11 +114,18 @@ pub fn merge(dir: &SweepDir, rec: &serde_json::Value, partial: bool) -> Result<M
         )));
     }
     runs.rechunk_mut();
-    let mut runs = runs.sort(["run_id"], SortMultipleOptions::default())?;
+    let runs = runs.sort(["run_id"], SortMultipleOptions::default())?;
     let failed = runs.column("status")?.str()?.iter().filter(|s| *s != Some("ok")).count() as u64;
-    write_atomic(&dir.root.join(MERGED_RUNS), &mut runs)?;
-    let mut summary = summary_frame(&runs, &params)?;
-    write_atomic(&dir.root.join(SUMMARY), &mut summary)?;
+    // runs.parquet is written while the summary is computed from the same rows.
+    let mut out = runs.clone();
+    let summary = std::thread::scope(|s| {
+        let written = s.spawn(|| write_atomic(&dir.root.join(MERGED_RUNS), &mut out));
+        let summary = summary_frame(&runs, &params).map_err(anyhow::Error::from).and_then(|mut summary| {
+            write_atomic(&dir.root.join(SUMMARY), &mut summary)?;
+            Ok(summary)
+        });
+        written.join().unwrap_or_else(|p| std::panic::resume_unwind(p)).and(summary)
+    })?;
     write_manifest(dir, rec, runs.height() as u64, expected, failed)?;
     Ok(Merged { runs: runs.height() as u64, expected, failed, summary, params })
 }

@@ -433,12 +433,23 @@ impl ShardWriter {
         let rows: Vec<RunRow> = part.runs.iter().map(|(_, row, _)| row.clone()).collect();
         let mut df = runs_frame_typed(&rows, &self.columns)?;
         let runs_path = self.staged_path(RUNS, "parquet");
-        write_parquet(&runs_path, &mut df)?;
-        let mut renames = Vec::new();
-        for (kind, target, out) in part.outputs {
-            out.finish()?;
-            renames.push((target, self.dir.shard_dir(kind, self.shard).join(format!("{stem}.parquet"))));
-        }
+        // The runs part is encoded while the steps and events parts write their footers: after
+        // a sweep's last run this is serial work with the other cores idle.
+        let closed = std::thread::scope(|s| {
+            let closing: Vec<_> = part
+                .outputs
+                .into_iter()
+                .map(|(kind, target, out)| s.spawn(move || out.finish().map(|()| (kind, target))))
+                .collect();
+            let runs = write_parquet(&runs_path, &mut df);
+            let closed: Vec<_> =
+                closing.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect();
+            runs.and(closed.into_iter().collect::<Result<Vec<_>, _>>())
+        })?;
+        let mut renames: Vec<(PathBuf, PathBuf)> = closed
+            .into_iter()
+            .map(|(kind, target)| (target, self.dir.shard_dir(kind, self.shard).join(format!("{stem}.parquet"))))
+            .collect();
         let log = json!({
             "shard": self.shard, "shards": self.shards, "part": self.next_part,
             "host": self.host, "pid": std::process::id(),
