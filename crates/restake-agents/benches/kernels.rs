@@ -13,7 +13,10 @@ use std::hint::black_box;
 
 /// The baseline with `agents` retail agents and its slash at the first step.
 fn baseline(agents: u32, slash_now: bool) -> (restake_agents::Resolved, StepContext) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/baseline.toml");
+    // Cargo names the package folder when it runs the bench: a binary built in another
+    // checkout sharing the target dir must not read that checkout's files.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/../../configs/baseline.toml");
     let mut s: Scenario = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     s.retail[0].agents = agents;
     if slash_now {

@@ -133,7 +133,8 @@ mod tests {
     /// 12 days stop before its airdrop, with exits, sales, unwinds and liquidations in between.
     #[test]
     fn lazy_booking_matches_paying_every_step() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/apy-trap.toml");
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+        let path = format!("{dir}/../../configs/apy-trap.toml");
         let mut s: Scenario = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         s.time.duration = Span::hours(12 * 24);
         for r in &mut s.retail {

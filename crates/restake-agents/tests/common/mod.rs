@@ -7,7 +7,10 @@ use restake_engine::FnRecorder;
 
 /// A shipped scenario, `configs/<name>.toml`.
 pub fn config(name: &str) -> Scenario {
-    let path = format!("{}/../../configs/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    // Read at run time (cargo sets it for tests): a test binary built in another checkout
+    // that shares the target dir, and found fresh by cargo, must not read that checkout's files.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/../../configs/{name}.toml");
     toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

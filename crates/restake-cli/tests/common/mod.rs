@@ -21,7 +21,10 @@ pub fn baseline_text() -> String {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    // Read at run time (cargo sets it for tests): a test binary built in another checkout
+    // that shares the target dir, and found fresh by cargo, must not read that checkout's files.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    Path::new(&dir).join("../..")
 }
 
 /// Every file under `dir`, recursively (to prove nothing was written).
