@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn a_list_column_is_refused() {
+        // A v1 page header does not count rows, which a list column's values do not give.
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("lists.parquet");
+        let lists = Series::new("l".into(), [Series::new("".into(), [1i64, 2]), Series::new("".into(), [3i64])]);
+        write_parquet(&a, &mut DataFrame::new(2, vec![lists.into()]).unwrap()).unwrap();
+        let mut cat = ParquetConcat::create(&dir.path().join("out.parquet"), &a).unwrap();
+        let err = cat.append_file(&a).unwrap_err().to_string();
+        assert!(err.contains("list column"), "{err}");
+    }
+
+    #[test]
     fn a_file_with_other_columns_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.parquet");
