@@ -74,6 +74,13 @@ impl ParquetConcat {
     /// A file at `path` with the schema (and writer settings) of the Parquet file `like`.
     pub fn create(path: &Path, like: &Path) -> Result<Self, AnalysisError> {
         let meta = metadata_of(&mut File::open(like).map_err(io_err(like))?, like)?;
+        // Every appended file has this schema (`append_file` checks), so this is checked once.
+        if meta.schema_descr.columns().iter().any(|c| c.descriptor.max_rep_level > 0) {
+            return Err(AnalysisError::Data(format!(
+                "{}: has a list column; only flat tables are copied page by page",
+                like.display()
+            )));
+        }
         let tmp = temp_path(path);
         let file = File::create(&tmp).map_err(io_err(&tmp))?;
         let version = if meta.version >= 2 { Version::V2 } else { Version::V1 };
@@ -105,12 +112,6 @@ impl ParquetConcat {
                 self.path.display()
             )));
         }
-        if meta.schema_descr.columns().iter().any(|c| c.descriptor.max_rep_level > 0) {
-            return Err(AnalysisError::Data(format!(
-                "{}: has a list column; only flat tables are copied page by page",
-                path.display()
-            )));
-        }
         for group in &meta.row_groups {
             let range = group.full_byte_range();
             let mut bytes = vec![0u8; (range.end - range.start) as usize];
@@ -134,8 +135,8 @@ impl ParquetConcat {
     /// Writes the footer, flushes, and renames the file into place.
     pub fn finish(mut self) -> Result<(), AnalysisError> {
         self.writer.end(self.key_value.take()).map_err(parquet_err(&self.tmp))?;
-        let file = self.writer.into_inner().into_inner().map_err(|e| io_err(&self.tmp)(e.into_error()))?;
-        drop(file);
+        // Flushes the buffer: a failed write is an error here, before the rename.
+        self.writer.into_inner().into_inner().map_err(|e| io_err(&self.tmp)(e.into_error()))?;
         std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
         Ok(())
     }
@@ -188,8 +189,7 @@ mod tests {
         let a = dir.path().join("lists.parquet");
         let lists = Series::new("l".into(), [Series::new("".into(), [1i64, 2]), Series::new("".into(), [3i64])]);
         write_parquet(&a, &mut DataFrame::new(2, vec![lists.into()]).unwrap()).unwrap();
-        let mut cat = ParquetConcat::create(&dir.path().join("out.parquet"), &a).unwrap();
-        let err = cat.append_file(&a).unwrap_err().to_string();
+        let err = ParquetConcat::create(&dir.path().join("out.parquet"), &a).err().unwrap().to_string();
         assert!(err.contains("list column"), "{err}");
     }
 
